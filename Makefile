@@ -1,0 +1,134 @@
+# deltaq - a fast, fork-safe inspector and validator for Delta Lake tables.
+#
+#   make demo      install missing packages (as root), build, tour the example table
+#   make check     install missing packages (as root), build, run every test
+#   make install   PREFIX=/usr/local DESTDIR=
+#   make bench     speed against peers (see tests/bench/)
+#
+# Respects CC, CFLAGS, LDFLAGS, PREFIX, DESTDIR.  Dependencies come from pkg-config.
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+MANDIR  ?= $(PREFIX)/share/man
+COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+PKGS    := jansson libarchive libzstd zlib liblz4 libbrotlidec snappy
+
+# The build directory and sanitizer flags; `make check` reuses these rules for its
+# ASan+UBSan and TSan builds.
+B       ?= build
+SAN     ?=
+
+DQ_CFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -Ilib \
+	     $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(SAN)
+DQ_LDLIBS  = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread
+DQ_LDFLAGS = $(SAN)
+
+LIB_SRC  := $(sort $(wildcard lib/*.c))
+CMD_SRC  := $(sort $(wildcard cmd/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+CMD_OBJ  := $(CMD_SRC:%.c=$(B)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+# Unit tests of cmd/ helpers link these objects too.
+CMD_LIBOBJ := $(B)/cmd/schema_fmt.o
+
+# Debian packages the build and the tests need.
+DEPS := gcc make pkg-config libjansson-dev libarchive-dev libzstd-dev libsnappy-dev \
+	liblz4-dev zlib1g-dev libbrotli-dev bats bats-assert bats-support python3 jq
+
+.PHONY: all deps demo check unit bats conformance sanitize tsan install uninstall clean bench fuzz
+
+all: $(B)/deltaq $(B)/libdeltaq.a $(B)/libdeltaq.so $(B)/deltaq.bash
+
+$(B)/%.o: %.c $(wildcard lib/*.h cmd/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(DQ_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/libdeltaq.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/libdeltaq.so: $(LIB_OBJ)
+	$(CC) -shared $(DQ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(DQ_LDLIBS)
+
+$(B)/deltaq: $(CMD_OBJ) $(B)/libdeltaq.a
+	$(CC) $(DQ_LDFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(B)/libdeltaq.a $(DQ_LDLIBS)
+
+$(B)/deltaq.bash: $(B)/deltaq
+	$(B)/deltaq completion bash > $@
+
+$(B)/tests/%: tests/unit/%.c $(B)/libdeltaq.a $(CMD_LIBOBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(DQ_CFLAGS) -Icmd $(CFLAGS) $(DQ_LDFLAGS) $(LDFLAGS) -o $@ $< $(CMD_LIBOBJ) \
+		$(B)/libdeltaq.a $(DQ_LDLIBS)
+
+# Installs what is missing: with apt-get as root, else prints the command to run.
+deps:
+	@missing=""; for p in $(DEPS); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else \
+			echo "missing packages; run: sudo apt-get install -y$$missing" >&2; exit 1; \
+		fi; \
+	fi
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tests/demo.sh $(B)/deltaq tests/fixtures/example
+
+unit: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do echo "== $$t"; $$t || exit 1; done
+
+bats: all
+	DELTAQ=$(CURDIR)/$(B)/deltaq bats tests/
+
+conformance: all
+	python3 tests/conformance/corpus.py --deltaq $(B)/deltaq
+
+# The whole suite again against an ASan+UBSan build, and the pool under ThreadSanitizer.
+sanitize:
+	@$(MAKE) --no-print-directory B=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" unit bats conformance
+tsan:
+	@$(MAKE) --no-print-directory B=build/tsan CFLAGS="-O1 -g" SAN="-fsanitize=thread" \
+		build/tsan/tests/test_pool
+	TEST_POOL_NO_FORK=1 build/tsan/tests/test_pool
+
+check: deps
+	@$(MAKE) --no-print-directory all unit bats conformance
+	@$(MAKE) --no-print-directory sanitize
+	@$(MAKE) --no-print-directory tsan
+
+bench: all
+	tests/bench/run.sh
+
+fuzz:
+	@echo "no fuzz targets yet"
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPDIR)
+	install -m 755 $(B)/deltaq $(DESTDIR)$(BINDIR)/deltaq
+	install -m 644 $(B)/libdeltaq.a $(DESTDIR)$(LIBDIR)/libdeltaq.a
+	install -m 755 $(B)/libdeltaq.so $(DESTDIR)$(LIBDIR)/libdeltaq.so
+	install -m 644 lib/deltaq.h $(DESTDIR)$(INCDIR)/deltaq.h
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(B)/deltaq.bash $(DESTDIR)$(COMPDIR)/deltaq
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/deltaq $(DESTDIR)$(LIBDIR)/libdeltaq.a \
+		$(DESTDIR)$(LIBDIR)/libdeltaq.so $(DESTDIR)$(INCDIR)/deltaq.h \
+		$(DESTDIR)$(COMPDIR)/deltaq
+	for m in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
+
+clean:
+	rm -rf build

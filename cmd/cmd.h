@@ -1,0 +1,154 @@
+/*
+ * cmd.h - what the subcommands share: the command table, the common options, and the one
+ * output writer every format goes through.
+ *
+ * Adding a subcommand takes:
+ *   1. cmd/<name>.c with its usage text, a sorted struct option table and
+ *      int cmd_<name>(int argc, char **argv, struct cli *cli);
+ *   2. a row in commands[] in cmd/main.c (dispatch, `deltaq help`, completion);
+ *   3. man/deltaq-<name>.1 (mdoc; its EXAMPLES run as tests);
+ *   4. tests/t4xxx-<name>.bats (or the family it belongs to).
+ */
+#ifndef DQ_CMD_H
+#define DQ_CMD_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "deltaq.h"
+
+/* Exit codes (DEVELOPERS.md). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FINDINGS = 1,     /* the command ran and found problems */
+	EXIT_USAGE = 2,
+	EXIT_UNREADABLE = 3,   /* the table cannot be read (or stdout cannot be written) */
+	EXIT_UNSUPPORTED = 4,  /* protocol or reader feature not honoured */
+};
+
+enum out_format { OUT_TEXT, OUT_JSON, OUT_NDJSON, OUT_TSV, OUT_CSV };
+
+struct cli {
+	const char *cmd;           /* subcommand name, for messages */
+	enum out_format format;
+	const char *at;            /* --at REF, or NULL */
+	int threads;               /* --threads N, 0 = CPUs available */
+};
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct cli *cli);
+	const char *summary;
+	const char *usage;         /* the command's usage text (also `deltaq help CMD`) */
+	const struct option *options; /* the command's getopt_long table (completion) */
+	bool hidden;
+};
+
+extern const struct command commands[];
+const struct command *find_command(const char *name);
+
+/* Options every command takes; append to a command's option table with COMMON_OPTIONS. */
+enum { OPT_AT = 1000, OPT_THREADS, OPT_HELP_LONG };
+#define COMMON_OPTIONS                                            \
+	{ "at", required_argument, NULL, OPT_AT },                \
+	{ "help", no_argument, NULL, 'h' },                       \
+	{ "output", required_argument, NULL, 'o' },               \
+	{ "threads", required_argument, NULL, OPT_THREADS }
+#define COMMON_SHORTOPTS "ho:"
+#define COMMON_USAGE                                                                    \
+	"  -o, --output FORMAT  text (default), json, ndjson, tsv or csv\n"             \
+	"      --at REF         a version (42), @MILLIS, or a timestamp (2024-05-01,\n"  \
+	"                       '2024-05-01 12:00', 2024-05-01T12:00:00Z)\n"            \
+	"      --threads N      parser threads (default: CPUs available)\n"             \
+	"  -h, --help           this help\n"
+
+/*
+ * Handles a common option.  Returns -1 when `opt` is not one, else an exit code to return
+ * at once (EXIT_USAGE on a bad value, or EXIT_OK after printing help: *done set) or -2 to
+ * carry on.
+ */
+int cli_common(struct cli *cli, const struct command *self, int opt, const char *arg, bool *done);
+
+/* Prints "deltaq CMD: <usage problem>" and a hint; returns EXIT_USAGE. */
+int cli_usage_error(const struct cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints "deltaq: <msg>" for a library error and returns the exit code for it. */
+int cli_fail(const struct dq_error *err);
+
+/* Prints a warning line "deltaq: warning: ..." on stderr. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Opens TABLE with the common options applied; prints and returns an exit code on error. */
+int cli_open(struct cli *cli, const char *uri, dq_table **t);
+
+/* Resolves --at (or `ref`) to a version: -1 for latest when ref is NULL. */
+int cli_resolve(dq_table *t, const char *ref, int64_t *version);
+
+/* Expects exactly `want` positional arguments after options. */
+int cli_positional(const struct cli *cli, int argc, char **argv, int want, const char *what);
+
+/* ---- output ---------------------------------------------------------------------- */
+
+struct out_col {
+	const char *key;       /* JSON key */
+	const char *header;    /* text header (upper case by convention); NULL = key */
+	unsigned flags;
+};
+enum { COL_RIGHT = 1, COL_NOTEXT = 2 };
+
+struct out {
+	enum out_format fmt;
+	FILE *fp;
+	const struct out_col *cols;
+	size_t ncols;
+	bool single;           /* one record: JSON object, text "key  value" lines */
+	bool text_header;      /* print the header row in text mode (default true) */
+	size_t nrows;
+	/* text mode keeps rendered cells to align the columns */
+	char **cells;
+	size_t ncells, capcells;
+};
+
+void out_begin(struct out *o, enum out_format fmt, const struct out_col *cols, size_t ncols,
+	       bool single);
+/* Writes one record (steals `row`, an object with the columns' keys). */
+void out_row(struct out *o, json_t *row);
+/* Finishes the document; returns 0, or EXIT_UNREADABLE after a write error. */
+int out_end(struct out *o);
+
+/* Text rendering of one JSON value for a table cell (new string). */
+char *out_cell_text(const json_t *v);
+
+/* Writes a whole JSON document (pretty) to stdout; steals v. */
+void out_json_doc(json_t *v);
+
+/* Builds a JSON row from a format like json_pack, in column order. */
+#define ROW(...) json_pack(__VA_ARGS__)
+
+/* Subcommands. */
+int cmd_version(int argc, char **argv, struct cli *cli);
+int cmd_log(int argc, char **argv, struct cli *cli);
+int cmd_show(int argc, char **argv, struct cli *cli);
+int cmd_info(int argc, char **argv, struct cli *cli);
+int cmd_schema(int argc, char **argv, struct cli *cli);
+int cmd_protocol(int argc, char **argv, struct cli *cli);
+int cmd_files(int argc, char **argv, struct cli *cli);
+int cmd_partitions(int argc, char **argv, struct cli *cli);
+int cmd_diff(int argc, char **argv, struct cli *cli);
+int cmd_help(int argc, char **argv, struct cli *cli);
+int cmd_completion(int argc, char **argv, struct cli *cli);
+
+extern const char usage_version[], usage_log[], usage_show[], usage_info[], usage_schema[],
+	usage_protocol[], usage_files[], usage_partitions[], usage_diff[], usage_help[],
+	usage_completion[];
+extern const struct option options_version[], options_log[], options_show[], options_info[],
+	options_schema[], options_protocol[], options_files[], options_partitions[],
+	options_diff[], options_help[], options_completion[];
+
+/* json helpers */
+json_t *json_int_or_null(int64_t v, bool known);
+json_t *json_str_or_null(const char *s);
+json_t *timestamp_json(int64_t ms);  /* RFC 3339 string or null when ms < 0 */
+
+#endif

@@ -1,0 +1,101 @@
+/*
+ * main.c - argv to a subcommand.  One table of commands drives dispatch, `deltaq help` and
+ * the bash completion; main makes sure fds 0-2 exist and that a failed write to stdout is
+ * an error (`deltaq files t > /dev/full` fails), while a closed pipe (`| head`) ends quietly.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+const struct command commands[] = {
+	{ "version", cmd_version, "print the table's version", usage_version, options_version, false },
+	{ "log", cmd_log, "list commits, newest first", usage_log, options_log, false },
+	{ "show", cmd_show, "print the actions of one commit", usage_show, options_show, false },
+	{ "info", cmd_info, "describe the table (like DESCRIBE DETAIL)", usage_info, options_info, false },
+	{ "schema", cmd_schema, "print the table's schema", usage_schema, options_schema, false },
+	{ "protocol", cmd_protocol, "print protocol versions and features", usage_protocol, options_protocol, false },
+	{ "files", cmd_files, "list the active data files", usage_files, options_files, false },
+	{ "partitions", cmd_partitions, "summarise files per partition", usage_partitions, options_partitions, false },
+	{ "diff", cmd_diff, "compare two versions", usage_diff, options_diff, false },
+	{ "help", cmd_help, "help on a command", usage_help, options_help, false },
+	{ "completion", cmd_completion, "print the bash completion script", usage_completion, options_completion, true },
+	{ NULL, NULL, NULL, NULL, NULL, false },
+};
+
+const struct command *find_command(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+static void main_usage(FILE *fp)
+{
+	fputs("usage: deltaq <command> [options] TABLE\n\n"
+	      "Inspect Delta Lake tables: TABLE is a directory or a file:// URI.\n\n"
+	      "commands:\n", fp);
+	for (const struct command *c = commands; c->name; c++)
+		if (!c->hidden)
+			fprintf(fp, "  %-11s %s\n", c->name, c->summary);
+	fputs("\nEvery command takes -o text|json|ndjson|tsv|csv, --at REF and --threads N.\n"
+	      "'deltaq help COMMAND' or 'deltaq COMMAND --help' for its options; man deltaq.\n"
+	      "Exit status: 0 ok, 1 problems found, 2 usage, 3 table unreadable,\n"
+	      "4 protocol or reader feature not supported.\n", fp);
+}
+
+/* stdin/stdout/stderr must exist, or a file we open could land on fd 1. */
+static void sanitize_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			int n = open("/dev/null", O_RDWR);
+			if (n < 0)
+				exit(EXIT_UNREADABLE);
+			if (n != fd) {
+				dup2(n, fd);
+				close(n);
+			}
+		}
+}
+
+static int finish_stdout(int rc)
+{
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		if (errno == EPIPE)
+			return rc;
+		fprintf(stderr, "deltaq: write error on standard output: %s\n", strerror(errno));
+		return rc ? rc : EXIT_UNREADABLE;
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	sanitize_fds();
+	if (argc < 2) {
+		main_usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
+		fputs(dq_version_string(), stdout);
+		return finish_stdout(EXIT_OK);
+	}
+	if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
+		main_usage(stdout);
+		return finish_stdout(EXIT_OK);
+	}
+	const struct command *c = find_command(name);
+	if (!c) {
+		fprintf(stderr, "deltaq: '%s' is not a deltaq command; see 'deltaq --help'\n", name);
+		return EXIT_USAGE;
+	}
+	struct cli cli = { .cmd = c->name, .format = OUT_TEXT };
+	int rc = c->fn(argc - 1, argv + 1, &cli);
+	return finish_stdout(rc);
+}

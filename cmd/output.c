@@ -1,0 +1,288 @@
+/*
+ * output.c - the one writer behind every command's stdout.  Commands hand it rows (JSON
+ * objects whose keys are the documented, stable snake_case names) and it renders them as
+ * aligned text for people, one JSON document, NDJSON, TSV or CSV.  Text output is buffered
+ * to align columns; every other format streams.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+json_t *json_int_or_null(int64_t v, bool known)
+{
+	return known ? json_integer(v) : json_null();
+}
+
+json_t *json_str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+json_t *timestamp_json(int64_t ms)
+{
+	char buf[40];
+	return ms < 0 ? json_null() : json_string(dq_format_timestamp(ms, buf, sizeof(buf)));
+}
+
+void out_begin(struct out *o, enum out_format fmt, const struct out_col *cols, size_t ncols,
+	       bool single)
+{
+	memset(o, 0, sizeof(*o));
+	o->fmt = fmt;
+	o->fp = stdout;
+	o->cols = cols;
+	o->ncols = ncols;
+	o->single = single;
+	o->text_header = true;
+}
+
+/* Objects print as k=v pairs, arrays comma-joined, strings bare, null as "-". */
+char *out_cell_text(const json_t *v)
+{
+	char buf[64];
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return strdup(json_string_value(v));
+	case JSON_INTEGER:
+		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+		return strdup(buf);
+	case JSON_REAL:
+		snprintf(buf, sizeof(buf), "%.17g", json_real_value(v));
+		return strdup(buf);
+	case JSON_TRUE:
+		return strdup("true");
+	case JSON_FALSE:
+		return strdup("false");
+	case JSON_OBJECT: {
+		char *s = NULL;
+		size_t n = 0;
+		FILE *f = open_memstream(&s, &n);
+		const char *k;
+		json_t *x;
+		bool first = true;
+		json_object_foreach((json_t *)v, k, x) {
+			char *c = json_is_null(x) ? strdup("null") : out_cell_text(x);
+			fprintf(f, "%s%s=%s", first ? "" : " ", k, c ? c : "");
+			free(c);
+			first = false;
+		}
+		fclose(f);
+		if (s && !*s) {
+			free(s);
+			return strdup("-");
+		}
+		return s;
+	}
+	case JSON_ARRAY: {
+		char *s = NULL;
+		size_t n = 0;
+		FILE *f = open_memstream(&s, &n);
+		size_t i;
+		json_t *x;
+		json_array_foreach(v, i, x) {
+			char *c = out_cell_text(x);
+			fprintf(f, "%s%s", i ? "," : "", c ? c : "");
+			free(c);
+		}
+		fclose(f);
+		if (s && !*s) {
+			free(s);
+			return strdup("-");
+		}
+		return s;
+	}
+	case JSON_NULL:
+	default:
+		return strdup("-");
+	}
+}
+
+static void put_sv(FILE *fp, const json_t *v, bool csv)
+{
+	if (!v || json_is_null(v))
+		return;
+	char *s;
+	if (json_is_object(v) || json_is_array(v))
+		s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	else
+		s = out_cell_text(v);
+	if (!s)
+		return;
+	if (csv) {
+		if (strpbrk(s, ",\"\r\n")) {
+			fputc('"', fp);
+			for (const char *p = s; *p; p++) {
+				if (*p == '"')
+					fputc('"', fp);
+				fputc(*p, fp);
+			}
+			fputc('"', fp);
+		} else {
+			fputs(s, fp);
+		}
+	} else {
+		for (const char *p = s; *p; p++) {
+			switch (*p) {
+			case '\t': fputs("\\t", fp); break;
+			case '\n': fputs("\\n", fp); break;
+			case '\r': fputs("\\r", fp); break;
+			case '\\': fputs("\\\\", fp); break;
+			default: fputc(*p, fp);
+			}
+		}
+	}
+	free(s);
+}
+
+static void sv_header(struct out *o)
+{
+	char sep = o->fmt == OUT_CSV ? ',' : '\t';
+	for (size_t i = 0; i < o->ncols; i++) {
+		if (i)
+			fputc(sep, o->fp);
+		fputs(o->cols[i].key, o->fp);
+	}
+	fputc('\n', o->fp);
+}
+
+void out_row(struct out *o, json_t *row)
+{
+	switch (o->fmt) {
+	case OUT_JSON:
+		if (o->single) {
+			json_dumpf(row, o->fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			fputc('\n', o->fp);
+		} else {
+			fputs(o->nrows ? ",\n" : "[\n", o->fp);
+			json_dumpf(row, o->fp, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		}
+		break;
+	case OUT_NDJSON:
+		json_dumpf(row, o->fp, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		fputc('\n', o->fp);
+		break;
+	case OUT_TSV:
+	case OUT_CSV:
+		if (!o->nrows)
+			sv_header(o);
+		for (size_t i = 0; i < o->ncols; i++) {
+			if (i)
+				fputc(o->fmt == OUT_CSV ? ',' : '\t', o->fp);
+			put_sv(o->fp, json_object_get(row, o->cols[i].key), o->fmt == OUT_CSV);
+		}
+		fputc('\n', o->fp);
+		break;
+	case OUT_TEXT:
+		if (o->ncells + o->ncols > o->capcells) {
+			size_t cap = o->capcells ? o->capcells * 2 : 64 * o->ncols;
+			while (cap < o->ncells + o->ncols)
+				cap *= 2;
+			char **c = realloc(o->cells, cap * sizeof(*c));
+			if (!c)
+				break;
+			o->cells = c;
+			o->capcells = cap;
+		}
+		for (size_t i = 0; i < o->ncols; i++)
+			o->cells[o->ncells++] = out_cell_text(json_object_get(row, o->cols[i].key));
+		break;
+	}
+	o->nrows++;
+	json_decref(row);
+}
+
+/* Display width of UTF-8 text (code points; good enough for aligned columns). */
+static size_t width(const char *s)
+{
+	size_t w = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+static void text_end(struct out *o)
+{
+	size_t nc = o->ncols, *w = calloc(nc ? nc : 1, sizeof(*w));
+	if (!w)
+		return;
+	if (o->single) {
+		size_t kw = 0;
+		for (size_t i = 0; i < nc; i++)
+			if (!(o->cols[i].flags & COL_NOTEXT) && width(o->cols[i].key) > kw)
+				kw = width(o->cols[i].key);
+		for (size_t r = 0; r < o->nrows; r++)
+			for (size_t i = 0; i < nc; i++) {
+				if (o->cols[i].flags & COL_NOTEXT)
+					continue;
+				const char *k = o->cols[i].header ? o->cols[i].header : o->cols[i].key;
+				fprintf(o->fp, "%s:%*s %s\n", k, (int)(kw - width(k)), "",
+					o->cells[r * nc + i] ? o->cells[r * nc + i] : "");
+			}
+		free(w);
+		return;
+	}
+	for (size_t i = 0; i < nc; i++) {
+		const char *h = o->cols[i].header ? o->cols[i].header : o->cols[i].key;
+		w[i] = o->text_header ? width(h) : 0;
+		for (size_t r = 0; r < o->nrows; r++) {
+			const char *c = o->cells[r * nc + i];
+			if (c && width(c) > w[i])
+				w[i] = width(c);
+		}
+	}
+	/* The last shown column is not padded, so lines carry no trailing blanks. */
+	size_t last = 0;
+	for (size_t i = 0; i < nc; i++)
+		if (!(o->cols[i].flags & COL_NOTEXT))
+			last = i;
+	for (size_t r = 0; r < o->nrows + (o->text_header ? 1 : 0); r++) {
+		bool first = true;
+		for (size_t i = 0; i < nc; i++) {
+			if (o->cols[i].flags & COL_NOTEXT)
+				continue;
+			const char *c;
+			if (o->text_header && r == 0)
+				c = o->cols[i].header ? o->cols[i].header : o->cols[i].key;
+			else
+				c = o->cells[(r - (o->text_header ? 1 : 0)) * nc + i];
+			if (!c)
+				c = "";
+			if (!first)
+				fputs("  ", o->fp);
+			first = false;
+			size_t pad = w[i] - width(c);
+			if (o->cols[i].flags & COL_RIGHT)
+				fprintf(o->fp, "%*s%s", (int)pad, "", c);
+			else if (i == last)
+				fputs(c, o->fp);
+			else
+				fprintf(o->fp, "%s%*s", c, (int)pad, "");
+		}
+		fputc('\n', o->fp);
+	}
+	free(w);
+}
+
+int out_end(struct out *o)
+{
+	if (o->fmt == OUT_JSON && !o->single)
+		fputs(o->nrows ? "\n]\n" : "[]\n", o->fp);
+	if ((o->fmt == OUT_TSV || o->fmt == OUT_CSV) && !o->nrows)
+		sv_header(o);
+	if (o->fmt == OUT_TEXT)
+		text_end(o);
+	for (size_t i = 0; i < o->ncells; i++)
+		free(o->cells[i]);
+	free(o->cells);
+	o->cells = NULL;
+	return ferror(o->fp) ? EXIT_UNREADABLE : EXIT_OK;
+}
+
+void out_json_doc(json_t *v)
+{
+	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(v);
+}

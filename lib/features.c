@@ -1,0 +1,70 @@
+/*
+ * features.c - which protocols and reader features deltaq honours (protocol.md sections 3.6
+ * and 8).  deltaq reads only the log, so features that change how data files are read
+ * (geospatial, collations, variants) are safe to honour; features that move the truth out
+ * of the log (catalogManaged: the latest version lives in a catalog) and every name deltaq
+ * does not know are not.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+#include "replay.h"
+
+static const char *const honoured[] = {
+	"columnMapping",
+	"deletionVectors",
+	"timestampNtz",
+	"v2Checkpoint",
+	"vacuumProtocolCheck",
+	"typeWidening",
+	"typeWidening-preview",
+	"variantType",
+	"variantType-preview",
+	"variantShredding",
+	"variantShredding-preview",
+	"geospatial",
+	"collations",
+	"collations-preview",
+	NULL,
+};
+
+const char *const *dq_honoured_reader_features(void)
+{
+	return honoured;
+}
+
+bool dq_reader_feature_honoured(const char *name)
+{
+	for (size_t i = 0; honoured[i]; i++)
+		if (!strcmp(honoured[i], name))
+			return true;
+	return false;
+}
+
+json_t *features_unsupported(const json_t *protocol)
+{
+	json_t *out = json_array();
+	if (!out)
+		return NULL;
+	json_t *r = json_object_get(protocol, "minReaderVersion");
+	json_int_t rv = json_is_integer(r) ? json_integer_value(r) : 0;
+	if (rv < 1 || rv > 3) {
+		char buf[64];
+		snprintf(buf, sizeof(buf), "minReaderVersion %lld", (long long)rv);
+		json_array_append_new(out, json_string(buf));
+		return out;
+	}
+	if (rv < 3)
+		return out;
+	json_t *feats = json_object_get(protocol, "readerFeatures");
+	size_t i;
+	json_t *f;
+	json_array_foreach(feats, i, f) {
+		if (!json_is_string(f))
+			json_array_append_new(out, json_string("?"));
+		else if (!dq_reader_feature_honoured(json_string_value(f)))
+			json_array_append(out, f);
+	}
+	return out;
+}

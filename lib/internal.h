@@ -1,0 +1,59 @@
+/*
+ * internal.h - helpers shared by the library's modules: error reporting into a caller's
+ * struct dq_error, checked allocation, and a growable byte buffer with a ceiling.
+ */
+#ifndef DQ_INTERNAL_H
+#define DQ_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "deltaq.h"
+
+/* Sets err (may be NULL) and returns code: `return dq_fail(err, DQ_EIO, "...", ...);` */
+int dq_fail(struct dq_error *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Like dq_fail, with errno recorded and its text appended. */
+int dq_fail_errno(struct dq_error *err, int code, int sys_errno, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+void *dq_malloc(size_t n);
+void *dq_calloc(size_t n, size_t size);
+void *dq_realloc_array(void *p, size_t n, size_t size); /* NULL on overflow */
+char *dq_strdup(const char *s);
+char *dq_strndup(const char *s, size_t n);
+
+/* Growable buffer; `max` (0 = SIZE_MAX/2) caps its size so hostile input cannot balloon. */
+struct dq_buf {
+	char *data;
+	size_t len, cap, max;
+};
+int dq_buf_reserve(struct dq_buf *b, size_t extra);
+int dq_buf_append(struct dq_buf *b, const void *p, size_t n);
+int dq_buf_puts(struct dq_buf *b, const char *s);
+void dq_buf_release(struct dq_buf *b);
+
+/* Bump allocator for many small strings that die together. */
+struct dq_arena {
+	struct dq_arena_block *head;
+};
+void *dq_arena_alloc(struct dq_arena *a, size_t n);
+char *dq_arena_strndup(struct dq_arena *a, const char *s, size_t n);
+char *dq_arena_strdup(struct dq_arena *a, const char *s);
+void dq_arena_release(struct dq_arena *a);
+
+/* FNV-1a, for hash sets keyed by strings. */
+uint64_t dq_hash(const char *s, size_t n);
+
+/* Open-addressing set of strings (borrowed pointers; caller keeps them alive). */
+struct dq_strset {
+	const char **slots;
+	size_t cap, n;
+};
+/* Returns 1 if newly inserted, 0 if present, -1 on ENOMEM. */
+int dq_strset_add(struct dq_strset *s, const char *key);
+int dq_strset_has(const struct dq_strset *s, const char *key);
+void dq_strset_release(struct dq_strset *s);
+
+#endif

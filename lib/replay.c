@@ -1,0 +1,524 @@
+/*
+ * replay.c - log replay into a snapshot (protocol.md 3.1-3.3).  Commits are read and parsed
+ * on the handle's pool in batches, newest first; reconciliation then walks each batch in
+ * descending version order with a set of seen file keys, so the first (newest) action for
+ * a key decides it: an add is live, a remove hides every older add.  The result does not
+ * depend on the order in which parses finish.  protocol and metaData are the newest ones;
+ * txn is newest per appId, domainMetadata newest per domain with tombstones dropped.
+ * Memory follows the keys the replayed commits touched, not the bytes of the history.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "action.h"
+#include "replay.h"
+#include "stats_fast.h"
+#include "uri.h"
+
+struct dq_snapshot {
+	dq_table *t;
+	int64_t version;
+	int64_t timestamp;
+	unsigned need;
+	json_t *protocol, *metadata, *schema, *unsupported, *partition_columns;
+	json_t *txns, *domains, *domains_seen;
+	json_t *logical_names;      /* physical -> logical, for stats keys (column mapping) */
+	bool files_available;
+	struct dq_arena arena;
+	struct dq_strset seen;
+	struct dq_file *files;
+	size_t nfiles, cap;
+};
+
+struct parse_job {
+	dq_table *t;
+	const struct log_file *f;
+	unsigned want;
+	struct commit_actions acts;
+	struct dq_error err;
+	int rc;
+};
+
+static void parse_commit_job(void *arg)
+{
+	struct parse_job *j = arg;
+	char path[64 + 256];
+	struct dq_buf buf = { .max = DQ_MAX_COMMIT_BYTES };
+	log_path(j->f->name, path, sizeof(path));
+	j->acts.version = j->f->n.version;
+	j->rc = store_read(j->t->store, path, DQ_MAX_COMMIT_BYTES, &buf, &j->err);
+	if (!j->rc)
+		j->rc = action_parse_commit(j->t->store->location, path, buf.data ? buf.data : "",
+					    buf.len, j->want, &j->acts, &j->err);
+	dq_buf_release(&buf);
+}
+
+static int add_live(dq_snapshot *s, const struct file_action *a, const char *key)
+{
+	if (s->nfiles == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		struct dq_file *f = dq_realloc_array(s->files, cap, sizeof(*f));
+		if (!f)
+			return -1;
+		s->files = f;
+		s->cap = cap;
+	}
+	struct dq_file *f = &s->files[s->nfiles++];
+	f->key = key;
+	/* The qualified path is the key's first line; show it relative to the table. */
+	char *q = dq_arena_strndup(&s->arena, key, a->path_len);
+	if (!q)
+		return -1;
+	f->path = uri_display(dq_table_location(s->t), q);
+	f->size = a->size;
+	f->modification_time = a->modification_time;
+	f->partition_values = a->partition_values; /* re-homed in finish_files() */
+	f->num_records = a->num_records;
+	f->dv_cardinality = a->dv_cardinality;
+	f->stats = NULL;
+	if (a->stats && !(f->stats = dq_arena_strdup(&s->arena, a->stats)))
+		return -1;
+	if (a->partition_values &&
+	    !(f->partition_values = dq_arena_strdup(&s->arena, a->partition_values)))
+		return -1;
+	return 0;
+}
+
+/* Applies one commit's actions, newest snapshot state first (see the file comment). */
+static int reconcile(dq_snapshot *s, struct commit_actions *c, struct dq_error *err)
+{
+	if (!s->protocol && c->protocol)
+		s->protocol = json_incref(c->protocol);
+	if (!s->metadata && c->metadata)
+		s->metadata = json_incref(c->metadata);
+	size_t i;
+	json_t *a;
+	if (c->txns) {
+		for (i = json_array_size(c->txns); i-- > 0;) {
+			a = json_array_get(c->txns, i);
+			const char *app = json_string_value(json_object_get(a, "appId"));
+			if (!json_object_get(s->txns, app))
+				json_object_set(s->txns, app, json_object_get(a, "version"));
+		}
+	}
+	if (c->domains) {
+		for (i = json_array_size(c->domains); i-- > 0;) {
+			a = json_array_get(c->domains, i);
+			const char *d = json_string_value(json_object_get(a, "domain"));
+			if (json_object_get(s->domains_seen, d))
+				continue;
+			json_object_set_new(s->domains_seen, d, json_true());
+			if (!json_is_true(json_object_get(a, "removed")))
+				json_array_append_new(s->domains, json_string(d));
+		}
+	}
+	/* Within one commit, later lines win, as in a forward replay. */
+	for (i = c->nfiles; i-- > 0;) {
+		const struct file_action *fa = &c->files[i];
+		if (dq_strset_has(&s->seen, fa->key))
+			continue;
+		char *key = dq_arena_strdup(&s->arena, fa->key);
+		if (!key || dq_strset_add(&s->seen, key) < 0 || (fa->add && add_live(s, fa, key)))
+			return dq_fail(err, DQ_ENOMEM, "out of memory replaying the log");
+	}
+	return DQ_OK;
+}
+
+bool ict_enabled(const json_t *protocol, const json_t *metadata, int64_t *from_version)
+{
+	json_t *conf = json_object_get(metadata, "configuration");
+	const char *on = json_string_value(json_object_get(conf, "delta.enableInCommitTimestamps"));
+	if (!on || strcmp(on, "true"))
+		return false;
+	bool feature = false;
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(protocol, "writerFeatures"), i, f)
+		if (json_is_string(f) && !strcmp(json_string_value(f), "inCommitTimestamp"))
+			feature = true;
+	if (!feature)
+		return false;
+	const char *v = json_string_value(json_object_get(conf, "delta.inCommitTimestampEnablementVersion"));
+	*from_version = v ? strtoll(v, NULL, 10) : 0;
+	return true;
+}
+
+/* Physical name of a top-level column under column mapping, else the logical name. */
+static const char *physical_name(const json_t *schema, const char *logical)
+{
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(schema, "fields"), i, f) {
+		const char *n = json_string_value(json_object_get(f, "name"));
+		if (n && !strcmp(n, logical)) {
+			json_t *md = json_object_get(f, "metadata");
+			const char *p = json_string_value(json_object_get(md, "delta.columnMapping.physicalName"));
+			return p ? p : logical;
+		}
+	}
+	return logical;
+}
+
+static bool column_mapping(const dq_snapshot *s)
+{
+	json_t *conf = json_object_get(s->metadata, "configuration");
+	const char *mode = json_string_value(json_object_get(conf, "delta.columnMapping.mode"));
+	return mode && (!strcmp(mode, "name") || !strcmp(mode, "id"));
+}
+
+/* Physical -> logical names for every field at any depth, for translating stats keys. */
+static void map_names(json_t *map, const json_t *type)
+{
+	if (!json_is_object(type))
+		return;
+	const char *t = json_string_value(json_object_get(type, "type"));
+	if (t && !strcmp(t, "struct")) {
+		size_t i;
+		json_t *f;
+		json_array_foreach(json_object_get(type, "fields"), i, f) {
+			const char *n = json_string_value(json_object_get(f, "name"));
+			const char *p = json_string_value(json_object_get(json_object_get(f, "metadata"),
+									  "delta.columnMapping.physicalName"));
+			json_t *sub = json_object();
+			if (n)
+				json_object_set_new(sub, "name", json_string(n));
+			json_t *children = json_object();
+			json_object_set_new(sub, "fields", children);
+			map_names(children, json_object_get(f, "type"));
+			json_object_set_new(map, p ? p : (n ? n : ""), sub);
+		}
+	}
+}
+
+/* Rewrites each live file's partition values keyed by logical names in column order. */
+static int finish_partition_values(dq_snapshot *s)
+{
+	size_t ncols = json_array_size(s->partition_columns);
+	bool cm = column_mapping(s);
+	json_t *cache = json_object();
+	if (!cache)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < s->nfiles && !rc; i++) {
+		struct dq_file *f = &s->files[i];
+		const char *raw = f->partition_values ? f->partition_values : "{}";
+		json_t *hit = json_object_get(cache, raw);
+		if (hit) {
+			f->partition_values = json_string_value(hit);
+			continue;
+		}
+		json_t *pv = json_loads(raw, 0, NULL), *out = json_object();
+		for (size_t c = 0; c < ncols; c++) {
+			const char *logical = json_string_value(json_array_get(s->partition_columns, c));
+			if (!logical)
+				continue;
+			const char *phys = cm ? physical_name(s->schema, logical) : logical;
+			json_t *v = json_object_get(pv, phys);
+			if (!v)
+				v = json_object_get(pv, logical);
+			json_object_set(out, logical, v ? v : json_null());
+		}
+		char *text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		char *kept = text ? dq_arena_strdup(&s->arena, text) : NULL;
+		if (!kept || json_object_set_new(cache, raw, json_string(kept)))
+			rc = -1;
+		f->partition_values = kept;
+		free(text);
+		json_decref(pv);
+		json_decref(out);
+	}
+	/* The cache's strings are copies; files point into the arena. */
+	json_decref(cache);
+	return rc;
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+	const struct dq_file *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+	return c ? c : strcmp(x->key, y->key);
+}
+
+static int finish(dq_snapshot *s, int64_t first_version, struct dq_error *err)
+{
+	if (!s->protocol)
+		return dq_fail(err, DQ_ECORRUPT, "no protocol action in versions %lld to %lld",
+			       (long long)first_version, (long long)s->version);
+	if (!s->metadata)
+		return dq_fail(err, DQ_ECORRUPT, "no metaData action in versions %lld to %lld",
+			       (long long)first_version, (long long)s->version);
+	json_t *r = json_object_get(s->protocol, "minReaderVersion");
+	json_t *w = json_object_get(s->protocol, "minWriterVersion");
+	if (!json_is_integer(r) || !json_is_integer(w))
+		return dq_fail(err, DQ_ECORRUPT, "the protocol action lacks integer minReaderVersion/minWriterVersion");
+	const char *ss = json_string_value(json_object_get(s->metadata, "schemaString"));
+	if (ss)
+		s->schema = json_loads(ss, 0, NULL);
+	json_t *pc = json_object_get(s->metadata, "partitionColumns");
+	s->partition_columns = json_is_array(pc) ? json_incref(pc) : json_array();
+	s->unsupported = features_unsupported(s->protocol);
+	s->logical_names = json_object();
+	if (!s->unsupported || !s->partition_columns || !s->logical_names)
+		return dq_fail(err, DQ_ENOMEM, "out of memory");
+	if (column_mapping(s))
+		map_names(s->logical_names, s->schema);
+	if (!(s->need & DQ_NEED_FILES))
+		return DQ_OK;
+	if (json_array_size(s->unsupported)) {
+		s->nfiles = 0; /* not trustworthy: the protocol asks for what deltaq lacks */
+		return DQ_OK;
+	}
+	s->files_available = true;
+	if (finish_partition_values(s))
+		return dq_fail(err, DQ_ENOMEM, "out of memory");
+	if (s->nfiles > 1)
+		qsort(s->files, s->nfiles, sizeof(*s->files), cmp_file);
+	return DQ_OK;
+}
+
+#define BATCH 64
+
+int dq_snapshot_open(dq_table *t, const struct dq_snapshot_request *req, dq_snapshot **out,
+		     struct dq_error *err)
+{
+	*out = NULL;
+	const struct log_listing *l;
+	int rc = table_check(t, err);
+	if (rc || (rc = table_listing(t, &l, err)))
+		return rc;
+	size_t first, last;
+	if ((rc = log_segment(l, req->version, &first, &last, err)))
+		return rc;
+	dq_snapshot *s = calloc(1, sizeof(*s));
+	if (!s)
+		return dq_fail(err, DQ_ENOMEM, "out of memory");
+	s->t = t;
+	s->need = req->need;
+	s->version = l->commits[last]->n.version;
+	s->txns = json_object();
+	s->domains = json_array();
+	s->domains_seen = json_object();
+	unsigned want = WANT_PM;
+	if (req->need & (DQ_NEED_FILES | DQ_NEED_STATS))
+		want |= WANT_FILES;
+	if (req->need & DQ_NEED_STATS)
+		want |= WANT_STATS;
+	if (req->need & DQ_NEED_TXNS)
+		want |= WANT_TXNS;
+	bool pm_only = !(want & (WANT_FILES | WANT_TXNS));
+	struct parse_job *jobs = calloc(BATCH, sizeof(*jobs));
+	if (!jobs) {
+		dq_snapshot_close(s);
+		return dq_fail(err, DQ_ENOMEM, "out of memory");
+	}
+	size_t hi = last + 1;
+	bool done = false;
+	while (hi > first && rc == DQ_OK && !done) {
+		size_t lo = hi - first > BATCH ? hi - BATCH : first;
+		size_t n = hi - lo;
+		for (size_t i = 0; i < n; i++) {
+			memset(&jobs[i], 0, sizeof(jobs[i]));
+			jobs[i].t = t;
+			jobs[i].f = l->commits[hi - 1 - i];
+			jobs[i].want = want;
+		}
+		rc = table_run(t, jobs, n, sizeof(*jobs), parse_commit_job, err);
+		for (size_t i = 0; i < n; i++) {
+			if (rc == DQ_OK && jobs[i].rc) {
+				*err = jobs[i].err;
+				rc = jobs[i].rc;
+			}
+			if (rc == DQ_OK)
+				rc = reconcile(s, &jobs[i].acts, err);
+			commit_actions_release(&jobs[i].acts);
+			if (rc == DQ_OK && pm_only && s->protocol && s->metadata)
+				done = true; /* older commits cannot change the answer */
+			if (done) {
+				for (size_t k = i + 1; k < n; k++)
+					commit_actions_release(&jobs[k].acts);
+				break;
+			}
+		}
+		hi = lo;
+	}
+	free(jobs);
+	if (rc == DQ_OK)
+		rc = finish(s, l->commits[first]->n.version, err);
+	if (rc == DQ_OK && last + 1 == l->ncommits && t->ict_state <= 0) {
+		/* The latest metadata decides whether versions carry in-commit timestamps. */
+		int64_t from = 0;
+		t->ict_state = ict_enabled(s->protocol, s->metadata, &from) ? 2 : 1;
+		t->ict_from = from;
+	}
+	if (rc == DQ_OK) {
+		bool ict;
+		char *warning = NULL;
+		if (history_timestamp(t, last, &s->timestamp, &ict, &warning, NULL))
+			s->timestamp = -1;
+		free(warning);
+	}
+	if (rc) {
+		dq_snapshot_close(s);
+		return rc;
+	}
+	*out = s;
+	return DQ_OK;
+}
+
+void dq_snapshot_close(dq_snapshot *s)
+{
+	if (!s)
+		return;
+	json_decref(s->protocol);
+	json_decref(s->metadata);
+	json_decref(s->schema);
+	json_decref(s->unsupported);
+	json_decref(s->partition_columns);
+	json_decref(s->txns);
+	json_decref(s->domains);
+	json_decref(s->domains_seen);
+	json_decref(s->logical_names);
+	dq_strset_release(&s->seen);
+	dq_arena_release(&s->arena);
+	free(s->files);
+	free(s);
+}
+
+int64_t dq_snapshot_version(const dq_snapshot *s) { return s->version; }
+int64_t dq_snapshot_timestamp(const dq_snapshot *s) { return s->timestamp; }
+const json_t *dq_snapshot_protocol(const dq_snapshot *s) { return s->protocol; }
+const json_t *dq_snapshot_metadata(const dq_snapshot *s) { return s->metadata; }
+const json_t *dq_snapshot_schema(const dq_snapshot *s) { return s->schema; }
+const json_t *dq_snapshot_unsupported(const dq_snapshot *s) { return s->unsupported; }
+const json_t *dq_snapshot_app_transactions(const dq_snapshot *s) { return s->txns; }
+const json_t *dq_snapshot_domains(const dq_snapshot *s) { return s->domains; }
+const json_t *dq_snapshot_partition_columns(const dq_snapshot *s) { return s->partition_columns; }
+bool dq_snapshot_files_available(const dq_snapshot *s) { return s->files_available; }
+size_t dq_snapshot_num_files(const dq_snapshot *s) { return s->nfiles; }
+
+const struct dq_file *dq_snapshot_file(const dq_snapshot *s, size_t i)
+{
+	return i < s->nfiles ? &s->files[i] : NULL;
+}
+
+int dq_snapshot_min_reader_version(const dq_snapshot *s)
+{
+	return (int)json_integer_value(json_object_get(s->protocol, "minReaderVersion"));
+}
+
+int dq_snapshot_min_writer_version(const dq_snapshot *s)
+{
+	return (int)json_integer_value(json_object_get(s->protocol, "minWriterVersion"));
+}
+
+int dq_snapshot_require_files(const dq_snapshot *s, struct dq_error *err)
+{
+	size_t n = json_array_size(s->unsupported);
+	if (!n)
+		return DQ_OK;
+	char list[192] = "";
+	size_t used = 0;
+	for (size_t i = 0; i < n && used < sizeof(list) - 1; i++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
+					 json_string_value(json_array_get(s->unsupported, i)));
+	return dq_fail(err, DQ_EUNSUPPORTED,
+		       "the table needs %s, which deltaq does not support; its file list cannot be trusted",
+		       list);
+}
+
+void dq_snapshot_totals(const dq_snapshot *s, struct dq_totals *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->num_records_exact = true;
+	for (size_t i = 0; i < s->nfiles; i++) {
+		const struct dq_file *f = &s->files[i];
+		out->num_files++;
+		out->size_bytes += f->size;
+		if (f->num_records < 0) {
+			out->num_records_exact = false;
+			continue;
+		}
+		out->num_records += f->num_records - (f->dv_cardinality > 0 ? f->dv_cardinality : 0);
+	}
+}
+
+/* Copies a stats object renaming physical keys to logical ones along the schema. */
+static json_t *rename_keys(const json_t *obj, const json_t *names)
+{
+	if (!json_is_object(obj))
+		return json_deep_copy(obj);
+	json_t *out = json_object();
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)obj, k, v) {
+		json_t *m = json_object_get(names, k);
+		const char *logical = m ? json_string_value(json_object_get(m, "name")) : NULL;
+		json_object_set_new(out, logical ? logical : k,
+				    rename_keys(v, m ? json_object_get(m, "fields") : NULL));
+	}
+	return out;
+}
+
+json_t *dq_file_stats(const dq_snapshot *s, const struct dq_file *f)
+{
+	if (!f->stats)
+		return NULL;
+	json_t *st = json_loads(f->stats, 0, NULL);
+	if (!json_is_object(st)) {
+		json_decref(st);
+		return NULL;
+	}
+	json_t *out = json_object();
+	json_object_set_new(out, "num_records",
+			    f->num_records >= 0 ? json_integer(f->num_records) : json_null());
+	static const char *const keys[][2] = {
+		{ "minValues", "min" }, { "maxValues", "max" }, { "nullCount", "null_count" },
+	};
+	for (size_t i = 0; i < 3; i++) {
+		json_t *v = json_object_get(st, keys[i][0]);
+		json_object_set_new(out, keys[i][1],
+				    v ? rename_keys(v, s->logical_names) : json_null());
+	}
+	json_decref(st);
+	return out;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct dq_file *const *)a)->key, (*(const struct dq_file *const *)b)->key);
+}
+
+int dq_snapshot_diff(const dq_snapshot *from, const dq_snapshot *to,
+		     const struct dq_file ***added, size_t *nadded,
+		     const struct dq_file ***removed, size_t *nremoved, struct dq_error *err)
+{
+	const struct dq_file **a = dq_calloc(to->nfiles, sizeof(*a));
+	const struct dq_file **r = dq_calloc(from->nfiles, sizeof(*r));
+	const struct dq_file **fa = dq_calloc(from->nfiles, sizeof(*fa));
+	const struct dq_file **ta = dq_calloc(to->nfiles, sizeof(*ta));
+	if (!a || !r || !fa || !ta) {
+		free(a), free(r), free(fa), free(ta);
+		return dq_fail(err, DQ_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < from->nfiles; i++)
+		fa[i] = &from->files[i];
+	for (size_t i = 0; i < to->nfiles; i++)
+		ta[i] = &to->files[i];
+	qsort(fa, from->nfiles, sizeof(*fa), key_cmp);
+	qsort(ta, to->nfiles, sizeof(*ta), key_cmp);
+	size_t i = 0, j = 0, na = 0, nr = 0;
+	while (i < from->nfiles || j < to->nfiles) {
+		int c = i == from->nfiles ? 1 : j == to->nfiles ? -1 : strcmp(fa[i]->key, ta[j]->key);
+		if (c < 0)
+			r[nr++] = fa[i++];
+		else if (c > 0)
+			a[na++] = ta[j++];
+		else
+			i++, j++;
+	}
+	free(fa);
+	free(ta);
+	*added = a, *nadded = na;
+	*removed = r, *nremoved = nr;
+	return DQ_OK;
+}

@@ -1,0 +1,26 @@
+/*
+ * replay.h - internal pieces of log replay shared with history.c and features.c.
+ */
+#ifndef DQ_REPLAY_H
+#define DQ_REPLAY_H
+
+#include <jansson.h>
+
+#include "table.h"
+
+/* Reader features (or "minReaderVersion N") of `protocol` that deltaq does not honour: new array. */
+json_t *features_unsupported(const json_t *protocol);
+
+/* In-commit timestamp settings of a metaData + protocol pair (protocol.md 9.1). */
+bool ict_enabled(const json_t *protocol, const json_t *metadata, int64_t *from_version);
+
+/* Timestamp of commit l->commits[idx]: monotonic mtime, or its in-commit timestamp when
+ * the table uses them from that version on.  *warning (new, may stay NULL) for stderr. */
+int history_timestamp(dq_table *t, size_t idx, int64_t *ts, bool *ict, char **warning,
+		      struct dq_error *err);
+
+/* The commitInfo object of a commit (new reference or NULL), reading only the file's head
+ * when commitInfo is its first line. */
+int history_commit_info(dq_table *t, const struct log_file *f, json_t **ci, struct dq_error *err);
+
+#endif

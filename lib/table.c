@@ -1,0 +1,194 @@
+/*
+ * table.c - dq_table_open: the start of every request.  Turns a path or file:// URI into a
+ * storage backend, checks that it holds a _delta_log, and owns what later calls share: the
+ * listing (read once) and the worker pool (started only when parsing needs it, so a handle
+ * used only for `version` never has threads).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "table.h"
+#include "uri.h"
+
+int table_check(const dq_table *t, struct dq_error *err)
+{
+	if (t->pid != getpid() || (t->pool && pool_inherited(t->pool)))
+		return dq_fail(err, DQ_EFORKED,
+			       "table handle was opened in process %d before a fork; open a new one "
+			       "in this process (%d)",
+			       (int)t->pid, (int)getpid());
+	return DQ_OK;
+}
+
+/* A TABLE argument: a directory path, or a file:// URI whose path is percent-decoded. */
+static int local_path(const char *uri, char **out, struct dq_error *err)
+{
+	if (strncasecmp(uri, "file:", 5) != 0) {
+		*out = dq_strdup(uri);
+		return *out ? DQ_OK : dq_fail(err, DQ_ENOMEM, "out of memory");
+	}
+	const char *p = uri + 5;
+	if (!strncmp(p, "//", 2)) {
+		const char *slash = strchr(p + 2, '/');
+		size_t host = slash ? (size_t)(slash - (p + 2)) : strlen(p + 2);
+		if (host && !(host == 9 && !strncasecmp(p + 2, "localhost", 9)))
+			return dq_fail(err, DQ_EINVAL, "'%s' names a remote host; only local file:// URIs are supported", uri);
+		p = slash ? slash : "/";
+	}
+	size_t n = strlen(p), dn;
+	char *dec = malloc(n + 1);
+	if (!dec)
+		return dq_fail(err, DQ_ENOMEM, "out of memory");
+	if (!uri_decode(p, n, dec, &dn)) {
+		free(dec);
+		return dq_fail(err, DQ_EINVAL, "'%s' is not a valid URI (bad percent escape)", uri);
+	}
+	*out = dec;
+	return DQ_OK;
+}
+
+int dq_table_open(const char *uri, const struct dq_options *opt, dq_table **out,
+		  struct dq_error *err)
+{
+	*out = NULL;
+	char *path;
+	int rc = local_path(uri, &path, err);
+	if (rc)
+		return rc;
+	struct store *s;
+	rc = store_dir_open(path, &s, err);
+	free(path);
+	if (rc) {
+		if (rc == DQ_ENOTTABLE)
+			return dq_fail(err, DQ_ENOTTABLE, "'%s' is not a Delta table (no such directory)", uri);
+		return rc;
+	}
+	struct store_entry st;
+	if (store_stat(s, "_delta_log", &st, NULL) != DQ_OK || !st.is_dir) {
+		store_close(s);
+		return dq_fail(err, DQ_ENOTTABLE, "'%s' is not a Delta table (no _delta_log)", uri);
+	}
+	dq_table *t = calloc(1, sizeof(*t));
+	if (!t) {
+		store_close(s);
+		return dq_fail(err, DQ_ENOMEM, "out of memory");
+	}
+	t->pid = getpid();
+	t->store = s;
+	if (opt)
+		t->opt = *opt;
+	*out = t;
+	return DQ_OK;
+}
+
+void dq_table_close(dq_table *t)
+{
+	if (!t)
+		return;
+	if (t->pid != getpid()) {
+		/* Inherited across fork: its pool's threads do not exist here.  Leak, never join. */
+		return;
+	}
+	pool_free(t->pool);
+	log_listing_release(&t->listing);
+	store_close(t->store);
+	free(t);
+}
+
+const char *dq_table_location(const dq_table *t)
+{
+	return t->store->location;
+}
+
+int table_listing(dq_table *t, const struct log_listing **out, struct dq_error *err)
+{
+	if (!t->listed) {
+		int rc = log_list(t->store, true, &t->listing, err);
+		if (rc)
+			return rc;
+		t->listed = true;
+	}
+	*out = &t->listing;
+	return DQ_OK;
+}
+
+int table_pool(dq_table *t, pool **out, struct dq_error *err)
+{
+	if (!t->pool) {
+		unsigned n = t->opt.threads > 0 ? (unsigned)t->opt.threads : pool_cpus();
+		if (pool_create(&t->pool, n, 4 * (size_t)n + 16))
+			return dq_fail(err, DQ_ENOMEM, "cannot start %u worker threads", n);
+	}
+	*out = t->pool;
+	return DQ_OK;
+}
+
+int table_run(dq_table *t, void *jobs, size_t n, size_t job_size, void (*fn)(void *),
+	      struct dq_error *err)
+{
+	int rc = table_check(t, err);
+	if (rc)
+		return rc;
+	unsigned threads = t->opt.threads > 0 ? (unsigned)t->opt.threads : pool_cpus();
+	if (threads <= 1 || n <= 1) {
+		for (size_t i = 0; i < n; i++)
+			fn((char *)jobs + i * job_size);
+		return DQ_OK;
+	}
+	pool *p;
+	if ((rc = table_pool(t, &p, err)))
+		return rc;
+	pool_batch b;
+	pool_batch_init(&b);
+	for (size_t i = 0; i < n; i++)
+		if (pool_add(p, &b, fn, (char *)jobs + i * job_size))
+			return table_check(t, err) ? err->code
+						   : dq_fail(err, DQ_EFORKED, "worker pool unusable");
+	if (pool_wait(p, &b))
+		return dq_fail(err, DQ_EFORKED, "worker pool used after fork");
+	return DQ_OK;
+}
+
+int dq_table_versions(dq_table *t, int64_t *earliest, int64_t *latest, struct dq_error *err)
+{
+	int rc = table_check(t, err);
+	if (rc)
+		return rc;
+	/* `version` needs names only: list without stat when nothing is cached yet. */
+	struct log_listing tmp, *l = &t->listing;
+	if (!t->listed) {
+		if ((rc = log_list(t->store, false, &tmp, err)))
+			return rc;
+		l = &tmp;
+	}
+	if (l->ncommits == 0)
+		rc = dq_fail(err, DQ_EMISSING, "_delta_log has no commit files");
+	else {
+		*earliest = l->commits[0]->n.version;
+		*latest = l->commits[l->ncommits - 1]->n.version;
+	}
+	if (l == &tmp)
+		log_listing_release(&tmp);
+	return rc;
+}
+
+int dq_table_recreatable(dq_table *t, int64_t *earliest, struct dq_error *err)
+{
+	const struct log_listing *l;
+	int rc = table_check(t, err);
+	if (rc || (rc = table_listing(t, &l, err)))
+		return rc;
+	if (l->ncommits == 0)
+		return dq_fail(err, DQ_EMISSING, "_delta_log has no commit files");
+	if (l->commits[0]->n.version == 0) {
+		*earliest = 0;
+		return DQ_OK;
+	}
+	/* Earliest complete checkpoint followed by contiguous commits (protocol.md 9.5). */
+	size_t a, b;
+	int64_t latest = l->commits[l->ncommits - 1]->n.version;
+	return log_segment(l, latest, &a, &b, err) ? err->code : (*earliest = 0, DQ_OK);
+}

@@ -1,0 +1,45 @@
+/*
+ * table.h - the table handle shared by the modules behind the public API: its store, the
+ * cached _delta_log listing and its (lazily started) worker pool.
+ */
+#ifndef DQ_TABLE_H
+#define DQ_TABLE_H
+
+#include <sys/types.h>
+
+#include "log.h"
+#include "pool.h"
+#include "store.h"
+
+/* Largest commit file deltaq reads (a commit is one transaction, not a table). */
+#define DQ_MAX_COMMIT_BYTES ((size_t)1 << 31)
+
+struct dq_table {
+	pid_t pid;                  /* process that opened the handle */
+	struct store *store;
+	struct dq_options opt;
+	struct log_listing listing;
+	bool listed;
+	pool *pool;                 /* created on first parallel work */
+	/* In-commit timestamp configuration from the latest metadata, once looked up. */
+	int ict_state;              /* 0 unknown, 1 disabled, 2 enabled, -1 lookup failed */
+	int64_t ict_from;           /* first version with in-commit timestamps */
+};
+
+/* DQ_EFORKED when the handle (or its pool) was created in another process.  Takes no lock. */
+int table_check(const dq_table *t, struct dq_error *err);
+
+/* The listing, with sizes and mtimes (listed once per handle). */
+int table_listing(dq_table *t, const struct log_listing **out, struct dq_error *err);
+
+/* The handle's pool, started on first use. */
+int table_pool(dq_table *t, pool **out, struct dq_error *err);
+
+/* Runs fn(jobs[i]) for i < n on the pool (inline when single-threaded) and waits. */
+int table_run(dq_table *t, void *jobs, size_t n, size_t job_size, void (*fn)(void *),
+	      struct dq_error *err);
+
+/* Loads the in-commit timestamp configuration into t->ict_state / t->ict_from. */
+void table_ict_config(dq_table *t);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * uri.h - file paths in the log (protocol.md 4.1): add/remove paths are URI references,
+ * percent-decoded exactly once, then qualified the way Spark does so that `/a/b`,
+ * `file:/a/b` and `file:///a/b` name the same file.
+ */
+#ifndef DQ_URI_H
+#define DQ_URI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Percent-decodes s[0..n) into out (>= n+1 bytes).  False on a malformed escape. */
+bool uri_decode(const char *s, size_t n, char *out, size_t *outlen);
+
+/*
+ * Qualifies a raw log path against the table root: relative -> root/decoded; absolute or
+ * file: URIs -> the local absolute path; other schemes -> the decoded URI.  New string in
+ * *qualified; false on a malformed escape.
+ */
+bool uri_qualify(const char *root, const char *raw, size_t n, char **qualified);
+
+/* The path shown to users: relative to root when under it, else the qualified form.
+ * Borrowed pointer into `qualified`. */
+const char *uri_display(const char *root, const char *qualified);
+
+#endif

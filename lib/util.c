@@ -1,0 +1,249 @@
+/*
+ * util.c - error reporting, checked allocation, growable buffers, an arena for the many
+ * small strings of a replay, and a string hash set (the replay's "seen" set).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static void vfill(struct dq_error *err, int code, int sys_errno, const char *fmt, va_list ap)
+{
+	if (!err)
+		return;
+	err->code = code;
+	err->sys_errno = sys_errno;
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	if (sys_errno) {
+		size_t n = strlen(err->msg);
+		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", strerror(sys_errno));
+	}
+}
+
+int dq_fail(struct dq_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfill(err, code, 0, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int dq_fail_errno(struct dq_error *err, int code, int sys_errno, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfill(err, code, sys_errno, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+const char *dq_strerror(int code)
+{
+	switch (code) {
+	case DQ_OK: return "success";
+	case DQ_EINVAL: return "invalid argument";
+	case DQ_ENOTTABLE: return "not a Delta table";
+	case DQ_EIO: return "I/O error";
+	case DQ_ECORRUPT: return "corrupt log";
+	case DQ_EMISSING: return "versions missing from the log";
+	case DQ_ERANGE: return "out of range";
+	case DQ_ENOTIMPL: return "not supported yet";
+	case DQ_EUNSUPPORTED: return "unsupported protocol or reader feature";
+	case DQ_ENOMEM: return "out of memory";
+	case DQ_EFORKED: return "handle used after fork";
+	}
+	return "unknown error";
+}
+
+void *dq_malloc(size_t n)
+{
+	return malloc(n ? n : 1);
+}
+
+void *dq_calloc(size_t n, size_t size)
+{
+	return calloc(n ? n : 1, size ? size : 1);
+}
+
+void *dq_realloc_array(void *p, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	return realloc(p, (n && size) ? n * size : 1);
+}
+
+char *dq_strdup(const char *s)
+{
+	return dq_strndup(s, strlen(s));
+}
+
+char *dq_strndup(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+int dq_buf_reserve(struct dq_buf *b, size_t extra)
+{
+	size_t max = b->max ? b->max : SIZE_MAX / 2;
+	if (extra > max || b->len > max - extra)
+		return -1;
+	size_t need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 4 ? need : cap * 2;
+	char *p = realloc(b->data, cap);
+	if (!p)
+		return -1;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int dq_buf_append(struct dq_buf *b, const void *p, size_t n)
+{
+	if (dq_buf_reserve(b, n))
+		return -1;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int dq_buf_puts(struct dq_buf *b, const char *s)
+{
+	return dq_buf_append(b, s, strlen(s));
+}
+
+void dq_buf_release(struct dq_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+struct dq_arena_block {
+	struct dq_arena_block *next;
+	size_t used, cap;
+	_Alignas(max_align_t) char data[];
+};
+
+void *dq_arena_alloc(struct dq_arena *a, size_t n)
+{
+	n = (n + 15) & ~(size_t)15;
+	struct dq_arena_block *b = a->head;
+	if (!b || b->cap - b->used < n) {
+		size_t cap = n > 60000 ? n : 65536 - sizeof(*b);
+		b = malloc(sizeof(*b) + cap);
+		if (!b)
+			return NULL;
+		b->used = 0;
+		b->cap = cap;
+		b->next = a->head;
+		a->head = b;
+	}
+	void *p = b->data + b->used;
+	b->used += n;
+	return p;
+}
+
+char *dq_arena_strndup(struct dq_arena *a, const char *s, size_t n)
+{
+	char *p = dq_arena_alloc(a, n + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *dq_arena_strdup(struct dq_arena *a, const char *s)
+{
+	return dq_arena_strndup(a, s, strlen(s));
+}
+
+void dq_arena_release(struct dq_arena *a)
+{
+	struct dq_arena_block *b = a->head;
+	while (b) {
+		struct dq_arena_block *next = b->next;
+		free(b);
+		b = next;
+	}
+	a->head = NULL;
+}
+
+uint64_t dq_hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static int strset_grow(struct dq_strset *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : 1024;
+	const char **slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return -1;
+	for (size_t i = 0; i < s->cap; i++) {
+		const char *k = s->slots[i];
+		if (!k)
+			continue;
+		size_t j = dq_hash(k, strlen(k)) & (cap - 1);
+		while (slots[j])
+			j = (j + 1) & (cap - 1);
+		slots[j] = k;
+	}
+	free(s->slots);
+	s->slots = slots;
+	s->cap = cap;
+	return 0;
+}
+
+int dq_strset_add(struct dq_strset *s, const char *key)
+{
+	if ((s->n + 1) * 4 > s->cap * 3 && strset_grow(s))
+		return -1;
+	size_t j = dq_hash(key, strlen(key)) & (s->cap - 1);
+	while (s->slots[j]) {
+		if (strcmp(s->slots[j], key) == 0)
+			return 0;
+		j = (j + 1) & (s->cap - 1);
+	}
+	s->slots[j] = key;
+	s->n++;
+	return 1;
+}
+
+int dq_strset_has(const struct dq_strset *s, const char *key)
+{
+	if (!s->cap)
+		return 0;
+	size_t j = dq_hash(key, strlen(key)) & (s->cap - 1);
+	while (s->slots[j]) {
+		if (strcmp(s->slots[j], key) == 0)
+			return 1;
+		j = (j + 1) & (s->cap - 1);
+	}
+	return 0;
+}
+
+void dq_strset_release(struct dq_strset *s)
+{
+	free(s->slots);
+	s->slots = NULL;
+	s->cap = s->n = 0;
+}
