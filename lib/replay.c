@@ -7,6 +7,7 @@
  * txn is newest per appId, domainMetadata newest per domain with tombstones dropped.
  * Memory follows the keys the replayed commits touched, not the bytes of the history.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,7 +205,8 @@ static int finish_partition_values(dq_snapshot *s)
 		const char *raw = f->partition_values ? f->partition_values : "{}";
 		json_t *hit = json_object_get(cache, raw);
 		if (hit) {
-			f->partition_values = json_string_value(hit);
+			/* The cache holds the address of the arena copy made below. */
+			f->partition_values = (const char *)(intptr_t)json_integer_value(hit);
 			continue;
 		}
 		json_t *pv = json_loads(raw, 0, NULL), *out = json_object();
@@ -220,14 +222,13 @@ static int finish_partition_values(dq_snapshot *s)
 		}
 		char *text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		char *kept = text ? dq_arena_strdup(&s->arena, text) : NULL;
-		if (!kept || json_object_set_new(cache, raw, json_string(kept)))
+		if (!kept || json_object_set_new(cache, raw, json_integer((json_int_t)(intptr_t)kept)))
 			rc = -1;
 		f->partition_values = kept;
 		free(text);
 		json_decref(pv);
 		json_decref(out);
 	}
-	/* The cache's strings are copies; files point into the arena. */
 	json_decref(cache);
 	return rc;
 }
