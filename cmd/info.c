@@ -58,6 +58,8 @@ int cmd_info(int argc, char **argv, struct cli *cli)
 		dq_table_close(t);
 		return cli_fail(&err);
 	}
+	if (dq_snapshot_require_files(s, &err))
+		cli_warn("%s; num_files, size_bytes and num_records are null", err.msg);
 	int64_t earliest = -1;
 	if (dq_table_recreatable(t, &earliest, &err))
 		earliest = -1;

@@ -419,11 +419,14 @@ int dq_snapshot_require_files(const dq_snapshot *s, struct dq_error *err)
 		return DQ_OK;
 	char list[192] = "";
 	size_t used = 0;
-	for (size_t i = 0; i < n && used < sizeof(list) - 1; i++)
-		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
-					 json_string_value(json_array_get(s->unsupported, i)));
+	for (size_t i = 0; i < n && used < sizeof(list) - 1; i++) {
+		const char *f = json_string_value(json_array_get(s->unsupported, i));
+		bool version = !strncmp(f, "minReaderVersion", 16);
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s%s", i ? ", " : "",
+					 version ? "" : "reader feature ", f);
+	}
 	return dq_fail(err, DQ_EUNSUPPORTED,
-		       "the table needs %s, which deltaq does not support; its file list cannot be trusted",
+		       "the table needs %s, which deltaq does not support, so its file list cannot be trusted",
 		       list);
 }
 

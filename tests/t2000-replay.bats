@@ -1,0 +1,118 @@
+#!/usr/bin/env bats
+# Replay against an independent implementation: the fixture generator's own replay
+# (tests/fixtures/gen.py --facts) at every version of every readable fixture.
+
+load helpers
+
+@test "replay: every version of every fixture matches the generator's replay" {
+	run python3 "$BATS_TEST_DIRNAME/check_fixtures.py"
+	assert_success
+	assert_line --regexp '^fixtures: [0-9]+ passed, 0 failed$'
+}
+
+@test "replay: the committed fixtures are what gen.py writes" {
+	run python3 "$FIX/gen.py" --check
+	assert_success
+}
+
+@test "replay: paths are decoded exactly once" {
+	run deltaq files -o json "$FIX/partitioned"
+	assert_success
+	assert_output --partial '"path":"date=2024-01-01/country=a b%25c%2Fé/'
+	assert_output --partial '"partition_values":{"date":"2024-01-01","country":"a b%c/é"}'
+}
+
+@test "replay: /a, file:/a and file:///a name the same file" {
+	run deltaq files -o json "$FIX/abspath"
+	assert_success
+	refute_output --partial "deltaq-abs/x.parquet"
+	refute_output --partial "deltaq-abs/y.parquet"
+	assert_output --partial '"path":"/tmp/deltaq-abs/z z.parquet"'
+}
+
+@test "replay: column-mapped partition values are shown by logical name" {
+	run deltaq files -o ndjson "$FIX/colmap"
+	assert_success
+	assert_output --partial '"partition_values":{"region":'
+	refute_output --partial '"partition_values":{"col-'
+}
+
+@test "replay: a deletion vector's cardinality is reported and subtracted" {
+	run deltaq info -o json "$FIX/dv"
+	assert_success
+	assert_output --partial '"num_records": 13'
+	run deltaq files -o json "$FIX/dv"
+	assert_output --regexp '"dv_cardinality":[1-9]'
+}
+
+@test "replay: a 0-byte commit is an empty commit" {
+	run deltaq info -o json "$FIX/empty_commit"
+	assert_success
+	assert_output --partial '"num_files": 2'
+}
+
+@test "replay: temp files, dot files, checksums and compaction files are ignored" {
+	run deltaq version "$FIX/noise"
+	assert_output "2"
+	run deltaq info -o json "$FIX/noise"
+	assert_success
+	assert_output --partial '"num_files": 2'
+}
+
+@test "replay: txns are latest per appId and removed domains are dropped" {
+	run deltaq info -o json "$FIX/txn"
+	assert_success
+	assert_output --partial '"app-a": 3'
+	assert_output --partial '"keep.domain"'
+	refute_output --partial '"my.domain"'
+}
+
+@test "replay: corrupt JSON names the file and line (exit 3, stdout empty)" {
+	run --separate-stderr deltaq files "$FIX/corrupt_json"
+	assert_failure 3
+	assert_equal "$output" ""
+	assert_equal "$stderr" "deltaq: cannot read '_delta_log/00000000000000000001.json' line 3: unexpected token near end of file"
+}
+
+@test "replay: wrong JSON types name the file, line and field" {
+	run --separate-stderr deltaq info "$FIX/bad_types"
+	assert_failure 3
+	assert_equal "$output" ""
+	assert_equal "$stderr" "deltaq: cannot read '_delta_log/00000000000000000001.json' line 2: add.size is not an integer"
+}
+
+@test "replay: a gap in the versions names the missing version" {
+	run --separate-stderr deltaq files "$FIX/gap"
+	assert_failure 3
+	assert_equal "$output" ""
+	assert_equal "$stderr" "deltaq: version 2 is missing from the log (between '00000000000000000001.json' and '00000000000000000003.json')"
+	run deltaq info -o json --at 1 "$FIX/gap"
+	assert_success
+}
+
+@test "replay: a log without protocol or metaData is refused" {
+	run --separate-stderr deltaq info "$FIX/no_metadata"
+	assert_failure 3
+	assert_equal "$stderr" "deltaq: no metaData action in versions 0 to 1"
+}
+
+@test "replay: history that needs a checkpoint is refused, not answered wrongly" {
+	run --separate-stderr deltaq files "$FIX/no_version0"
+	assert_failure 3
+	assert_equal "$output" ""
+	assert_equal "$stderr" "deltaq: version 7 needs the checkpoint at version 5 (commits before it were cleaned up); checkpoint support is missing"
+	run deltaq version "$FIX/no_version0"
+	assert_success
+	assert_output "7"
+}
+
+@test "replay: results do not depend on the number of threads" {
+	local t
+	t=$(fixture many)
+	run deltaq files -o json --threads 1 "$t"
+	local one=$output
+	for n in 2 3 8; do
+		run deltaq files -o json --threads "$n" "$t"
+		assert_equal "$output" "$one"
+	done
+}
