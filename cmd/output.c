@@ -41,6 +41,8 @@ void out_begin(struct out *o, enum out_format fmt, const struct out_col *cols, s
 char *out_cell_text(const json_t *v)
 {
 	char buf[64];
+	if (!v)
+		return strdup("-");
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		return strdup(json_string_value(v));

@@ -40,7 +40,7 @@ static void implied(json_t *rows, int rv, int wv)
 		bool w = wv >= legacy[i].writer && wv < 7;
 		if (!r && !w)
 			continue;
-		json_array_append_new(rows, json_pack("{ss ss sb s*}", "name", legacy[i].name, "kind",
+		json_array_append_new(rows, json_pack("{ss ss sb so}", "name", legacy[i].name, "kind",
 						      r ? "reader-writer" : "writer", "implied", 1,
 						      "honoured", r ? json_true() : json_null()));
 	}
@@ -110,8 +110,8 @@ int cmd_protocol(int argc, char **argv, struct cli *cli)
 							      dq_reader_feature_honoured(json_string_value(f))));
 	json_array_foreach(wf, i, f)
 		if (json_is_string(f) && !listed(rf, json_string_value(f)))
-			json_array_append_new(rows, json_pack("{ss ss sb s*}", "name", json_string_value(f),
-							      "kind", "writer", "implied", 0, "honoured", NULL));
+			json_array_append_new(rows, json_pack("{ss ss sb so}", "name", json_string_value(f),
+							      "kind", "writer", "implied", 0, "honoured", json_null()));
 	implied(rows, rv, wv);
 	const json_t *unsup = dq_snapshot_unsupported(s);
 	if (cli->format == OUT_JSON || cli->format == OUT_NDJSON) {
