@@ -40,7 +40,7 @@ CMD_LIBOBJ := $(B)/cmd/schema_fmt.o
 
 # Debian packages the build and the tests need.
 DEPS := gcc make pkg-config libjansson-dev libarchive-dev libzstd-dev libsnappy-dev \
-	liblz4-dev zlib1g-dev libbrotli-dev bats bats-assert bats-support python3 jq
+	liblz4-dev zlib1g-dev libbrotli-dev bats bats-assert bats-support python3 jq clang
 
 .PHONY: all deps demo check unit bats conformance sanitize tsan install uninstall clean bench fuzz
 
@@ -111,8 +111,21 @@ check: deps
 bench: all
 	tests/bench/run.sh
 
-fuzz:
-	@echo "no fuzz targets yet"
+# Bounded libFuzzer runs (clang): FUZZ_SECONDS per target, seeded with the fixtures' commits.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -fsanitize=fuzzer,address,undefined \
+	$(shell $(PKG_CONFIG) --cflags jansson)
+FUZZ_LIB = lib/action.c lib/uri.c lib/util.c lib/stats_fast.c
+fuzz: deps
+	@mkdir -p build/fuzz/commit build/fuzz/stats
+	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_commit tests/fuzz/fuzz_commit.c $(FUZZ_LIB) \
+		$(shell $(PKG_CONFIG) --libs jansson)
+	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_stats tests/fuzz/fuzz_stats.c $(FUZZ_LIB) \
+		$(shell $(PKG_CONFIG) --libs jansson)
+	for f in tests/fixtures/*/_delta_log/0*.json; do \
+		t=$${f#tests/fixtures/}; cp "$$f" "build/fuzz/commit/$${t%%/*}-$${f##*/}"; done
+	build/fuzz/fuzz_commit -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/commit
+	build/fuzz/fuzz_stats -max_total_time=$(FUZZ_SECONDS) -max_len=1024 build/fuzz/stats
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \

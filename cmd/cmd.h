@@ -46,6 +46,8 @@ struct command {
 };
 
 extern const struct command commands[];
+/* The overview `deltaq --help` and `deltaq help` print. */
+void main_usage(FILE *fp);
 const struct command *find_command(const char *name);
 
 /* Options every command takes; append to a command's option table with COMMON_OPTIONS. */

@@ -18,7 +18,8 @@ const char usage_files[] =
 	"the deletion vector's cardinality.\n"
 	"\n"
 	"      --where COL=VALUE  keep files whose partition column COL equals VALUE\n"
-	"                         (repeatable; VALUE __HIVE_DEFAULT_PARTITION__ is null)\n"
+	"                         (repeatable: ANDed across columns, ORed within one;\n"
+	"                         VALUE __HIVE_DEFAULT_PARTITION__ matches null)\n"
 	"      --stats            add min, max and null_count from the file statistics\n"
 	COMMON_USAGE;
 
@@ -98,12 +99,23 @@ bool where_match(const struct where *w, const struct dq_file *f)
 		return true;
 	json_t *pv = json_loads(f->partition_values, 0, NULL);
 	bool ok = true;
+	/* Filters on different columns must all hold; on one column, any of its values. */
 	for (size_t i = 0; i < w->n && ok; i++) {
+		bool first = true, any = false;
+		for (size_t j = 0; j < i; j++)
+			first = first && strcmp(w->col[j], w->col[i]);
+		if (!first)
+			continue;
 		json_t *v = json_object_get(pv, w->col[i]);
-		if (!v || json_is_null(v))
-			ok = !strcmp(w->val[i], "__HIVE_DEFAULT_PARTITION__");
-		else
-			ok = json_is_string(v) && !strcmp(json_string_value(v), w->val[i]);
+		for (size_t j = i; j < w->n; j++) {
+			if (strcmp(w->col[j], w->col[i]))
+				continue;
+			if (!v || json_is_null(v))
+				any = any || !strcmp(w->val[j], "__HIVE_DEFAULT_PARTITION__");
+			else
+				any = any || (json_is_string(v) && !strcmp(json_string_value(v), w->val[j]));
+		}
+		ok = any;
 	}
 	json_decref(pv);
 	return ok;

@@ -34,7 +34,7 @@ const struct command *find_command(const char *name)
 	return NULL;
 }
 
-static void main_usage(FILE *fp)
+void main_usage(FILE *fp)
 {
 	fputs("usage: deltaq <command> [options] TABLE\n\n"
 	      "Inspect Delta Lake tables: TABLE is a directory or a file:// URI.\n\n"

@@ -186,8 +186,14 @@ void out_row(struct out *o, json_t *row)
 			o->cells = c;
 			o->capcells = cap;
 		}
-		for (size_t i = 0; i < o->ncols; i++)
-			o->cells[o->ncells++] = out_cell_text(json_object_get(row, o->cols[i].key));
+		for (size_t i = 0; i < o->ncols; i++) {
+			json_t *v = json_object_get(row, o->cols[i].key);
+			/* One record: objects (properties, ...) as JSON, unambiguous with spaces. */
+			if (o->single && json_is_object(v) && json_object_size(v))
+				o->cells[o->ncells++] = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			else
+				o->cells[o->ncells++] = out_cell_text(v);
+		}
 		break;
 	}
 	o->nrows++;

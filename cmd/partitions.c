@@ -16,7 +16,8 @@ const char usage_partitions[] =
 	"deletion vectors; null when some file lacks a record count).  An unpartitioned\n"
 	"table has one row with empty partition values.\n"
 	"\n"
-	"      --where COL=VALUE  keep partitions whose column COL equals VALUE (repeatable)\n"
+	"      --where COL=VALUE  keep partitions whose column COL equals VALUE (repeatable:\n"
+	"                         ANDed across columns, ORed within one)\n"
 	COMMON_USAGE;
 
 enum { OPT_WHERE = 2000 };

@@ -66,13 +66,14 @@ int cmd_schema(int argc, char **argv, struct cli *cli)
 			fprintf(stderr, "deltaq: the schema of version %lld is malformed\n",
 				(long long)dq_snapshot_version(s));
 			rc = EXIT_UNREADABLE;
-		} else if (cli->format == OUT_JSON || cli->format == OUT_NDJSON) {
-			json_t *o = json_pack("{ss}", "ddl", d);
-			json_dumpf(o, stdout, cli->format == OUT_JSON ? JSON_INDENT(2) : JSON_COMPACT);
-			putchar('\n');
-			json_decref(o);
-		} else {
+		} else if (cli->format == OUT_TEXT) {
 			puts(d);
+		} else {
+			static const struct out_col dcol[] = { { "ddl", NULL, 0 } };
+			struct out o;
+			out_begin(&o, cli->format, dcol, 1, true);
+			out_row(&o, json_pack("{ss}", "ddl", d));
+			rc = out_end(&o);
 		}
 		free(d);
 	} else if (cli->format == OUT_TEXT) {

@@ -63,6 +63,8 @@ int cmd_show(int argc, char **argv, struct cli *cli)
 	int have = argc - optind;
 	if (have < 1 || have > 2)
 		return cli_positional(cli, argc, argv, have < 1 ? 1 : 2, "TABLE");
+	if (have == 2 && cli->at)
+		return cli_usage_error(cli, "give the version either as REF or with --at, not both");
 	const char *ref = have == 2 ? argv[optind + 1] : cli->at;
 	dq_table *t;
 	if ((rc = cli_open(cli, argv[optind], &t)))

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "action.h"
+#include "fast_action.h"
 #include "stats_fast.h"
 #include "uri.h"
 
@@ -69,6 +70,7 @@ struct ctx {
 	struct commit_actions *out;
 	struct dq_error *err;
 	struct dq_buf tmp;
+	struct dq_buf stats;     /* unescaped stats of the fast path */
 };
 
 static int bad(struct ctx *c, const char *what, const char *field, const char *problem)
@@ -134,6 +136,72 @@ static struct file_action *new_file(struct ctx *c)
 	return f;
 }
 
+/* The fields of an add or remove, however they were extracted. */
+struct raw_file {
+	bool add;
+	const char *path;
+	size_t path_len;
+	bool has_size, has_mtime;
+	int64_t size, mtime;
+	const char *pv;          /* compact partitionValues JSON, NULL for none or {} */
+	size_t pv_len;
+	const char *stats;       /* unescaped stats text, NULL when absent or null */
+	size_t stats_len;
+	const json_t *dv;        /* deletionVector object or NULL (jansson path only) */
+};
+
+static int file_record(struct ctx *c, const struct raw_file *r)
+{
+	const char *what = r->add ? "add" : "remove";
+	struct file_action *f = new_file(c);
+	if (!f)
+		return dq_fail(c->err, DQ_ENOMEM, "out of memory reading '%s'", c->name);
+	f->add = r->add;
+	if (r->has_size)
+		f->size = r->size;
+	if (r->has_mtime)
+		f->modification_time = r->mtime;
+	char *q;
+	if (!uri_qualify(c->root, r->path, r->path_len, &q))
+		return bad(c, what, "path", "is not a valid URI (bad percent escape)");
+	c->tmp.len = 0;
+	size_t qlen = strlen(q);
+	int e = dq_buf_append(&c->tmp, q, qlen) || dq_buf_append(&c->tmp, "\n", 1);
+	free(q);
+	if (e)
+		return dq_fail(c->err, DQ_ENOMEM, "out of memory reading '%s'", c->name);
+	if (r->dv) {
+		int rc = action_dv_id(r->dv, &c->tmp);
+		if (rc == -1)
+			return bad(c, what, "deletionVector", "is malformed");
+		if (rc == -2)
+			return dq_fail(c->err, DQ_ENOMEM, "out of memory reading '%s'", c->name);
+		json_t *card = json_object_get(r->dv, "cardinality");
+		if (!json_is_integer(card) || json_integer_value(card) < 0)
+			return bad(c, what, "deletionVector.cardinality", "is not a non-negative integer");
+		f->dv_cardinality = json_integer_value(card);
+	}
+	f->key = dq_arena_strndup(&c->out->arena, c->tmp.data, c->tmp.len);
+	f->path_len = qlen;
+	if (!f->key)
+		return dq_fail(c->err, DQ_ENOMEM, "out of memory reading '%s'", c->name);
+	if (!r->add)
+		return DQ_OK;
+	if (r->pv && !(f->partition_values = dq_arena_strndup(&c->out->arena, r->pv, r->pv_len)))
+		return dq_fail(c->err, DQ_ENOMEM, "out of memory reading '%s'", c->name);
+	if (r->stats) {
+		int64_t nr;
+		/* Stats that do not parse leave the count unknown; `check` reports them. */
+		if (stats_num_records(r->stats, r->stats_len, &nr) == 1)
+			f->num_records = nr;
+		if ((c->want & WANT_STATS) &&
+		    !(f->stats = dq_arena_strndup(&c->out->arena, r->stats, r->stats_len)))
+			return dq_fail(c->err, DQ_ENOMEM, "out of memory reading '%s'", c->name);
+	}
+	return DQ_OK;
+}
+
+/* add/remove through jansson: every type is checked, errors name the field. */
 static int file_action(struct ctx *c, json_t *a, bool add)
 {
 	const char *what = add ? "add" : "remove";
@@ -145,84 +213,89 @@ static int file_action(struct ctx *c, json_t *a, bool add)
 		return bad(c, what, "path", "is missing");
 	if (!json_is_string(path))
 		return bad(c, what, "path", "is not a string");
-	struct file_action *f = new_file(c);
-	if (!f)
-		return dq_fail(c->err, DQ_ENOMEM, "out of memory reading '%s'", c->name);
-	f->add = add;
+	struct raw_file r = { .add = add, .path = json_string_value(path),
+			      .path_len = json_string_length(path) };
 	int rc;
-	if ((rc = get_int(c, a, what, "size", add, &f->size)))
+	r.size = -1;
+	if ((rc = get_int(c, a, what, "size", add, &r.size)))
 		return rc;
-	if (add && f->size < 0)
+	r.has_size = r.size != -1 || json_is_integer(json_object_get(a, "size"));
+	if (add && r.size < 0)
 		return bad(c, what, "size", "is negative");
-	if ((rc = get_int(c, a, what, "modificationTime", false, &f->modification_time)))
+	r.mtime = INT64_MIN;
+	if ((rc = get_int(c, a, what, "modificationTime", false, &r.mtime)))
 		return rc;
-
-	char *q;
-	if (!uri_qualify(c->root, json_string_value(path), json_string_length(path), &q))
-		return bad(c, what, "path", "is not a valid URI (bad percent escape)");
-	c->tmp.len = 0;
-	size_t qlen = strlen(q);
-	int e = dq_buf_append(&c->tmp, q, qlen) || dq_buf_append(&c->tmp, "\n", 1);
-	free(q);
-	if (e)
-		return dq_fail(c->err, DQ_ENOMEM, "out of memory reading '%s'", c->name);
+	r.has_mtime = r.mtime != INT64_MIN;
 	json_t *dv = json_object_get(a, "deletionVector");
 	if (dv && !json_is_null(dv)) {
-		if (!json_is_object(dv) || (rc = action_dv_id(dv, &c->tmp)) == -1)
+		if (!json_is_object(dv))
 			return bad(c, what, "deletionVector", "is malformed");
-		if (rc == -2)
-			return dq_fail(c->err, DQ_ENOMEM, "out of memory reading '%s'", c->name);
-		json_t *card = json_object_get(dv, "cardinality");
-		if (!json_is_integer(card) || json_integer_value(card) < 0)
-			return bad(c, what, "deletionVector.cardinality", "is not a non-negative integer");
-		f->dv_cardinality = json_integer_value(card);
+		r.dv = dv;
 	}
-	f->key = dq_arena_strndup(&c->out->arena, c->tmp.data, c->tmp.len);
-	f->path_len = qlen;
-	if (!f->key)
-		return dq_fail(c->err, DQ_ENOMEM, "out of memory reading '%s'", c->name);
-	if (!add)
-		return DQ_OK;
+	char *pvtext = NULL;
+	if (add) {
+		json_t *pv = json_object_get(a, "partitionValues");
+		if (pv && !json_is_null(pv)) {
+			if (!json_is_object(pv))
+				return bad(c, what, "partitionValues", "is not an object");
+			const char *k;
+			json_t *v;
+			json_object_foreach(pv, k, v) {
+				if (!json_is_string(v) && !json_is_null(v))
+					return dq_fail(c->err, DQ_ECORRUPT,
+						       "cannot read '%s' line %d: add.partitionValues.%s is not a string or null",
+						       c->name, c->line, k);
+			}
+			if (json_object_size(pv)) {
+				pvtext = json_dumps(pv, JSON_COMPACT | JSON_PRESERVE_ORDER);
+				if (!pvtext)
+					return dq_fail(c->err, DQ_ENOMEM, "out of memory reading '%s'", c->name);
+				r.pv = pvtext;
+				r.pv_len = strlen(pvtext);
+			}
+		}
+		json_t *stats = json_object_get(a, "stats");
+		if (stats && !json_is_null(stats)) {
+			if (!json_is_string(stats)) {
+				free(pvtext);
+				return bad(c, what, "stats", "is not a string");
+			}
+			r.stats = json_string_value(stats);
+			r.stats_len = json_string_length(stats);
+		}
+	}
+	rc = file_record(c, &r);
+	free(pvtext);
+	return rc;
+}
 
-	json_t *pv = json_object_get(a, "partitionValues");
-	if (pv && !json_is_null(pv)) {
-		if (!json_is_object(pv))
-			return bad(c, what, "partitionValues", "is not an object");
-		const char *k;
-		json_t *v;
-		json_object_foreach(pv, k, v) {
-			if (!json_is_string(v) && !json_is_null(v))
-				return dq_fail(c->err, DQ_ECORRUPT,
-					       "cannot read '%s' line %d: add.partitionValues.%s is not a string or null",
-					       c->name, c->line, k);
-		}
-		if (json_object_size(pv)) {
-			char *s = json_dumps(pv, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			if (!s)
-				return dq_fail(c->err, DQ_ENOMEM, "out of memory reading '%s'", c->name);
-			f->partition_values = dq_arena_strdup(&c->out->arena, s);
-			free(s);
-			if (!f->partition_values)
-				return dq_fail(c->err, DQ_ENOMEM, "out of memory reading '%s'", c->name);
-		}
-	}
-	json_t *stats = json_object_get(a, "stats");
-	if (stats && !json_is_null(stats)) {
-		if (!json_is_string(stats))
-			return bad(c, what, "stats", "is not a string");
-		int64_t nr;
-		/* Stats that do not parse leave the count unknown; `check` reports them. */
-		if (stats_num_records(json_string_value(stats), json_string_length(stats), &nr) == 1 &&
-		    nr >= 0)
-			f->num_records = nr;
-		if (c->want & WANT_STATS) {
-			f->stats = dq_arena_strndup(&c->out->arena, json_string_value(stats),
-						    json_string_length(stats));
-			if (!f->stats)
-				return dq_fail(c->err, DQ_ENOMEM, "out of memory reading '%s'", c->name);
+/* add/remove without a tree (fast_action.c); 0 = not handled, use jansson. */
+static int file_fast(struct ctx *c, const char *p, size_t n, int *rc)
+{
+	struct fast_file ff;
+	if (!fast_file_action(p, n, &ff))
+		return 0;
+	struct raw_file r = { .add = ff.add, .path = ff.path, .path_len = ff.path_len,
+			      .has_size = ff.has_size, .size = ff.size, .has_mtime = ff.has_mtime,
+			      .mtime = ff.modification_time };
+	if (ff.add) {
+		r.pv = ff.pv;
+		r.pv_len = ff.pv_len;
+		if (ff.stats) {
+			c->stats.len = 0;
+			if (dq_buf_reserve(&c->stats, ff.stats_len)) {
+				*rc = dq_fail(c->err, DQ_ENOMEM, "out of memory reading '%s'", c->name);
+				return 1;
+			}
+			ssize_t len = fast_unescape(ff.stats, ff.stats_len, c->stats.data);
+			if (len < 0)
+				return 0;
+			r.stats = c->stats.data;
+			r.stats_len = (size_t)len;
 		}
 	}
-	return DQ_OK;
+	*rc = file_record(c, &r);
+	return 1;
 }
 
 static int keep_in(json_t **arr, json_t *a)
@@ -312,11 +385,18 @@ int action_parse_commit(const char *root, const char *name, const char *data, si
 		const char *s = p;
 		while (s < q && (*s == ' ' || *s == '\t'))
 			s++;
-		if (s < q && wanted(peek_kind(s, q), want))
-			rc = parse_line(&c, s, (size_t)(q - s));
+		if (s < q) {
+			enum line_kind k = peek_kind(s, q);
+			if ((k == L_ADD || k == L_REMOVE) && (want & WANT_FILES) &&
+			    file_fast(&c, s, (size_t)(q - s), &rc))
+				;
+			else if (wanted(k, want))
+				rc = parse_line(&c, s, (size_t)(q - s));
+		}
 		p = nl ? nl + 1 : end;
 	}
 	dq_buf_release(&c.tmp);
+	dq_buf_release(&c.stats);
 	return rc;
 }
 

@@ -19,8 +19,10 @@
  *   - partitionValues is null, absent, or an object written compactly (no whitespace
  *     between tokens) whose keys are distinct and values strings or null, none with an
  *     escape: json_dumps(pv, JSON_COMPACT) then gives back exactly the text as written,
- *     because jansson escapes only '"', '\\' and bytes below 0x20 on output;
- *   - stats is a string (escapes allowed) or null or absent;
+ *     because jansson escapes only '"', '\\' and bytes below 0x20 on output.  `{}` is
+ *     reported as no text, as file_action() stores none;
+ *   - stats is a string (escapes allowed) or null or absent; its body is returned still
+ *     escaped, and fast_unescape() turns it into jansson's json_string_value();
  *   - deletionVector is null or absent (a DV needs its unique id, built from the tree);
  *   - every other value is valid JSON as jansson reads it: strings with valid escapes,
  *     paired surrogates, no \u0000 and no raw control characters; numbers in JSON syntax,
@@ -52,11 +54,22 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* A byte that stands for itself inside a JSON string: printable ASCII but '"' and '\\'. */
+/* The bytes that stand for themselves inside a JSON string: printable ASCII but '"' and
+ * '\\'.  A table, because this test runs on every byte of every stats string. */
+#define ROW(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+static const bool plain[256] = {
+	ROW(0), ROW(0),                                           /* 0x00 controls */
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,           /* 0x20 '"' */
+	ROW(1), ROW(1),
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,           /* 0x50 '\\' */
+	ROW(1), ROW(1),
+	ROW(0), ROW(0), ROW(0), ROW(0), ROW(0), ROW(0), ROW(0), ROW(0), /* 0x80 UTF-8 */
+};
+#undef ROW
+
 static bool is_plain(char c)
 {
-	unsigned char u = (unsigned char)c;
-	return u >= 0x20 && u < 0x80 && u != '"' && u != '\\';
+	return plain[(unsigned char)c];
 }
 
 static const char *skip_ws(const char *p, const char *end)
@@ -193,6 +206,15 @@ static const char *scan_string(const char *p, const char *end, bool *escaped)
 	}
 }
 
+/* Like scan_string, for a string whose text must be its value: NULL on an escape. */
+static const char *scan_raw_string(const char *p, const char *end)
+{
+	bool escaped = false;
+
+	p = scan_string(p, end, &escaped);
+	return escaped ? NULL : p;
+}
+
 /*
  * p at '-' or a digit: the end of the number, or NULL when jansson rejects it or might
  * (see the file comment).  *is_int tells an integer, whose value lands in *v.
@@ -293,7 +315,6 @@ static const char *scan_pv(const char *p, const char *end, bool *empty)
 {
 	const char *keys[MAX_PV_KEYS];
 	size_t lens[MAX_PV_KEYS], n = 0;
-	bool escaped = false;
 
 	p++;
 	*empty = p < end && *p == '}';
@@ -303,7 +324,7 @@ static const char *scan_pv(const char *p, const char *end, bool *empty)
 		if (p == end || *p != '"')
 			return NULL;
 		const char *k = p + 1;
-		if (!(p = scan_string(k, end, &escaped)) || escaped || n == MAX_PV_KEYS)
+		if (!(p = scan_raw_string(k, end)) || n == MAX_PV_KEYS)
 			return NULL;
 		size_t klen = (size_t)(p - k);
 		for (size_t i = 0; i < n; i++)
@@ -314,7 +335,7 @@ static const char *scan_pv(const char *p, const char *end, bool *empty)
 		if (++p == end || *p++ != ':')
 			return NULL;
 		if (p < end && *p == '"') {
-			if (!(p = scan_string(p + 1, end, &escaped)) || escaped)
+			if (!(p = scan_raw_string(p + 1, end)))
 				return NULL;
 			p++;
 		} else if (has_literal(p, end, "null", 4)) {
@@ -375,7 +396,7 @@ static const char *scan_file(const char *p, const char *end, struct fast_file *f
 		if (p == end || *p != '"')
 			return NULL;
 		const char *k = p + 1;
-		if (!(p = scan_string(k, end, &escaped)) || escaped)
+		if (!(p = scan_raw_string(k, end)))
 			return NULL;
 		unsigned id = key_id(k, (size_t)(p - k));
 		if (seen & id)
@@ -391,7 +412,7 @@ static const char *scan_file(const char *p, const char *end, struct fast_file *f
 		bool is_null = has_literal(p, end, "null", 4);
 		switch (id) {
 		case K_PATH:
-			if (*p != '"' || !(p = scan_string(v + 1, end, &escaped)) || escaped)
+			if (*p != '"' || !(p = scan_raw_string(v + 1, end)))
 				return NULL;
 			f->path = v + 1;
 			f->path_len = (size_t)(p - f->path);
@@ -454,12 +475,11 @@ static const char *scan_file(const char *p, const char *end, struct fast_file *f
 
 int fast_file_action(const char *line, size_t n, struct fast_file *out)
 {
-	const char *p = line, *end = line + n;
 	struct fast_file f = { 0 };
 
 	if (!line)
 		return 0;
-	p = skip_ws(p, end);
+	const char *end = line + n, *p = skip_ws(line, end);
 	if (p == end || *p != '{')
 		return 0;
 	p = skip_ws(p + 1, end);

@@ -139,6 +139,8 @@ int dq_history_read(dq_table *t, const struct dq_history_request *req, struct dq
 	int rc = table_check(t, err);
 	if (rc || (rc = table_listing(t, &l, err)))
 		return rc;
+	if (!l->ncommits)
+		return dq_fail(err, DQ_EMISSING, "_delta_log has no commit files");
 	/* Selected commits: [lo, hi) in ascending order, trimmed to the newest `limit`. */
 	size_t lo = 0, hi = l->ncommits;
 	while (lo < hi && req->from >= 0 && l->commits[lo]->n.version < req->from)

@@ -233,6 +233,48 @@ static int finish_partition_values(dq_snapshot *s)
 	return rc;
 }
 
+static int cmp_json_str(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
+}
+
+/* App ids and domain names in byte order, so output does not depend on replay order. */
+static int sort_txns_domains(dq_snapshot *s)
+{
+	size_t n = json_object_size(s->txns), i = 0;
+	json_t **keys = dq_calloc(n, sizeof(*keys)), *sorted = json_object();
+	const char *k;
+	json_t *v;
+	if (!keys || !sorted) {
+		free(keys);
+		json_decref(sorted);
+		return -1;
+	}
+	json_object_foreach(s->txns, k, v)
+		keys[i++] = json_string(k);
+	qsort(keys, n, sizeof(*keys), cmp_json_str);
+	for (i = 0; i < n; i++) {
+		const char *app = json_string_value(keys[i]);
+		json_object_set(sorted, app, json_object_get(s->txns, app));
+		json_decref(keys[i]);
+	}
+	free(keys);
+	json_decref(s->txns);
+	s->txns = sorted;
+	n = json_array_size(s->domains);
+	json_t **d = dq_calloc(n, sizeof(*d));
+	if (!d)
+		return -1;
+	for (i = 0; i < n; i++)
+		d[i] = json_incref(json_array_get(s->domains, i));
+	qsort(d, n, sizeof(*d), cmp_json_str);
+	json_array_clear(s->domains);
+	for (i = 0; i < n; i++)
+		json_array_append_new(s->domains, d[i]);
+	free(d);
+	return 0;
+}
+
 static int cmp_file(const void *a, const void *b)
 {
 	const struct dq_file *x = a, *y = b;
@@ -263,6 +305,8 @@ static int finish(dq_snapshot *s, int64_t first_version, struct dq_error *err)
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
 	if (column_mapping(s))
 		map_names(s->logical_names, s->schema);
+	if (sort_txns_domains(s))
+		return dq_fail(err, DQ_ENOMEM, "out of memory");
 	if (!(s->need & DQ_NEED_FILES))
 		return DQ_OK;
 	if (json_array_size(s->unsupported)) {
