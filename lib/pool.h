@@ -30,7 +30,8 @@
  *
  * A child forked from inside a job must exec or _exit before the job returns.  If the job
  * returns in the child anyway, the worker notices the fork and its thread ends without
- * touching the pool; being the child's only thread, the child then exits with status 0.
+ * touching the pool; being the child's only thread, the child then exits with status 0
+ * (glibc calls exit(0) when the last thread ends, so atexit handlers and stdio run).
  *
  * Building lib/pool.c with -DDQ_NO_FORK_DETECTION turns detection off (pool_inherited is
  * always false).  It exists only for the negative-control build of tests/unit/test_pool.c,

@@ -120,7 +120,7 @@ int table_pool(dq_table *t, pool **out, struct dq_error *err)
 	if (!t->pool) {
 		unsigned n = t->opt.threads > 0 ? (unsigned)t->opt.threads : pool_cpus();
 		if (pool_create(&t->pool, n, 4 * (size_t)n + 16))
-			return dq_fail(err, DQ_ENOMEM, "cannot start %u worker threads", n);
+			return dq_fail(err, DQ_ENOMEM, "out of memory creating a pool of %u threads", n);
 	}
 	*out = t->pool;
 	return DQ_OK;
@@ -171,8 +171,13 @@ int table_run(dq_table *t, void *jobs, size_t n, size_t job_size, void (*fn)(voi
 		sl[i].n = i + 1 < nslices ? per : n - i * per;
 		sl[i].size = job_size;
 		sl[i].fn = fn;
-		if (pool_add(p, &b, run_slice, &sl[i])) {
-			rc = dq_fail(err, DQ_EFORKED, "worker pool used after fork");
+		int prc = pool_add(p, &b, run_slice, &sl[i]);
+		if (prc == POOL_ENOMEM) {
+			/* No worker thread could start: do this slice here instead. */
+			run_slice(&sl[i]);
+		} else if (prc) {
+			rc = table_check(t, err) ? err->code
+						 : dq_fail(err, DQ_EFORKED, "worker pool used after fork");
 			break;
 		}
 	}

@@ -5,7 +5,7 @@ load helpers
 
 @test "install: PREFIX and DESTDIR place every file" {
 	local root="$BATS_TEST_DIRNAME/.."
-	run env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$root" install DESTDIR="$BATS_TEST_TMPDIR/dest" PREFIX=/opt/dq
+	run env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u B -u SAN -u CFLAGS make -s -C "$root" install DESTDIR="$BATS_TEST_TMPDIR/dest" PREFIX=/opt/dq
 	assert_success
 	for f in bin/deltaq lib/libdeltaq.a lib/libdeltaq.so include/deltaq.h \
 		share/man/man1/deltaq.1 share/man/man1/deltaq-log.1 \
@@ -18,7 +18,7 @@ load helpers
 
 @test "install: a program links against the installed library" {
 	local root="$BATS_TEST_DIRNAME/.." d="$BATS_TEST_TMPDIR/dest/usr"
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$root" install DESTDIR="$BATS_TEST_TMPDIR/dest" PREFIX=/usr >/dev/null
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u B -u SAN -u CFLAGS make -s -C "$root" install DESTDIR="$BATS_TEST_TMPDIR/dest" PREFIX=/usr >/dev/null
 	cat > "$BATS_TEST_TMPDIR/p.c" <<'C'
 #include <stdio.h>
 #include <deltaq.h>
