@@ -84,6 +84,14 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Opens TABLE with the common options applied; prints and returns an exit code on error. */
 int cli_open(struct cli *cli, const char *uri, dq_table **t);
 
+/*
+ * Opens TABLE and the snapshot REF selects (latest when NULL) with the given dq_need bits;
+ * with require_files, a protocol deltaq does not honour is exit 4.  Prints and returns an
+ * exit code on error; on success close *s, then *t.
+ */
+int cli_snapshot(struct cli *cli, const char *uri, const char *ref, unsigned need,
+		 bool require_files, dq_table **t, dq_snapshot **s);
+
 /* Resolves --at (or `ref`) to a version: -1 for latest when ref is NULL. */
 int cli_resolve(dq_table *t, const char *ref, int64_t *version);
 

@@ -115,3 +115,29 @@ int cli_resolve(dq_table *t, const char *ref, int64_t *version)
 		return cli_fail(&err);
 	return EXIT_OK;
 }
+
+int cli_snapshot(struct cli *cli, const char *uri, const char *ref, unsigned need,
+		 bool require_files, dq_table **t, dq_snapshot **s)
+{
+	int rc;
+	*s = NULL;
+	if ((rc = cli_open(cli, uri, t)))
+		return rc;
+	int64_t v;
+	struct dq_error err = { 0 };
+	if ((rc = cli_resolve(*t, ref, &v)))
+		goto fail;
+	struct dq_snapshot_request req = { .version = v, .need = need };
+	if (dq_snapshot_open(*t, &req, s, &err) ||
+	    (require_files && dq_snapshot_require_files(*s, &err))) {
+		rc = cli_fail(&err);
+		goto fail;
+	}
+	return EXIT_OK;
+fail:
+	dq_snapshot_close(*s);
+	*s = NULL;
+	dq_table_close(*t);
+	*t = NULL;
+	return rc;
+}

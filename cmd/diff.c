@@ -107,9 +107,9 @@ int cmd_diff(int argc, char **argv, struct cli *cli)
 	const char *rb = have == 3 ? argv[optind + 2] : cli->at;
 	dq_table *ta, *tb;
 	dq_snapshot *a, *b;
-	if ((rc = open_files_snapshot(cli, uri, ra, DQ_NEED_FILES, &ta, &a)))
+	if ((rc = cli_snapshot(cli, uri, ra, DQ_NEED_FILES, true, &ta, &a)))
 		return rc;
-	if ((rc = open_files_snapshot(cli, uri, rb, DQ_NEED_FILES, &tb, &b))) {
+	if ((rc = cli_snapshot(cli, uri, rb, DQ_NEED_FILES, true, &tb, &b))) {
 		dq_snapshot_close(a);
 		dq_table_close(ta);
 		return rc;

@@ -128,31 +128,6 @@ void where_release(struct where *w)
 	w->n = 0;
 }
 
-int open_files_snapshot(struct cli *cli, const char *uri, const char *ref, unsigned need,
-			dq_table **t, dq_snapshot **s)
-{
-	int rc;
-	*s = NULL;
-	if ((rc = cli_open(cli, uri, t)))
-		return rc;
-	int64_t v;
-	struct dq_error err = { 0 };
-	if ((rc = cli_resolve(*t, ref, &v)))
-		goto fail;
-	struct dq_snapshot_request req = { .version = v, .need = need };
-	if (dq_snapshot_open(*t, &req, s, &err) || dq_snapshot_require_files(*s, &err)) {
-		rc = cli_fail(&err);
-		goto fail;
-	}
-	return EXIT_OK;
-fail:
-	dq_snapshot_close(*s);
-	*s = NULL;
-	dq_table_close(*t);
-	*t = NULL;
-	return rc;
-}
-
 int cmd_files(int argc, char **argv, struct cli *cli)
 {
 	const struct command *self = find_command("files");
@@ -172,7 +147,7 @@ int cmd_files(int argc, char **argv, struct cli *cli)
 	dq_table *t;
 	dq_snapshot *s;
 	unsigned need = DQ_NEED_FILES | (stats ? DQ_NEED_STATS : 0);
-	if ((rc = open_files_snapshot(cli, argv[optind], cli->at, need, &t, &s)))
+	if ((rc = cli_snapshot(cli, argv[optind], cli->at, need, true, &t, &s)))
 		goto out;
 	if (!(rc = where_check(&w, s, cli))) {
 		struct out o;

@@ -23,8 +23,4 @@ int where_check(const struct where *w, const dq_snapshot *s, const struct cli *c
 bool where_match(const struct where *w, const struct dq_file *f);
 void where_release(struct where *w);
 
-/* Opens TABLE and the snapshot a REF selects, requiring a trustworthy file list. */
-int open_files_snapshot(struct cli *cli, const char *uri, const char *ref, unsigned need,
-			dq_table **t, dq_snapshot **s);
-
 #endif

@@ -44,20 +44,10 @@ int cmd_info(int argc, char **argv, struct cli *cli)
 	if ((rc = cli_positional(cli, argc, argv, 1, "TABLE")))
 		return rc;
 	dq_table *t;
-	if ((rc = cli_open(cli, argv[optind], &t)))
-		return rc;
-	int64_t v;
-	if ((rc = cli_resolve(t, cli->at, &v))) {
-		dq_table_close(t);
-		return rc;
-	}
-	struct dq_error err = { 0 };
 	dq_snapshot *s;
-	struct dq_snapshot_request req = { .version = v, .need = DQ_NEED_FILES | DQ_NEED_TXNS };
-	if (dq_snapshot_open(t, &req, &s, &err)) {
-		dq_table_close(t);
-		return cli_fail(&err);
-	}
+	if ((rc = cli_snapshot(cli, argv[optind], cli->at, DQ_NEED_FILES | DQ_NEED_TXNS, false, &t, &s)))
+		return rc;
+	struct dq_error err = { 0 };
 	if (dq_snapshot_require_files(s, &err))
 		cli_warn("%s; num_files, size_bytes and num_records are null", err.msg);
 	int64_t earliest = -1;

@@ -50,7 +50,7 @@ int cmd_partitions(int argc, char **argv, struct cli *cli)
 		goto out;
 	dq_table *t;
 	dq_snapshot *s;
-	if ((rc = open_files_snapshot(cli, argv[optind], cli->at, DQ_NEED_FILES, &t, &s)))
+	if ((rc = cli_snapshot(cli, argv[optind], cli->at, DQ_NEED_FILES, true, &t, &s)))
 		goto out;
 	if ((rc = where_check(&w, s, cli)))
 		goto done;

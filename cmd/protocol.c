@@ -84,18 +84,8 @@ int cmd_protocol(int argc, char **argv, struct cli *cli)
 	if ((rc = cli_positional(cli, argc, argv, 1, "TABLE")))
 		return rc;
 	dq_table *t;
-	if ((rc = cli_open(cli, argv[optind], &t)))
-		return rc;
-	int64_t v;
-	struct dq_error err = { 0 };
-	dq_snapshot *s = NULL;
-	if (!(rc = cli_resolve(t, cli->at, &v))) {
-		struct dq_snapshot_request req = { .version = v, .need = DQ_NEED_METADATA };
-		if (dq_snapshot_open(t, &req, &s, &err))
-			rc = cli_fail(&err);
-	}
-	dq_table_close(t);
-	if (rc)
+	dq_snapshot *s;
+	if ((rc = cli_snapshot(cli, argv[optind], cli->at, DQ_NEED_METADATA, false, &t, &s)))
 		return rc;
 	const json_t *p = dq_snapshot_protocol(s);
 	int rv = dq_snapshot_min_reader_version(s), wv = dq_snapshot_min_writer_version(s);
@@ -140,5 +130,6 @@ int cmd_protocol(int argc, char **argv, struct cli *cli)
 	}
 	json_decref(rows);
 	dq_snapshot_close(s);
+	dq_table_close(t);
 	return rc;
 }

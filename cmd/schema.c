@@ -39,25 +39,15 @@ int cmd_schema(int argc, char **argv, struct cli *cli)
 	if ((rc = cli_positional(cli, argc, argv, 1, "TABLE")))
 		return rc;
 	dq_table *t;
-	if ((rc = cli_open(cli, argv[optind], &t)))
-		return rc;
-	int64_t v;
-	struct dq_error err = { 0 };
-	dq_snapshot *s = NULL;
-	struct dq_snapshot_request req = { .need = DQ_NEED_METADATA };
-	if (!(rc = cli_resolve(t, cli->at, &v))) {
-		req.version = v;
-		if (dq_snapshot_open(t, &req, &s, &err))
-			rc = cli_fail(&err);
-	}
-	dq_table_close(t);
-	if (rc)
+	dq_snapshot *s;
+	if ((rc = cli_snapshot(cli, argv[optind], cli->at, DQ_NEED_METADATA, false, &t, &s)))
 		return rc;
 	const json_t *schema = dq_snapshot_schema(s);
 	if (!json_is_object(schema)) {
 		fprintf(stderr, "deltaq: the schemaString of version %lld's metaData does not parse as a schema\n",
 			(long long)dq_snapshot_version(s));
 		dq_snapshot_close(s);
+		dq_table_close(t);
 		return EXIT_UNREADABLE;
 	}
 	if (ddl) {
@@ -100,5 +90,6 @@ int cmd_schema(int argc, char **argv, struct cli *cli)
 		rc = out_end(&o);
 	}
 	dq_snapshot_close(s);
+	dq_table_close(t);
 	return rc;
 }

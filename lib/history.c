@@ -136,11 +136,9 @@ int dq_history_read(dq_table *t, const struct dq_history_request *req, struct dq
 {
 	memset(out, 0, sizeof(*out));
 	const struct log_listing *l;
-	int rc = table_check(t, err);
-	if (rc || (rc = table_listing(t, &l, err)))
+	int rc = table_commits(t, &l, err);
+	if (rc)
 		return rc;
-	if (!l->ncommits)
-		return dq_fail(err, DQ_EMISSING, "_delta_log has no commit files");
 	/* Selected commits: [lo, hi) in ascending order, trimmed to the newest `limit`. */
 	size_t lo = 0, hi = l->ncommits;
 	while (lo < hi && req->from >= 0 && l->commits[lo]->n.version < req->from)
@@ -243,12 +241,10 @@ void dq_history_release(struct dq_history *h)
 int dq_commit_read(dq_table *t, int64_t version, json_t **actions, struct dq_error *err)
 {
 	const struct log_listing *l;
-	int rc = table_check(t, err);
-	if (rc || (rc = table_listing(t, &l, err)))
+	int rc = table_commits(t, &l, err);
+	if (rc)
 		return rc;
 	if (log_find_commit(l, version) < 0) {
-		if (!l->ncommits)
-			return dq_fail(err, DQ_EMISSING, "_delta_log has no commit files");
 		return dq_fail(err, DQ_ERANGE, "version %lld has no commit file (the log has versions %lld to %lld)",
 			       (long long)version, (long long)l->commits[0]->n.version,
 			       (long long)l->commits[l->ncommits - 1]->n.version);
@@ -303,11 +299,9 @@ static bool all_digits(const char *s)
 int dq_resolve_ref(dq_table *t, const char *ref, int64_t *version, struct dq_error *err)
 {
 	const struct log_listing *l;
-	int rc = table_check(t, err);
-	if (rc || (rc = table_listing(t, &l, err)))
+	int rc = table_commits(t, &l, err);
+	if (rc)
 		return rc;
-	if (!l->ncommits)
-		return dq_fail(err, DQ_EMISSING, "_delta_log has no commit files");
 	int64_t oldest = l->commits[0]->n.version, newest = l->commits[l->ncommits - 1]->n.version;
 	if (all_digits(ref)) {
 		char *end;

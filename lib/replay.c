@@ -328,8 +328,8 @@ int dq_snapshot_open(dq_table *t, const struct dq_snapshot_request *req, dq_snap
 {
 	*out = NULL;
 	const struct log_listing *l;
-	int rc = table_check(t, err);
-	if (rc || (rc = table_listing(t, &l, err)))
+	int rc = table_commits(t, &l, err);
+	if (rc)
 		return rc;
 	size_t first, last;
 	if ((rc = log_segment(l, req->version, &first, &last, err)))

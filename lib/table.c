@@ -115,6 +115,16 @@ int table_listing(dq_table *t, const struct log_listing **out, struct dq_error *
 	return DQ_OK;
 }
 
+int table_commits(dq_table *t, const struct log_listing **out, struct dq_error *err)
+{
+	int rc = table_check(t, err);
+	if (rc || (rc = table_listing(t, out, err)))
+		return rc;
+	if (!(*out)->ncommits)
+		return dq_fail(err, DQ_EMISSING, "_delta_log has no commit files");
+	return DQ_OK;
+}
+
 int table_pool(dq_table *t, pool **out, struct dq_error *err)
 {
 	if (!t->pool) {
@@ -214,11 +224,9 @@ int dq_table_versions(dq_table *t, int64_t *earliest, int64_t *latest, struct dq
 int dq_table_recreatable(dq_table *t, int64_t *earliest, struct dq_error *err)
 {
 	const struct log_listing *l;
-	int rc = table_check(t, err);
-	if (rc || (rc = table_listing(t, &l, err)))
+	int rc = table_commits(t, &l, err);
+	if (rc)
 		return rc;
-	if (l->ncommits == 0)
-		return dq_fail(err, DQ_EMISSING, "_delta_log has no commit files");
 	if (l->commits[0]->n.version == 0) {
 		*earliest = 0;
 		return DQ_OK;

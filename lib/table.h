@@ -32,6 +32,9 @@ int table_check(const dq_table *t, struct dq_error *err);
 /* The listing, with sizes and mtimes (listed once per handle). */
 int table_listing(dq_table *t, const struct log_listing **out, struct dq_error *err);
 
+/* table_check, then the listing, which must name at least one commit (DQ_EMISSING). */
+int table_commits(dq_table *t, const struct log_listing **out, struct dq_error *err);
+
 /* The handle's pool, started on first use. */
 int table_pool(dq_table *t, pool **out, struct dq_error *err);
 

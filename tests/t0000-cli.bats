@@ -172,3 +172,13 @@ J
 	assert_output --partial "--max-count"
 	bash -n <(deltaq completion bash)
 }
+
+@test "cli: an empty _delta_log has no commit files (exit 3)" {
+	mkdir -p "$BATS_TEST_TMPDIR/empty/_delta_log"
+	for c in version log info files schema; do
+		run --separate-stderr deltaq "$c" "$BATS_TEST_TMPDIR/empty"
+		assert_failure 3
+		assert_equal "$output" ""
+		assert_equal "$stderr" "deltaq: _delta_log has no commit files"
+	done
+}
