@@ -24,12 +24,12 @@ PKGS    := jansson libarchive libzstd zlib liblz4 libbrotlidec snappy
 B       ?= build
 SAN     ?=
 
-DQ_CFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -Ilib \
+DQ_CFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -Ilib -Ilib/parquet \
 	     $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(SAN)
 DQ_LDLIBS  = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread
 DQ_LDFLAGS = $(SAN)
 
-LIB_SRC  := $(sort $(wildcard lib/*.c))
+LIB_SRC  := $(sort $(wildcard lib/*.c lib/parquet/*.c))
 CMD_SRC  := $(sort $(wildcard cmd/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
@@ -46,7 +46,7 @@ DEPS := gcc make pkg-config libjansson-dev libarchive-dev libzstd-dev libsnappy-
 
 all: $(B)/deltaq $(B)/libdeltaq.a $(B)/libdeltaq.so $(B)/deltaq.bash
 
-$(B)/%.o: %.c $(wildcard lib/*.h cmd/*.h)
+$(B)/%.o: %.c $(wildcard lib/*.h lib/parquet/*.h cmd/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(DQ_CFLAGS) $(CFLAGS) -c -o $@ $<
 

@@ -128,6 +128,8 @@ int table_commits(dq_table *t, const struct log_listing **out, struct dq_error *
 int table_pool(dq_table *t, pool **out, struct dq_error *err)
 {
 	if (!t->pool) {
+		/* jansson seeds its hash function on first use; do it before any worker runs. */
+		json_object_seed(0);
 		unsigned n = t->opt.threads > 0 ? (unsigned)t->opt.threads : pool_cpus();
 		if (pool_create(&t->pool, n, 4 * (size_t)n + 16))
 			return dq_fail(err, DQ_ENOMEM, "out of memory creating a pool of %u threads", n);
