@@ -63,7 +63,7 @@ $(B)/deltaq: $(CMD_OBJ) $(B)/libdeltaq.a
 $(B)/deltaq.bash: $(B)/deltaq
 	$(B)/deltaq completion bash > $@
 
-$(B)/tests/%: tests/unit/%.c $(B)/libdeltaq.a $(CMD_LIBOBJ)
+$(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libdeltaq.a $(CMD_LIBOBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(DQ_CFLAGS) -Icmd $(CFLAGS) $(DQ_LDFLAGS) $(LDFLAGS) -o $@ $< $(CMD_LIBOBJ) \
 		$(B)/libdeltaq.a $(DQ_LDLIBS)

@@ -133,6 +133,10 @@ int cli_snapshot(struct cli *cli, const char *uri, const char *ref, unsigned nee
 		rc = cli_fail(&err);
 		goto fail;
 	}
+	size_t i;
+	json_t *w;
+	json_array_foreach(dq_snapshot_warnings(*s), i, w)
+		cli_warn("%s", json_string_value(w));
 	return EXIT_OK;
 fail:
 	dq_snapshot_close(*s);

@@ -74,8 +74,10 @@ int cmd_info(int argc, char **argv, struct cli *cli)
 	json_object_set_new(row, "timestamp", timestamp_json(ts));
 	json_object_set_new(row, "timestamp_ms", json_int_or_null(ts, ts >= 0));
 	json_object_set_new(row, "earliest_version", json_int_or_null(earliest, earliest >= 0));
-	json_object_set_new(row, "checkpoint_version", json_null());
-	json_object_set_new(row, "commits_since_checkpoint", json_integer(version + 1));
+	int64_t ck = dq_snapshot_checkpoint(s);
+	json_object_set_new(row, "checkpoint_version", json_int_or_null(ck, ck >= 0));
+	json_object_set_new(row, "commits_since_checkpoint",
+			    json_integer(dq_snapshot_commits_since_checkpoint(s)));
 	json_object_set_new(row, "partition_columns", json_deep_copy(dq_snapshot_partition_columns(s)));
 	json_object_set_new(row, "num_files", json_int_or_null(tot.num_files, files));
 	json_object_set_new(row, "size_bytes", json_int_or_null(tot.size_bytes, files));

@@ -162,6 +162,13 @@ int dq_snapshot_open(dq_table *t, const struct dq_snapshot_request *req, dq_snap
 void dq_snapshot_close(dq_snapshot *s);
 
 int64_t dq_snapshot_version(const dq_snapshot *s);
+/* Version of the checkpoint the snapshot was built from, -1 when none; commits replayed
+ * after it (or from version 0). */
+int64_t dq_snapshot_checkpoint(const dq_snapshot *s);
+int64_t dq_snapshot_commits_since_checkpoint(const dq_snapshot *s);
+/* Messages about fallbacks taken (a stale _last_checkpoint, an unreadable checkpoint), as a
+ * borrowed JSON array of strings, for stderr. */
+const json_t *dq_snapshot_warnings(const dq_snapshot *s);
 /* Timestamp of the snapshot's version (see struct dq_commit), -1 when unknown. */
 int64_t dq_snapshot_timestamp(const dq_snapshot *s);
 

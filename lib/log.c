@@ -169,31 +169,79 @@ ssize_t log_find_commit(const struct log_listing *l, int64_t version)
 	return -1;
 }
 
+/* Parts of the multi-part checkpoint (version, parts) that are listed and non-empty. */
+static int multipart_have(const struct log_listing *l, int64_t version, int parts)
+{
+	int have = 0;
+	for (size_t j = 0; j < l->n; j++) {
+		const struct log_file *g = &l->files[j];
+		if (g->n.kind == LOG_CHECKPOINT && g->n.ckpt == CKPT_MULTIPART &&
+		    g->n.version == version && g->n.parts == parts && g->size != 0)
+			have++;
+	}
+	return have;
+}
+
+static bool complete(const struct log_listing *l, const struct log_file *f)
+{
+	if (f->n.kind != LOG_CHECKPOINT || f->size == 0)
+		return false;
+	return f->n.ckpt != CKPT_MULTIPART || multipart_have(l, f->n.version, f->n.parts) == f->n.parts;
+}
+
 int64_t log_latest_checkpoint(const struct log_listing *l, int64_t max_version)
 {
 	int64_t best = -1;
 	for (size_t i = 0; i < l->n; i++) {
 		const struct log_file *f = &l->files[i];
-		if (f->n.kind != LOG_CHECKPOINT || f->n.version > max_version || f->n.version <= best)
-			continue;
-		if (f->size == 0)
-			continue;
-		if (f->n.ckpt == CKPT_MULTIPART) {
-			/* Complete when parts 1..p of this (version, p) are all listed. */
-			int have = 0;
-			for (size_t j = 0; j < l->n; j++) {
-				const struct log_file *g = &l->files[j];
-				if (g->n.kind == LOG_CHECKPOINT && g->n.ckpt == CKPT_MULTIPART &&
-				    g->n.version == f->n.version && g->n.parts == f->n.parts &&
-				    g->size != 0)
-					have++;
-			}
-			if (have != f->n.parts)
-				continue;
-		}
-		best = f->n.version;
+		if (f->n.version <= max_version && f->n.version > best && complete(l, f))
+			best = f->n.version;
 	}
 	return best;
+}
+
+/* Preference among complete checkpoints of one version: higher is better. */
+static int rank(const struct log_file *f)
+{
+	switch (f->n.ckpt) {
+	case CKPT_UUID: return 3000000;
+	case CKPT_MULTIPART: return 1000 + f->n.parts;
+	case CKPT_CLASSIC: return 1;
+	}
+	return 0;
+}
+
+size_t log_checkpoint_files(const struct log_listing *l, int64_t v, const struct log_file **out,
+			    size_t max)
+{
+	const struct log_file *best = NULL;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct log_file *f = &l->files[i];
+		if (f->n.version != v || !complete(l, f))
+			continue;
+		/* Among equals, the greatest name wins (deterministic for several UUIDs). */
+		if (!best || rank(f) > rank(best) ||
+		    (rank(f) == rank(best) && strcmp(f->name, best->name) > 0))
+			best = f;
+	}
+	if (!best)
+		return 0;
+	if (best->n.ckpt != CKPT_MULTIPART) {
+		if (max)
+			out[0] = best;
+		return 1;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct log_file *g = &l->files[i];
+		if (g->n.kind == LOG_CHECKPOINT && g->n.ckpt == CKPT_MULTIPART &&
+		    g->n.version == v && g->n.parts == best->n.parts) {
+			if (n < max)
+				out[n] = g;
+			n++;
+		}
+	}
+	return n;
 }
 
 const char *log_path(const char *name, char *buf, size_t len)
@@ -208,8 +256,41 @@ const char *log_commit_path(int64_t version, char *buf, size_t len)
 	return buf;
 }
 
-int log_segment(const struct log_listing *l, int64_t version, size_t *first, size_t *last,
-		struct dq_error *err)
+/* Index of the first commit with version >= v (ncommits when none). */
+static size_t lower_bound(const struct log_listing *l, int64_t v)
+{
+	size_t lo = 0, hi = l->ncommits;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (l->commits[mid]->n.version < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Commits [i, end] contiguous?  Else a DQ_EMISSING message naming the first hole. */
+static int contiguous(const struct log_listing *l, size_t i, size_t end, struct dq_error *err)
+{
+	for (size_t k = i + 1; k <= end; k++) {
+		int64_t a = l->commits[k - 1]->n.version, b = l->commits[k]->n.version;
+		if (b == a + 1)
+			continue;
+		if (b == a + 2)
+			return dq_fail(err, DQ_EMISSING,
+				       "version %lld is missing from the log (between '%s' and '%s')",
+				       (long long)(a + 1), l->commits[k - 1]->name, l->commits[k]->name);
+		return dq_fail(err, DQ_EMISSING,
+			       "versions %lld to %lld are missing from the log (between '%s' and '%s')",
+			       (long long)(a + 1), (long long)(b - 1), l->commits[k - 1]->name,
+			       l->commits[k]->name);
+	}
+	return DQ_OK;
+}
+
+int log_segment(const struct log_listing *l, int64_t version, int64_t below,
+		struct log_segment *seg, struct dq_error *err)
 {
 	if (l->ncommits == 0)
 		return dq_fail(err, DQ_EMISSING, "_delta_log has no commit files");
@@ -217,52 +298,77 @@ int log_segment(const struct log_listing *l, int64_t version, size_t *first, siz
 	int64_t newest = l->commits[l->ncommits - 1]->n.version;
 	if (version < 0)
 		version = newest;
-	if (version > newest || version < oldest)
+	int64_t ck = log_latest_checkpoint(l, version < below ? version : below - 1);
+	if (version > newest || (version < oldest && ck != version))
 		return dq_fail(err, DQ_ERANGE,
 			       "version %lld is out of range: the log has versions %lld to %lld",
 			       (long long)version, (long long)oldest, (long long)newest);
-	ssize_t end = log_find_commit(l, version);
-	if (end < 0)
+	seg->version = version;
+	seg->checkpoint = ck;
+	size_t first = ck >= 0 ? lower_bound(l, ck + 1) : 0;
+	size_t end = lower_bound(l, version);
+	bool at_v = end < l->ncommits && l->commits[end]->n.version == version;
+	if (ck == version) {
+		seg->first = 1, seg->last = 0; /* the checkpoint alone */
+		return DQ_OK;
+	}
+	if (!at_v)
 		return dq_fail(err, DQ_EMISSING,
 			       "version %lld is missing from the log (no '_delta_log/%020lld.json')",
 			       (long long)version, (long long)version);
-	/* Contiguity from the start up to the target: a gap below it means corruption. */
-	for (size_t i = 1; i <= (size_t)end; i++) {
-		int64_t a = l->commits[i - 1]->n.version, b = l->commits[i]->n.version;
-		if (b != a + 1) {
-			int64_t ck = log_latest_checkpoint(l, version);
-			if (ck >= b - 1)
-				break; /* a checkpoint covers the gap; handled below */
-			if (b == a + 2)
-				return dq_fail(err, DQ_EMISSING,
-					       "version %lld is missing from the log (between '%s' and '%s')",
-					       (long long)(a + 1), l->commits[i - 1]->name,
-					       l->commits[i]->name);
-			return dq_fail(err, DQ_EMISSING,
-				       "versions %lld to %lld are missing from the log (between '%s' and '%s')",
-				       (long long)(a + 1), (long long)(b - 1), l->commits[i - 1]->name,
-				       l->commits[i]->name);
-		}
-	}
-	int64_t ck = log_latest_checkpoint(l, version);
-	if (oldest != 0 || ck >= 0) {
-		/* JSON replay from 0 answers whenever every commit from 0 is still there. */
-		bool contiguous = oldest == 0;
-		for (size_t i = 1; contiguous && i <= (size_t)end; i++)
-			contiguous = l->commits[i]->n.version == l->commits[i - 1]->n.version + 1;
-		if (!contiguous) {
-			if (ck >= 0)
-				return dq_fail(err, DQ_ENOTIMPL,
-					       "version %lld needs the checkpoint at version %lld "
-					       "(commits before it were cleaned up); checkpoint support is missing",
-					       (long long)version, (long long)ck);
+	int64_t start = ck >= 0 ? ck + 1 : 0;
+	if (first > end || l->commits[first]->n.version != start) {
+		if (ck < 0 && below == INT64_MAX)
 			return dq_fail(err, DQ_EMISSING,
 				       "the log starts at version %lld: versions 0 to %lld are missing "
 				       "and no checkpoint covers them",
 				       (long long)oldest, (long long)(oldest - 1));
-		}
+		if (ck < 0)
+			return dq_fail(err, DQ_EMISSING,
+				       "the log starts at version %lld and no usable checkpoint covers "
+				       "versions 0 to %lld",
+				       (long long)oldest, (long long)(oldest - 1));
+		int64_t got = first <= end ? l->commits[first]->n.version : version;
+		if (got - 1 == start)
+			return dq_fail(err, DQ_EMISSING,
+				       "version %lld is missing from the log (after the checkpoint at version %lld)",
+				       (long long)start, (long long)ck);
+		return dq_fail(err, DQ_EMISSING,
+			       "versions %lld to %lld are missing from the log (after the checkpoint at version %lld)",
+			       (long long)start, (long long)(got - 1), (long long)ck);
 	}
-	*first = 0;
-	*last = (size_t)end;
+	int rc = contiguous(l, first, end, err);
+	if (rc)
+		return rc;
+	seg->first = first;
+	seg->last = end;
 	return DQ_OK;
+}
+
+int64_t log_earliest_recreatable(const struct log_listing *l)
+{
+	if (!l->ncommits)
+		return -1;
+	size_t last = l->ncommits - 1;
+	if (l->commits[0]->n.version == 0 && contiguous(l, 0, last, NULL) == DQ_OK)
+		return 0;
+	/* The oldest complete checkpoint from which every later commit is listed. */
+	int64_t best = -1;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct log_file *f = &l->files[i];
+		if (!complete(l, f) || (best >= 0 && f->n.version >= best))
+			continue;
+		size_t first = lower_bound(l, f->n.version + 1);
+		if (first > last) {
+			if (f->n.version == l->commits[last]->n.version)
+				best = f->n.version;
+			continue;
+		}
+		if (l->commits[first]->n.version == f->n.version + 1 &&
+		    contiguous(l, first, last, NULL) == DQ_OK)
+			best = f->n.version;
+	}
+	if (best < 0 && l->commits[0]->n.version == 0)
+		return 0; /* a gap above: old versions still rebuild */
+	return best;
 }

@@ -66,18 +66,37 @@ ssize_t log_find_commit(const struct log_listing *l, int64_t version);
  * multi-part checkpoint present, single files non-empty). */
 int64_t log_latest_checkpoint(const struct log_listing *l, int64_t max_version);
 
+/*
+ * The files of the checkpoint a reader uses at version v, when several complete ones exist:
+ * UUID-named > multi-part with more parts > classic (Spark's and kernel-rs's order).  Up to
+ * max pointers into l go to out; returns how many files that checkpoint has (0: none).
+ */
+size_t log_checkpoint_files(const struct log_listing *l, int64_t v, const struct log_file **out,
+			    size_t max);
+
 /* Path of a _delta_log file relative to the table root, into buf. */
 const char *log_path(const char *name, char *buf, size_t len);
 /* "_delta_log/NNNNNNNNNNNNNNNNNNNN.json" into buf. */
 const char *log_commit_path(int64_t version, char *buf, size_t len);
 
+/* What a snapshot at `version` is built from (protocol.md 3.1). */
+struct log_segment {
+	int64_t version;        /* the target version */
+	int64_t checkpoint;     /* the checkpoint to start from, -1 for none (replay from 0) */
+	size_t first, last;     /* l->commits[first..last] come after it; none when first > last */
+};
+
 /*
- * The commits a snapshot at `version` replays: indices [*first, *last] into l->commits,
- * contiguous from version 0.  Fails with DQ_ERANGE (no such version), DQ_EMISSING (a gap,
- * or history that starts after 0 with no checkpoint) or DQ_ENOTIMPL (a checkpoint would be
- * needed).
+ * Chooses the segment for `version` (-1 = latest) using the newest complete checkpoint
+ * <= version and < below (pass INT64_MAX; a caller falling back from an unreadable
+ * checkpoint passes its version).  The commits after the checkpoint (or from 0 without
+ * one) must be contiguous up to the target.  DQ_ERANGE: no such version; DQ_EMISSING: a
+ * gap, or history that starts after 0 with no usable checkpoint.
  */
-int log_segment(const struct log_listing *l, int64_t version, size_t *first, size_t *last,
-		struct dq_error *err);
+int log_segment(const struct log_listing *l, int64_t version, int64_t below,
+		struct log_segment *seg, struct dq_error *err);
+
+/* Oldest version a snapshot can be built at (protocol.md 9.5), or -1. */
+int64_t log_earliest_recreatable(const struct log_listing *l);
 
 #endif

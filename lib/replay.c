@@ -25,6 +25,9 @@ struct dq_snapshot {
 	json_t *txns, *domains, *domains_seen;
 	json_t *logical_names;      /* physical -> logical, for stats keys (column mapping) */
 	bool files_available;
+	int64_t checkpoint;         /* version of the checkpoint replayed, -1 none */
+	int64_t commits_since_checkpoint;
+	json_t *warnings;           /* fallbacks taken, for stderr */
 	struct dq_arena arena;
 	struct dq_strset seen;
 	struct dq_file *files;
@@ -86,7 +89,7 @@ static int add_live(dq_snapshot *s, const struct file_action *a, const char *key
 }
 
 /* Applies one commit's actions, newest snapshot state first (see the file comment). */
-static int reconcile(dq_snapshot *s, struct commit_actions *c, struct dq_error *err)
+int replay_reconcile(dq_snapshot *s, struct commit_actions *c, struct dq_error *err)
 {
 	if (!s->protocol && c->protocol)
 		s->protocol = json_incref(c->protocol);
@@ -123,6 +126,23 @@ static int reconcile(dq_snapshot *s, struct commit_actions *c, struct dq_error *
 			return dq_fail(err, DQ_ENOMEM, "out of memory replaying the log");
 	}
 	return DQ_OK;
+}
+
+int replay_checkpoint_add(dq_snapshot *s, const struct file_action *fa, struct dq_error *err)
+{
+	/* A checkpoint holds the newest state of every key it has: only keys the newer
+	 * commits did not touch are live, and none needs remembering afterwards. */
+	if (!fa->add || dq_strset_has(&s->seen, fa->key))
+		return DQ_OK;
+	char *key = dq_arena_strdup(&s->arena, fa->key);
+	if (!key || add_live(s, fa, key))
+		return dq_fail(err, DQ_ENOMEM, "out of memory replaying the checkpoint");
+	return DQ_OK;
+}
+
+bool replay_has_pm(const dq_snapshot *s)
+{
+	return s->protocol && s->metadata;
 }
 
 bool ict_enabled(const json_t *protocol, const json_t *metadata, int64_t *from_version)
@@ -323,41 +343,18 @@ static int finish(dq_snapshot *s, int64_t first_version, struct dq_error *err)
 
 #define BATCH 64
 
-int dq_snapshot_open(dq_table *t, const struct dq_snapshot_request *req, dq_snapshot **out,
-		     struct dq_error *err)
+/* JSON commits of the segment, newest first, then its checkpoint, then finish(). */
+static int replay_segment(dq_table *t, const struct log_listing *l, const struct log_segment *seg,
+			  unsigned want, dq_snapshot *s, bool *checkpoint_failed,
+			  struct dq_error *err)
 {
-	*out = NULL;
-	const struct log_listing *l;
-	int rc = table_commits(t, &l, err);
-	if (rc)
-		return rc;
-	size_t first, last;
-	if ((rc = log_segment(l, req->version, &first, &last, err)))
-		return rc;
-	dq_snapshot *s = calloc(1, sizeof(*s));
-	if (!s)
-		return dq_fail(err, DQ_ENOMEM, "out of memory");
-	s->t = t;
-	s->need = req->need;
-	s->version = l->commits[last]->n.version;
-	s->txns = json_object();
-	s->domains = json_array();
-	s->domains_seen = json_object();
-	unsigned want = WANT_PM;
-	if (req->need & (DQ_NEED_FILES | DQ_NEED_STATS))
-		want |= WANT_FILES;
-	if (req->need & DQ_NEED_STATS)
-		want |= WANT_STATS;
-	if (req->need & DQ_NEED_TXNS)
-		want |= WANT_TXNS;
-	bool pm_only = !(want & (WANT_FILES | WANT_TXNS));
+	bool pm_only = !(want & (WANT_FILES | WANT_TXNS)), done = false;
+	int rc = DQ_OK;
+	*checkpoint_failed = false;
 	struct parse_job *jobs = calloc(BATCH, sizeof(*jobs));
-	if (!jobs) {
-		dq_snapshot_close(s);
+	if (!jobs)
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
-	}
-	size_t hi = last + 1;
-	bool done = false;
+	size_t first = seg->first, hi = seg->first <= seg->last ? seg->last + 1 : first;
 	while (hi > first && rc == DQ_OK && !done) {
 		size_t lo = hi - first > BATCH ? hi - BATCH : first;
 		size_t n = hi - lo;
@@ -374,7 +371,7 @@ int dq_snapshot_open(dq_table *t, const struct dq_snapshot_request *req, dq_snap
 				rc = jobs[i].rc;
 			}
 			if (rc == DQ_OK)
-				rc = reconcile(s, &jobs[i].acts, err);
+				rc = replay_reconcile(s, &jobs[i].acts, err);
 			commit_actions_release(&jobs[i].acts);
 			if (rc == DQ_OK && pm_only && s->protocol && s->metadata)
 				done = true; /* older commits cannot change the answer */
@@ -387,25 +384,103 @@ int dq_snapshot_open(dq_table *t, const struct dq_snapshot_request *req, dq_snap
 		hi = lo;
 	}
 	free(jobs);
-	if (rc == DQ_OK)
-		rc = finish(s, l->commits[first]->n.version, err);
-	if (rc == DQ_OK && last + 1 == l->ncommits && t->ict_state <= 0) {
+	if (rc == DQ_OK && !done && seg->checkpoint >= 0) {
+		rc = checkpoint_apply(t, l, seg->checkpoint, want, s, err);
+		*checkpoint_failed = rc != DQ_OK && rc != DQ_ENOMEM && rc != DQ_EFORKED;
+	}
+	if (rc == DQ_OK) {
+		int64_t from = seg->checkpoint >= 0 ? seg->checkpoint : 0;
+		rc = finish(s, from, err);
+		/* A checkpoint without protocol or metaData cannot start a snapshot. */
+		*checkpoint_failed = rc == DQ_ECORRUPT && seg->checkpoint >= 0;
+	}
+	return rc;
+}
+
+static dq_snapshot *snapshot_new(dq_table *t, unsigned need)
+{
+	dq_snapshot *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->t = t;
+	s->need = need;
+	s->checkpoint = -1;
+	s->txns = json_object();
+	s->domains = json_array();
+	s->domains_seen = json_object();
+	if (!s->txns || !s->domains || !s->domains_seen) {
+		dq_snapshot_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+int dq_snapshot_open(dq_table *t, const struct dq_snapshot_request *req, dq_snapshot **out,
+		     struct dq_error *err)
+{
+	*out = NULL;
+	const struct log_listing *l;
+	int rc = table_commits(t, &l, err);
+	if (rc)
+		return rc;
+	unsigned want = WANT_PM;
+	if (req->need & (DQ_NEED_FILES | DQ_NEED_STATS))
+		want |= WANT_FILES;
+	if (req->need & DQ_NEED_STATS)
+		want |= WANT_STATS;
+	if (req->need & DQ_NEED_TXNS)
+		want |= WANT_TXNS;
+	json_t *warnings = json_array();
+	struct dq_error first_failure = { 0 };
+	int64_t below = INT64_MAX;
+	dq_snapshot *s = NULL;
+	struct log_segment seg;
+	for (;;) {
+		if ((rc = log_segment(l, req->version, below, &seg, err))) {
+			if (first_failure.code) /* the checkpoint's problem explains it best */
+				*err = first_failure, rc = first_failure.code;
+			break;
+		}
+		if (!(s = snapshot_new(t, req->need))) {
+			rc = dq_fail(err, DQ_ENOMEM, "out of memory");
+			break;
+		}
+		s->version = seg.version;
+		s->checkpoint = seg.checkpoint;
+		s->commits_since_checkpoint = (int64_t)(seg.first <= seg.last ? seg.last - seg.first + 1 : 0);
+		bool ckpt_failed;
+		rc = replay_segment(t, l, &seg, want, s, &ckpt_failed, err);
+		if (rc == DQ_OK || !ckpt_failed)
+			break;
+		/* Fall back to an older checkpoint, or to JSON replay from version 0; a
+		 * checkpoint deltaq cannot read yet is no defect of the table. */
+		if (rc != DQ_ENOTIMPL)
+			json_array_append_new(warnings, json_sprintf(
+				"%s; falling back to an older checkpoint or the JSON commits", err->msg));
+		if (!first_failure.code)
+			first_failure = *err;
+		below = seg.checkpoint;
+		dq_snapshot_close(s);
+		s = NULL;
+	}
+	if (rc) {
+		dq_snapshot_close(s);
+		json_decref(warnings);
+		return rc;
+	}
+	s->warnings = warnings;
+	if (seg.version == l->commits[l->ncommits - 1]->n.version && t->ict_state <= 0) {
 		/* The latest metadata decides whether versions carry in-commit timestamps. */
 		int64_t from = 0;
 		t->ict_state = ict_enabled(s->protocol, s->metadata, &from) ? 2 : 1;
 		t->ict_from = from;
 	}
-	if (rc == DQ_OK) {
-		bool ict;
-		char *warning = NULL;
-		if (history_timestamp(t, last, &s->timestamp, &ict, &warning, NULL))
-			s->timestamp = -1;
-		free(warning);
-	}
-	if (rc) {
-		dq_snapshot_close(s);
-		return rc;
-	}
+	ssize_t idx = log_find_commit(l, seg.version);
+	bool ict;
+	char *warning = NULL;
+	if (idx < 0 || history_timestamp(t, (size_t)idx, &s->timestamp, &ict, &warning, NULL))
+		s->timestamp = -1;
+	free(warning);
 	*out = s;
 	return DQ_OK;
 }
@@ -423,6 +498,7 @@ void dq_snapshot_close(dq_snapshot *s)
 	json_decref(s->domains);
 	json_decref(s->domains_seen);
 	json_decref(s->logical_names);
+	json_decref(s->warnings);
 	dq_strset_release(&s->seen);
 	dq_arena_release(&s->arena);
 	free(s->files);
@@ -430,6 +506,9 @@ void dq_snapshot_close(dq_snapshot *s)
 }
 
 int64_t dq_snapshot_version(const dq_snapshot *s) { return s->version; }
+int64_t dq_snapshot_checkpoint(const dq_snapshot *s) { return s->checkpoint; }
+int64_t dq_snapshot_commits_since_checkpoint(const dq_snapshot *s) { return s->commits_since_checkpoint; }
+const json_t *dq_snapshot_warnings(const dq_snapshot *s) { return s->warnings; }
 int64_t dq_snapshot_timestamp(const dq_snapshot *s) { return s->timestamp; }
 const json_t *dq_snapshot_protocol(const dq_snapshot *s) { return s->protocol; }
 const json_t *dq_snapshot_metadata(const dq_snapshot *s) { return s->metadata; }

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "action.h"
 #include "table.h"
 
 /* Reader features (or "minReaderVersion N") of `protocol` that deltaq does not honour: new array. */
@@ -22,5 +23,19 @@ int history_timestamp(dq_table *t, size_t idx, int64_t *ts, bool *ict, char **wa
 /* The commitInfo object of a commit (new reference or NULL), reading only the file's head
  * when commitInfo is its first line. */
 int history_commit_info(dq_table *t, const struct log_file *f, json_t **ci, struct dq_error *err);
+
+/* Applies one commit's actions (newest first, see replay.c). */
+int replay_reconcile(dq_snapshot *s, struct commit_actions *c, struct dq_error *err);
+/* Offers one add or remove from a checkpoint: adds whose key no newer commit touched are live. */
+int replay_checkpoint_add(dq_snapshot *s, const struct file_action *fa, struct dq_error *err);
+/* Both protocol and metaData found already. */
+bool replay_has_pm(const dq_snapshot *s);
+
+/*
+ * Reads the checkpoint at `version` (checkpoint.c): its non-file actions go through
+ * replay_reconcile, its adds through replay_checkpoint_add.  `want` as for commits.
+ */
+int checkpoint_apply(dq_table *t, const struct log_listing *l, int64_t version, unsigned want,
+		     dq_snapshot *s, struct dq_error *err);
 
 #endif

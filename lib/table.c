@@ -229,12 +229,10 @@ int dq_table_recreatable(dq_table *t, int64_t *earliest, struct dq_error *err)
 	int rc = table_commits(t, &l, err);
 	if (rc)
 		return rc;
-	if (l->commits[0]->n.version == 0) {
-		*earliest = 0;
-		return DQ_OK;
-	}
-	/* Earliest complete checkpoint followed by contiguous commits (protocol.md 9.5). */
-	size_t a, b;
-	int64_t latest = l->commits[l->ncommits - 1]->n.version;
-	return log_segment(l, latest, &a, &b, err) ? err->code : (*earliest = 0, DQ_OK);
+	if ((*earliest = log_earliest_recreatable(l)) < 0)
+		return dq_fail(err, DQ_EMISSING,
+			       "no version of the table can be rebuilt: the log starts at version %lld "
+			       "without a complete checkpoint",
+			       (long long)l->commits[0]->n.version);
+	return DQ_OK;
 }

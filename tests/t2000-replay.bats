@@ -100,7 +100,7 @@ load helpers
 	run --separate-stderr deltaq files "$FIX/no_version0"
 	assert_failure 3
 	assert_equal "$output" ""
-	assert_equal "$stderr" "deltaq: version 7 needs the checkpoint at version 5 (commits before it were cleaned up); checkpoint support is missing"
+	assert_equal "$stderr" "deltaq: the checkpoint at version 5 cannot be read: checkpoint support is missing"
 	run deltaq version "$FIX/no_version0"
 	assert_success
 	assert_output "7"

@@ -16,29 +16,14 @@
 #include <jansson.h>
 
 #include "fast_action.h"
+#include "unit.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (cond) {                                                \
-			passed++;                                          \
-		} else {                                                   \
-			failed++;                                          \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);        \
-			printf(__VA_ARGS__);                               \
-			printf("\n");                                      \
-		}                                                          \
-	} while (0)
-
-/* splitmix64: deterministic, so a failure reproduces. */
+/* splitmix64 (unit.h): deterministic, so a failure reproduces. */
 static uint64_t rng_state = 0xfa57ac7;
+
 static uint64_t rng(void)
 {
-	uint64_t z = (rng_state += UINT64_C(0x9e3779b97f4a7c15));
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
+	return unit_rng(&rng_state);
 }
 
 static size_t pick(size_t n)
@@ -427,14 +412,14 @@ static void test_depth(void)
 	for (int i = 0; i < 70; i++)
 		line[n++] = ']';
 	n += snprintf(line + n, sizeof(line) - (size_t)n, "}}");
-	CHECK(compare(line, (size_t)n, &why) == FALLBACK, "deep nesting: %s", why ? why : "");
+	CHECKF(compare(line, (size_t)n, &why) == FALLBACK, "deep nesting: %s", why ? why : "");
 	n = snprintf(line, sizeof(line), "{\"add\":{\"path\":\"x\",\"size\":1,\"tags\":");
 	for (int i = 0; i < 20; i++)
 		n += snprintf(line + n, sizeof(line) - (size_t)n, "{\"a\":[");
 	for (int i = 0; i < 20; i++)
 		n += snprintf(line + n, sizeof(line) - (size_t)n, "]}");
 	n += snprintf(line + n, sizeof(line) - (size_t)n, "}}");
-	CHECK(compare(line, (size_t)n, &why) == BOTH_1, "40 levels: %s", why ? why : "");
+	CHECKF(compare(line, (size_t)n, &why) == BOTH_1, "40 levels: %s", why ? why : "");
 }
 
 static void test_cases(void)
@@ -443,24 +428,24 @@ static void test_cases(void)
 		const char *why;
 		enum outcome o = compare(cases[i].in, cases[i].len, &why);
 		enum outcome want = cases[i].fast ? BOTH_1 : cases[i].ref ? FALLBACK : BOTH_0;
-		CHECK(cases[i].fast != 1 || cases[i].ref == 1, "case %zu is contradictory", i);
-		CHECK(o == want, "case %zu: outcome %d, want %d%s%s: %.*s", i, o, want,
-		      why ? ": " : "", why ? why : "", (int)cases[i].len, cases[i].in);
+		CHECKF(cases[i].fast != 1 || cases[i].ref == 1, "case %zu is contradictory", i);
+		CHECKF(o == want, "case %zu: outcome %d, want %d%s%s: %.*s", i, o, want,
+		       why ? ": " : "", why ? why : "", (int)cases[i].len, cases[i].in);
 	}
 	test_depth();
 
 	/* The three shapes of the writers, with their values spelled out. */
 	struct fast_file f;
 	const char *why;
-	CHECK(compare(spark_add, strlen(spark_add), &why) == BOTH_1, "spark add: %s",
-	      why ? why : "");
-	CHECK(fast_file_action(spark_add, strlen(spark_add), &f) == 1 && f.add &&
-	      f.path_len == sizeof(SPARK_PATH) - 1 && !memcmp(f.path, SPARK_PATH, f.path_len) &&
-	      f.has_size && f.size == 123456 && f.has_mtime &&
-	      f.modification_time == INT64_C(1704067200000) && f.pv_len == sizeof(SPARK_PV) - 1 &&
-	      !memcmp(f.pv, SPARK_PV, f.pv_len) && f.stats &&
-	      f.stats_len == sizeof(SPARK_STATS) - 1 && !memcmp(f.stats, SPARK_STATS, f.stats_len) &&
-	      !f.has_dv, "spark add fields");
+	CHECKF(compare(spark_add, strlen(spark_add), &why) == BOTH_1, "spark add: %s",
+	       why ? why : "");
+	CHECKF(fast_file_action(spark_add, strlen(spark_add), &f) == 1 && f.add &&
+	       f.path_len == sizeof(SPARK_PATH) - 1 && !memcmp(f.path, SPARK_PATH, f.path_len) &&
+	       f.has_size && f.size == 123456 && f.has_mtime &&
+	       f.modification_time == INT64_C(1704067200000) && f.pv_len == sizeof(SPARK_PV) - 1 &&
+	       !memcmp(f.pv, SPARK_PV, f.pv_len) && f.stats &&
+	       f.stats_len == sizeof(SPARK_STATS) - 1 && !memcmp(f.stats, SPARK_STATS, f.stats_len) &&
+	       !f.has_dv, "spark add fields");
 	char u[sizeof(SPARK_STATS)];
 	ssize_t un = fast_unescape(f.stats, f.stats_len, u);
 	static const char want[] =
@@ -468,21 +453,22 @@ static void test_cases(void)
 		"\"ts\":\"2024-01-01T00:00:00.000Z\"},\"maxValues\":{\"id\":1000,\"name\":"
 		"\"zo\xc3\xab\",\"amount\":999.99,\"ts\":\"2024-01-01T23:59:59.999Z\"},"
 		"\"nullCount\":{\"id\":0,\"name\":3,\"amount\":0,\"ts\":0}}";
-	CHECK(un == (ssize_t)sizeof(want) - 1 && !memcmp(u, want, sizeof(want)), "spark stats: %s", u);
+	CHECKF(un == (ssize_t)sizeof(want) - 1 && !memcmp(u, want, sizeof(want)), "spark stats: %s",
+	       u);
 
-	CHECK(compare(delta_rs_add, strlen(delta_rs_add), &why) == BOTH_1, "delta-rs add: %s",
-	      why ? why : "");
-	CHECK(fast_file_action(delta_rs_add, strlen(delta_rs_add), &f) == 1 && f.add &&
-	      f.size == 5489 && !f.pv && f.stats && !f.has_dv, "delta-rs add fields");
+	CHECKF(compare(delta_rs_add, strlen(delta_rs_add), &why) == BOTH_1, "delta-rs add: %s",
+	       why ? why : "");
+	CHECKF(fast_file_action(delta_rs_add, strlen(delta_rs_add), &f) == 1 && f.add &&
+	       f.size == 5489 && !f.pv && f.stats && !f.has_dv, "delta-rs add fields");
 
-	CHECK(compare(spark_remove, strlen(spark_remove), &why) == BOTH_1, "remove: %s",
-	      why ? why : "");
-	CHECK(fast_file_action(spark_remove, strlen(spark_remove), &f) == 1 && !f.add &&
-	      f.has_size && f.size == 123456 && !f.has_mtime && f.pv_len == sizeof(SPARK_PV) - 1 &&
-	      !memcmp(f.pv, SPARK_PV, f.pv_len) && !f.stats,
-	      "remove fields");
+	CHECKF(compare(spark_remove, strlen(spark_remove), &why) == BOTH_1, "remove: %s",
+	       why ? why : "");
+	CHECKF(fast_file_action(spark_remove, strlen(spark_remove), &f) == 1 && !f.add &&
+	       f.has_size && f.size == 123456 && !f.has_mtime && f.pv_len == sizeof(SPARK_PV) - 1 &&
+	       !memcmp(f.pv, SPARK_PV, f.pv_len) && !f.stats,
+	       "remove fields");
 
-	CHECK(fast_file_action(NULL, 0, &f) == 0, "NULL line");
+	CHECKF(fast_file_action(NULL, 0, &f) == 0, "NULL line");
 }
 
 /* ---- fast_unescape ---------------------------------------------------------------- */
@@ -552,11 +538,11 @@ static void test_unescape(void)
 		char *out = xmalloc(unescapes[i].len + 1);
 		ssize_t n = fast_unescape(in, unescapes[i].len, out);
 		if (unescapes[i].out)
-			CHECK(n == (ssize_t)unescapes[i].out_len &&
-			      !memcmp(out, unescapes[i].out, unescapes[i].out_len) && out[n] == '\0',
-			      "unescape %zu: %zd", i, n);
+			CHECKF(n == (ssize_t)unescapes[i].out_len &&
+			       !memcmp(out, unescapes[i].out, unescapes[i].out_len) && out[n] == '\0',
+			       "unescape %zu: %zd", i, n);
 		else
-			CHECK(n == -1, "unescape %zu: %zd, want -1", i, n);
+			CHECKF(n == -1, "unescape %zu: %zd, want -1", i, n);
 		free(in);
 		free(out);
 	}
@@ -581,13 +567,14 @@ static void test_unescape(void)
 		int r = ref_unescape(in, len, &v, &vlen);
 		valid += r;
 		if (!(r ? n == (ssize_t)vlen && !memcmp(out, v, vlen) : n == -1) && bad++ < 10)
-			printf("FAIL unescape %ld: fast %zd, jansson %d: \"%.*s\"\n", i, n, r, (int)len, in);
+			fprintf(stderr, "FAIL unescape %ld: fast %zd, jansson %d: \"%.*s\"\n", i, n, r,
+				(int)len, in);
 		free(in);
 		free(out);
 		free(v);
 	}
-	CHECK(bad == 0, "%ld of %d string bodies disagree", bad, N);
-	CHECK(valid > N / 5 && valid < N - N / 5, "weak coverage: %ld of %d valid", valid, N);
+	CHECKF(bad == 0, "%ld of %d string bodies disagree", bad, N);
+	CHECKF(valid > N / 5 && valid < N - N / 5, "weak coverage: %ld of %d valid", valid, N);
 }
 
 /* ---- differential test on realistic lines ----------------------------------------- */
@@ -918,18 +905,18 @@ static void test_differential(void)
 			gen_ok += o == BOTH_1;
 		}
 		if (o == BROKEN && count[BROKEN] <= 10)
-			printf("FAIL line %ld (%s): \"%.*s\"\n", i, why, (int)len, buf);
+			fprintf(stderr, "FAIL line %ld (%s): \"%.*s\"\n", i, why, (int)len, buf);
 	}
 	if (getenv("FAST_ACTION_COVERAGE"))
 		printf("both 1: %ld, fallback: %ld, both 0: %ld, unmutated taken: %ld of %ld\n",
 		       count[BOTH_1], count[FALLBACK], count[BOTH_0], gen_ok, gen_n);
-	CHECK(count[BROKEN] == 0, "%ld of %d lines broke the contract", count[BROKEN], N);
+	CHECKF(count[BROKEN] == 0, "%ld of %d lines broke the contract", count[BROKEN], N);
 	/* The generator must reach every outcome often, or the comparison proves little. */
-	CHECK(count[BOTH_1] > N / 5 && count[FALLBACK] > N / 20 && count[BOTH_0] > N / 5,
-	      "weak coverage: both 1 %ld, fallback %ld, both 0 %ld", count[BOTH_1],
-	      count[FALLBACK], count[BOTH_0]);
+	CHECKF(count[BOTH_1] > N / 5 && count[FALLBACK] > N / 20 && count[BOTH_0] > N / 5,
+	       "weak coverage: both 1 %ld, fallback %ld, both 0 %ld", count[BOTH_1],
+	       count[FALLBACK], count[BOTH_0]);
 	/* And the ordinary lines must mostly take the fast path, or it is useless. */
-	CHECK(gen_ok > gen_n / 2, "only %ld of %ld unmutated lines taken", gen_ok, gen_n);
+	CHECKF(gen_ok > gen_n / 2, "only %ld of %ld unmutated lines taken", gen_ok, gen_n);
 }
 
 /* ---- microbenchmark --------------------------------------------------------------- */
@@ -981,7 +968,7 @@ static void bench(void)
 	double t2 = now_ns();
 	free(u);
 	/* Both read the same fields; the sums also keep the loops from being optimised away. */
-	CHECK(fast_sum == slow_sum, "bench: fast sum %zu, jansson sum %zu", fast_sum, slow_sum);
+	CHECKF(fast_sum == slow_sum, "bench: fast sum %zu, jansson sum %zu", fast_sum, slow_sum);
 	double fast = (t1 - t0) / ITER, slow = (t2 - t1) / ITER;
 	printf("bench: %zu-byte Spark add: fast %.0f ns/line, jansson %.0f ns/line (x%.1f)\n", n,
 	       fast, slow, slow / fast);
@@ -994,6 +981,5 @@ int main(void)
 	test_unescape();
 	test_differential();
 	bench();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return unit_done();
 }

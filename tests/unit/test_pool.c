@@ -18,7 +18,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +28,7 @@
 #include <unistd.h>
 
 #include "pool.h"
+#include "unit.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define TEST_ASAN 1
@@ -45,49 +45,18 @@
 #endif
 #endif
 
-/* ---- a tiny harness --------------------------------------------------------------- */
+/* ---- harness: unit.h, with a watchdog and a filter -------------------------------- */
 
-static int n_passed, n_failed, n_skipped;
-static bool cur_failed;
-static const char *cur_name = "(none)";
 static bool no_fork_threads; /* TEST_POOL_NO_FORK=1 */
-
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond))                                                         \
-			check_failed(__LINE__, "%s", #cond);                         \
-	} while (0)
-
-#define CHECKF(cond, ...)                                                            \
-	do {                                                                         \
-		if (!(cond))                                                         \
-			check_failed(__LINE__, __VA_ARGS__);                         \
-	} while (0)
-
-__attribute__((format(printf, 2, 3))) static void check_failed(int line, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "FAIL %s: line %d: ", cur_name, line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	cur_failed = true;
-}
-
-static void skip(const char *what)
-{
-	printf("SKIP %s: %s (TEST_POOL_NO_FORK=1)\n", cur_name, what);
-	n_skipped++;
-}
 
 /* The watchdog: a test that hangs fails the whole binary, with the test named. */
 static void on_watchdog(int sig)
 {
 	(void)sig;
 	static const char a[] = "FAIL ", b[] = ": watchdog fired, the test hangs\n";
+	const char *name = unit_part ? unit_part : "(none)";
 	ssize_t r = write(2, a, sizeof(a) - 1);
-	r = write(2, cur_name, strlen(cur_name));
+	r = write(2, name, strlen(name));
 	r = write(2, b, sizeof(b) - 1);
 	(void)r;
 	_exit(2);
@@ -115,24 +84,15 @@ static void *noop_thread(void *arg)
 	return arg;
 }
 
+/* unit_run under a watchdog of watchdog_s seconds, unless TEST_POOL_ONLY leaves it out. */
 static void run(const char *name, void (*fn)(void), unsigned watchdog_s)
 {
 	const char *only = getenv("TEST_POOL_ONLY");
 	if (only && !strstr(name, only))
 		return;
-	cur_name = name;
-	cur_failed = false;
 	alarm(watchdog_s);
-	fn();
+	unit_run(name, fn);
 	alarm(0);
-	if (cur_failed) {
-		n_failed++;
-		printf("not ok - %s\n", name);
-	} else {
-		n_passed++;
-		printf("ok - %s\n", name);
-	}
-	fflush(stdout);
 }
 
 static double now_ms(void)
@@ -674,7 +634,7 @@ static void test_free_runs_queued(void)
 	do {                                                                         \
 		if (!(cond)) {                                                       \
 			fprintf(stderr, "  child %d (%s): line %d: %s\n", (int)getpid(), \
-				cur_name, __LINE__, #cond);                          \
+				unit_part, __LINE__, #cond);                         \
 			_exit(1);                                                    \
 		}                                                                    \
 	} while (0)
@@ -701,17 +661,17 @@ static bool child_ok(pid_t pid, const char *what)
 	while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
 		;
 	if (r != pid) {
-		check_failed(__LINE__, "%s: waitpid: %s", what, strerror(errno));
+		FAILF("%s: waitpid: %s", what, strerror(errno));
 		return false;
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return true;
 	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
-		check_failed(__LINE__, "%s: child hung (its watchdog fired)", what);
+		FAILF("%s: child hung (its watchdog fired)", what);
 	else if (WIFSIGNALED(st))
-		check_failed(__LINE__, "%s: child killed by signal %d", what, WTERMSIG(st));
+		FAILF("%s: child killed by signal %d", what, WTERMSIG(st));
 	else
-		check_failed(__LINE__, "%s: child exited %d", what, WEXITSTATUS(st));
+		FAILF("%s: child exited %d", what, WEXITSTATUS(st));
 	return false;
 }
 
@@ -810,7 +770,7 @@ static void test_fork_busy(void)
 	pid_t parent = getpid();
 	unsigned iters = fork_iters(), failed = 0;
 	if (no_fork_threads)
-		skip("a new pool in the forked child");
+		unit_skip("a new pool in the forked child (TEST_POOL_NO_FORK=1)");
 
 	for (unsigned it = 0; it < iters && failed == 0; it++) {
 		for (size_t i = 0; i < NJOBS; i++)
@@ -873,7 +833,7 @@ static void test_fork_in_job(void)
 	enum { NJOBS = 200 };
 	static struct sum_job jobs[NJOBS];
 	if (no_fork_threads)
-		skip("a new pool in the child forked from a job");
+		unit_skip("a new pool in the child forked from a job (TEST_POOL_NO_FORK=1)");
 	for (int variant = 0; variant < 2; variant++) {
 		pool *p = NULL;
 		CHECK(pool_create(&p, 4, 8) == POOL_OK);
@@ -892,7 +852,7 @@ static void test_fork_in_job(void)
 		const char *what = variant ? "child returns from the job" : "fork in a job";
 		CHECKF(fj.pid > 0, "%s: fork failed", what);
 		if (WIFSIGNALED(fj.status) && WTERMSIG(fj.status) == SIGALRM)
-			check_failed(__LINE__, "%s: child hung (its watchdog fired)", what);
+			FAILF("%s: child hung (its watchdog fired)", what);
 		else
 			CHECKF(WIFEXITED(fj.status) && WEXITSTATUS(fj.status) == 0,
 			       "%s: child wait status 0x%x", what, (unsigned)fj.status);
@@ -951,7 +911,7 @@ static void fork_level(unsigned level, unsigned depth, pool *inherited, pid_t pa
 static void test_fork_recursive(void)
 {
 	if (no_fork_threads) {
-		skip("every level starts threads in a forked child");
+		unit_skip("every level starts threads in a forked child (TEST_POOL_NO_FORK=1)");
 		return;
 	}
 	pid_t pid = fork();
@@ -994,8 +954,7 @@ int main(void)
 	run("fork: from inside a job", test_fork_in_job, 60);
 	run("fork: recursive, depth 4", test_fork_recursive, 90);
 
-	if (n_skipped)
-		printf("%d parts skipped (TEST_POOL_NO_FORK=1)\n", n_skipped);
-	printf("%d passed, %d failed\n", n_passed, n_failed);
-	return n_failed ? 1 : 0;
+	if (unit_skipped)
+		printf("%d parts skipped (TEST_POOL_NO_FORK=1)\n", unit_skipped);
+	return unit_done();
 }

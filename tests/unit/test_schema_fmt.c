@@ -10,31 +10,22 @@
 #include <string.h>
 
 #include "schema_fmt.h"
-
-static int passed, failed;
+#include "unit.h"
 
 /* the end of a flattened row without column mapping */
 #define NOCM "'physical_name':null,'id':null}"
 
+/* Equal strings, or both NULL. */
 static void check_str(const char *what, const char *got, const char *want)
 {
-	if ((!got && !want) || (got && want && !strcmp(got, want))) {
-		passed++;
-		return;
-	}
-	failed++;
-	printf("FAIL %s\n  want: %s%s%s\n  got:  %s%s%s\n", what, want ? "[" : "", want ? want : "NULL",
+	CHECKF((!got && !want) || (got && want && !strcmp(got, want)),
+	       "%s\n  want: %s%s%s\n  got:  %s%s%s", what, want ? "[" : "", want ? want : "NULL",
 	       want ? "]" : "", got ? "[" : "", got ? got : "NULL", got ? "]" : "");
 }
 
 static void check_int(const char *what, long got, long want)
 {
-	if (got == want) {
-		passed++;
-		return;
-	}
-	failed++;
-	printf("FAIL %s: want %ld, got %ld\n", what, want, got);
+	CHECKF(got == want, "%s: want %ld, got %ld", what, want, got);
 }
 
 /* Parses test JSON written with ' for " (use \u0027 for a real quote). */
@@ -694,6 +685,5 @@ int main(void)
 	test_malformed_nested();
 	test_depth();
 	test_flatten_oom();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return unit_done();
 }

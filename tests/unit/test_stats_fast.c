@@ -11,29 +11,14 @@
 #include <string.h>
 
 #include "stats_fast.h"
+#include "unit.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (cond) {                                                \
-			passed++;                                          \
-		} else {                                                   \
-			failed++;                                          \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);        \
-			printf(__VA_ARGS__);                               \
-			printf("\n");                                      \
-		}                                                          \
-	} while (0)
-
-/* splitmix64: deterministic, so a failure reproduces. */
+/* splitmix64 (unit.h): deterministic, so a failure reproduces. */
 static uint64_t rng_state = 0xde17a;
+
 static uint64_t rng(void)
 {
-	uint64_t z = (rng_state += UINT64_C(0x9e3779b97f4a7c15));
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
+	return unit_rng(&rng_state);
 }
 
 /* Runs f on an exact-size heap copy (no terminator), so ASan sees any over-read. */
@@ -191,22 +176,22 @@ static void test_cases(void)
 		int f = call(stats_num_records, cases[i].in, cases[i].len, &fv);
 		int s = call(stats_num_records_slow, cases[i].in, cases[i].len, &sv);
 		int64_t want = cases[i].ret == 1 ? cases[i].value : -42;
-		CHECK(f == cases[i].ret && fv == want, "case %zu fast: %d %" PRId64 ", want %d",
-		      i, f, fv, cases[i].ret);
-		CHECK(s == cases[i].ret && sv == want, "case %zu slow: %d %" PRId64 ", want %d",
-		      i, s, sv, cases[i].ret);
+		CHECKF(f == cases[i].ret && fv == want, "case %zu fast: %d %" PRId64 ", want %d",
+		       i, f, fv, cases[i].ret);
+		CHECKF(s == cases[i].ret && sv == want, "case %zu slow: %d %" PRId64 ", want %d",
+		       i, s, sv, cases[i].ret);
 	}
 	for (size_t i = 0; i < sizeof(fast_only) / sizeof(fast_only[0]); i++) {
 		int64_t fv = -42, sv = -42;
 		int f = call(stats_num_records, fast_only[i].in, fast_only[i].len, &fv);
 		int s = call(stats_num_records_slow, fast_only[i].in, fast_only[i].len, &sv);
-		CHECK(f == 1 && fv == fast_only[i].value && s == -1 && sv == -42 &&
-		      prefix_agrees(fast_only[i].in, fast_only[i].len, fv),
-		      "fast-only %zu: fast %d %" PRId64 ", slow %d", i, f, fv, s);
+		CHECKF(f == 1 && fv == fast_only[i].value && s == -1 && sv == -42 &&
+		       prefix_agrees(fast_only[i].in, fast_only[i].len, fv),
+		       "fast-only %zu: fast %d %" PRId64 ", slow %d", i, f, fv, s);
 	}
 	int64_t v = -42;
-	CHECK(stats_num_records(NULL, 0, &v) == -1 && v == -42, "NULL");
-	CHECK(stats_num_records_slow(NULL, 0, &v) == -1 && v == -42, "NULL slow");
+	CHECKF(stats_num_records(NULL, 0, &v) == -1 && v == -42, "NULL");
+	CHECKF(stats_num_records_slow(NULL, 0, &v) == -1 && v == -42, "NULL slow");
 }
 
 /* ---- differential test ------------------------------------------------------------ */
@@ -330,25 +315,25 @@ static void test_differential(void)
 		} else if (f == 1 && s == -1 && sv == -42 && prefix_agrees(buf, len, fv)) {
 			fast_only_n++;
 		} else if (bad++ < 10) {
-			printf("FAIL mutation %ld: fast %d %" PRId64 ", slow %d %" PRId64 ": \"%.*s\"\n",
-			       i, f, fv, s, sv, (int)len, buf);
+			fprintf(stderr,
+				"FAIL mutation %ld: fast %d %" PRId64 ", slow %d %" PRId64 ": \"%.*s\"\n",
+				i, f, fv, s, sv, (int)len, buf);
 		}
 	}
 	if (getenv("STATS_COVERAGE"))
 		printf("1:%ld (fast shape %ld) 0:%ld -1:%ld fast-only:%ld\n", agree[2],
 		       fast_shape, agree[1], agree[0], fast_only_n);
-	CHECK(bad == 0, "%ld of %d mutations broke the contract", bad, N);
+	CHECKF(bad == 0, "%ld of %d mutations broke the contract", bad, N);
 	/* The generator must reach every outcome often, or the comparison proves little. */
-	CHECK(agree[2] > N / 10 && fast_shape > N / 20 && agree[1] > N / 100 &&
-	      agree[0] > N / 10 && fast_only_n > N / 100,
-	      "weak coverage: 1:%ld (fast shape %ld) 0:%ld -1:%ld fast-only:%ld", agree[2],
-	      fast_shape, agree[1], agree[0], fast_only_n);
+	CHECKF(agree[2] > N / 10 && fast_shape > N / 20 && agree[1] > N / 100 &&
+	       agree[0] > N / 10 && fast_only_n > N / 100,
+	       "weak coverage: 1:%ld (fast shape %ld) 0:%ld -1:%ld fast-only:%ld", agree[2],
+	       fast_shape, agree[1], agree[0], fast_only_n);
 }
 
 int main(void)
 {
 	test_cases();
 	test_differential();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return unit_done();
 }

@@ -9,29 +9,14 @@
 
 #include "deltaq.h"
 #include "timeutil.h"
+#include "unit.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (cond) {                                                \
-			passed++;                                          \
-		} else {                                                   \
-			failed++;                                          \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);        \
-			printf(__VA_ARGS__);                               \
-			printf("\n");                                      \
-		}                                                          \
-	} while (0)
-
-/* splitmix64: deterministic, so a failure reproduces. */
+/* splitmix64 (unit.h): deterministic, so a failure reproduces. */
 static uint64_t rng_state = 0x5eed;
+
 static uint64_t rng(void)
 {
-	uint64_t z = (rng_state += UINT64_C(0x9e3779b97f4a7c15));
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
+	return unit_rng(&rng_state);
 }
 
 static const struct {
@@ -173,16 +158,17 @@ static void test_parse(void)
 	for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++) {
 		int64_t ms = 12345;
 		bool ok = dq_parse_timestamp(valid[i].in, &ms);
-		CHECK(ok && ms == valid[i].ms, "parse \"%s\": ok=%d ms=%" PRId64 ", want %" PRId64,
-		      valid[i].in, ok, ms, valid[i].ms);
+		CHECKF(ok && ms == valid[i].ms, "parse \"%s\": ok=%d ms=%" PRId64 ", want %" PRId64,
+		       valid[i].in, ok, ms, valid[i].ms);
 	}
 	for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
 		int64_t ms = 12345;
 		bool ok = dq_parse_timestamp(invalid[i], &ms);
-		CHECK(!ok && ms == 12345, "parse \"%s\" accepted (ms=%" PRId64 ")", invalid[i], ms);
+		CHECKF(!ok && ms == 12345, "parse \"%s\" accepted (ms=%" PRId64 ")", invalid[i],
+		       ms);
 	}
-	CHECK(!dq_parse_timestamp(NULL, NULL), "NULL accepted");
-	CHECK(dq_parse_timestamp("2024-05-01", NULL), "NULL ms must only validate");
+	CHECKF(!dq_parse_timestamp(NULL, NULL), "NULL accepted");
+	CHECKF(dq_parse_timestamp("2024-05-01", NULL), "NULL ms must only validate");
 
 	/* A very long fraction is fine; a very long @MILLIS is an overflow. */
 	static char big[100000];
@@ -190,10 +176,10 @@ static void test_parse(void)
 	memset(big + 20, '7', sizeof(big) - 22);
 	big[sizeof(big) - 2] = 'Z';
 	int64_t ms = 0;
-	CHECK(dq_parse_timestamp(big, &ms) && ms == INT64_C(1714564800777), "long fraction");
+	CHECKF(dq_parse_timestamp(big, &ms) && ms == INT64_C(1714564800777), "long fraction");
 	big[0] = '@';
 	memset(big + 1, '9', sizeof(big) - 2);
-	CHECK(!dq_parse_timestamp(big, &ms), "long @MILLIS accepted");
+	CHECKF(!dq_parse_timestamp(big, &ms), "long @MILLIS accepted");
 }
 
 static const struct {
@@ -229,20 +215,21 @@ static void test_format(void)
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		memset(buf, 'x', sizeof(buf));
 		char *r = dq_format_timestamp(formats[i].ms, buf, sizeof(buf));
-		CHECK(r == buf && strcmp(buf, formats[i].out) == 0,
-		      "format %" PRId64 ": \"%s\", want \"%s\"", formats[i].ms, buf, formats[i].out);
+		CHECKF(r == buf && strcmp(buf, formats[i].out) == 0,
+		       "format %" PRId64 ": \"%s\", want \"%s\"", formats[i].ms, buf,
+		       formats[i].out);
 	}
 
 	/* Short buffers truncate and stay terminated; len 0 writes nothing. */
 	memset(buf, 'x', sizeof(buf));
 	dq_format_timestamp(0, buf, 11);
-	CHECK(strcmp(buf, "1970-01-01") == 0 && buf[11] == 'x', "truncated to 11: \"%s\"", buf);
+	CHECKF(strcmp(buf, "1970-01-01") == 0 && buf[11] == 'x', "truncated to 11: \"%s\"", buf);
 	memset(buf, 'x', sizeof(buf));
 	dq_format_timestamp(0, buf, 0);
-	CHECK(buf[0] == 'x', "len 0 wrote");
-	CHECK(dq_format_timestamp(0, NULL, 0) == NULL, "NULL buf");
+	CHECKF(buf[0] == 'x', "len 0 wrote");
+	CHECKF(dq_format_timestamp(0, NULL, 0) == NULL, "NULL buf");
 	dq_format_timestamp(0, buf, 1);
-	CHECK(buf[0] == '\0', "len 1");
+	CHECKF(buf[0] == '\0', "len 1");
 }
 
 /* Every day of years 0000-9999 against a counter advanced by the textbook leap rule. */
@@ -254,29 +241,29 @@ static void test_calendar_walk(void)
 	for (int64_t y = 0; y <= 9999; y++) {
 		bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 		if (time_is_leap_year(y) != leap && bad++ < 5)
-			printf("FAIL leap year %" PRId64 "\n", y);
+			fprintf(stderr, "FAIL leap year %" PRId64 "\n", y);
 		for (unsigned m = 1; m <= 12; m++) {
 			static const unsigned len[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 			unsigned n = len[m - 1] + (m == 2 && leap);
 			if (time_days_in_month(y, m) != n && bad++ < 5)
-				printf("FAIL days in %" PRId64 "-%02u\n", y, m);
+				fprintf(stderr, "FAIL days in %" PRId64 "-%02u\n", y, m);
 			for (unsigned d = 1; d <= n; d++, days++) {
 				int64_t yy;
 				unsigned mm, dd;
 				time_civil_from_days(days, &yy, &mm, &dd);
 				if ((time_days_from_civil(y, m, d) != days || yy != y || mm != m ||
 				     dd != d) && bad++ < 5)
-					printf("FAIL day %" PRId64 " is %" PRId64 "-%02u-%02u\n", days,
-					       y, m, d);
+					fprintf(stderr, "FAIL day %" PRId64 " is %" PRId64 "-%02u-%02u\n",
+						days, y, m, d);
 			}
 		}
 	}
-	CHECK(bad == 0, "%d calendar mismatches", bad);
-	CHECK(days == INT64_C(2932897), "walk ended on day %" PRId64, days); /* 10000-01-01 */
-	CHECK(time_days_in_month(2024, 0) == 0 && time_days_in_month(2024, 13) == 0,
-	      "month out of range");
-	CHECK(time_days_from_civil(1970, 1, 1) == 0, "epoch");
-	CHECK(time_days_from_civil(-1, 12, 31) == -INT64_C(719529), "year -1");
+	CHECKF(bad == 0, "%d calendar mismatches", bad);
+	CHECKF(days == INT64_C(2932897), "walk ended on day %" PRId64, days); /* 10000-01-01 */
+	CHECKF(time_days_in_month(2024, 0) == 0 && time_days_in_month(2024, 13) == 0,
+	       "month out of range");
+	CHECKF(time_days_from_civil(1970, 1, 1) == 0, "epoch");
+	CHECKF(time_days_from_civil(-1, 12, 31) == -INT64_C(719529), "year -1");
 }
 
 /* format -> parse is the identity for years 0000-9999; parse "@ms" for all of int64_t. */
@@ -308,11 +295,12 @@ static void test_round_trip(void)
 		int64_t back = ms + 1;
 		dq_format_timestamp(ms, buf, sizeof(buf));
 		if ((!dq_parse_timestamp(buf, &back) || back != ms) && bad++ < 5)
-			printf("FAIL round trip %" PRId64 " -> \"%s\" -> %" PRId64 "\n", ms, buf, back);
+			fprintf(stderr, "FAIL round trip %" PRId64 " -> \"%s\" -> %" PRId64 "\n", ms,
+				buf, back);
 		struct time_civil tc;
 		time_from_ms(ms, &tc);
 		if ((!time_to_ms(&tc, &back) || back != ms) && bad++ < 5)
-			printf("FAIL time_to_ms(time_from_ms(%" PRId64 "))\n", ms);
+			fprintf(stderr, "FAIL time_to_ms(time_from_ms(%" PRId64 "))\n", ms);
 	}
 	for (int i = 0; i < 100000; i++) {
 		int64_t ms = (int64_t)rng(), back = ~ms;
@@ -320,16 +308,16 @@ static void test_round_trip(void)
 			ms = (int64_t[]){ INT64_MIN, INT64_MAX, INT64_MIN + 1, INT64_MAX - 1 }[i];
 		snprintf(at, sizeof(at), "@%" PRId64, ms);
 		if ((!dq_parse_timestamp(at, &back) || back != ms) && bad++ < 5)
-			printf("FAIL \"%s\" -> %" PRId64 "\n", at, back);
+			fprintf(stderr, "FAIL \"%s\" -> %" PRId64 "\n", at, back);
 		/* Formatting any int64_t stays inside 32 bytes and keeps its shape. */
 		memset(buf, 'x', sizeof(buf));
 		dq_format_timestamp(ms, buf, sizeof(buf));
 		size_t n = strlen(buf);
 		if ((n < 24 || buf[n - 1] != 'Z' || buf[n - 5] != '.' || buf[n - 14] != 'T') &&
 		    bad++ < 5)
-			printf("FAIL format %" PRId64 " -> \"%s\"\n", ms, buf);
+			fprintf(stderr, "FAIL format %" PRId64 " -> \"%s\"\n", ms, buf);
 	}
-	CHECK(bad == 0, "%d round-trip failures", bad);
+	CHECKF(bad == 0, "%d round-trip failures", bad);
 }
 
 int main(void)
@@ -338,6 +326,5 @@ int main(void)
 	test_format();
 	test_calendar_walk();
 	test_round_trip();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return unit_done();
 }
