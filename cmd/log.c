@@ -168,6 +168,18 @@ int cmd_log(int argc, char **argv, struct cli *cli)
 	}
 	for (size_t i = 0; i < h.nwarnings; i++)
 		cli_warn("%s", h.warnings[i]);
+	/* Say where history starts when cleanup removed the oldest commits. */
+	int64_t oldest, newest, rebuild;
+	if (dq_table_versions(t, &oldest, &newest, &err) == DQ_OK && oldest > 0 &&
+	    (!h.n || h.commits[h.n - 1].version == oldest)) {
+		if (dq_table_recreatable(t, &rebuild, &err) == DQ_OK)
+			fprintf(stderr, "deltaq: history starts at version %lld (older commits were "
+				"cleaned up); snapshots can be rebuilt from version %lld\n",
+				(long long)oldest, (long long)rebuild);
+		else
+			fprintf(stderr, "deltaq: history starts at version %lld (older commits were "
+				"cleaned up)\n", (long long)oldest);
+	}
 	/* Select (newest first), then print in the requested order. */
 	size_t *sel = calloc(h.n ? h.n : 1, sizeof(*sel)), ns = 0;
 	for (size_t i = 0; i < h.n; i++) {

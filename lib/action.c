@@ -353,6 +353,16 @@ static int parse_line(struct ctx *c, const char *p, size_t n)
 				*slot = json_incref(v);
 			continue;
 		}
+		if (!strcmp(k, "sidecar") && (c->want & WANT_SIDECARS)) {
+			if (!json_is_object(v) || !json_is_string(json_object_get(v, "path"))) {
+				rc = dq_fail(c->err, DQ_ECORRUPT, "cannot read '%s' line %d: sidecar.path is not a string",
+					     c->name, c->line);
+				break;
+			}
+			if (keep_in(&out->sidecars, v))
+				rc = dq_fail(c->err, DQ_ENOMEM, "out of memory reading '%s'", c->name);
+			continue;
+		}
 		if ((!strcmp(k, "txn") || !strcmp(k, "domainMetadata")) && (c->want & WANT_TXNS)) {
 			bool txn = k[0] == 't';
 			const char *id = txn ? "appId" : "domain";
@@ -409,5 +419,6 @@ void commit_actions_release(struct commit_actions *c)
 	json_decref(c->commit_info);
 	json_decref(c->txns);
 	json_decref(c->domains);
+	json_decref(c->sidecars);
 	memset(c, 0, sizeof(*c));
 }

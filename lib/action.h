@@ -32,6 +32,7 @@ enum action_want {
 	WANT_TXNS = 1 << 2,        /* txn and domainMetadata */
 	WANT_COMMIT_INFO = 1 << 3,
 	WANT_PM = 1 << 4,          /* protocol and metaData */
+	WANT_SIDECARS = 1 << 5,    /* sidecar actions (V2 checkpoints written as JSON) */
 };
 
 struct commit_actions {
@@ -41,6 +42,7 @@ struct commit_actions {
 	size_t nfiles, cap;
 	json_t *protocol, *metadata, *commit_info; /* new references or NULL */
 	json_t *txns, *domains;    /* arrays of the action objects, file order; NULL if none */
+	json_t *sidecars;          /* sidecar actions, with WANT_SIDECARS */
 };
 
 /*
