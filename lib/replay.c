@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "action.h"
+#include "lastcp.h"
 #include "replay.h"
 #include "stats_fast.h"
 #include "uri.h"
@@ -397,6 +398,27 @@ static int replay_segment(dq_table *t, const struct log_listing *l, const struct
 	return rc;
 }
 
+/*
+ * _last_checkpoint is a hint (protocol.md 1.5): deltaq lists the log anyway, so a hint that
+ * is corrupt, torn (checksum) or stale changes no answer; it is reported.
+ */
+static void hint_warnings(dq_table *t, const struct log_listing *l, json_t *warnings)
+{
+	if (!l->has_last_checkpoint)
+		return;
+	struct last_checkpoint h;
+	if (lastcp_read(t->store, &h, NULL) != DQ_OK)
+		return;
+	if (h.present && !h.valid)
+		json_array_append_new(warnings, json_sprintf(
+			"'_delta_log/_last_checkpoint' is unusable (%s); using the listing instead", h.problem));
+	else if (h.present && log_checkpoint_files(l, h.version, NULL, 0) == 0)
+		json_array_append_new(warnings, json_sprintf(
+			"'_delta_log/_last_checkpoint' names version %lld, which has no complete "
+			"checkpoint; using the listing instead", (long long)h.version));
+	lastcp_release(&h);
+}
+
 static dq_snapshot *snapshot_new(dq_table *t, unsigned need)
 {
 	dq_snapshot *s = calloc(1, sizeof(*s));
@@ -431,6 +453,8 @@ int dq_snapshot_open(dq_table *t, const struct dq_snapshot_request *req, dq_snap
 	if (req->need & DQ_NEED_TXNS)
 		want |= WANT_TXNS;
 	json_t *warnings = json_array();
+	if (req->version < 0 || req->version == l->commits[l->ncommits - 1]->n.version)
+		hint_warnings(t, l, warnings);
 	struct dq_error first_failure = { 0 };
 	int64_t below = INT64_MAX;
 	dq_snapshot *s = NULL;

@@ -116,3 +116,32 @@ load helpers
 		assert_equal "$output" "$one"
 	done
 }
+
+@test "replay: a corrupt _last_checkpoint is a warning, never a wrong answer" {
+	local t="$BATS_TEST_TMPDIR/h"
+	tiny_table "$t" 3
+	printf '{"version":1,"size' > "$t/_delta_log/_last_checkpoint"
+	run --separate-stderr deltaq info -o json "$t"
+	assert_success
+	assert_equal "$(jq -c '[.version, .num_files]' <<<"$output")" '[2,2]'
+	[[ $stderr == "deltaq: warning: '_delta_log/_last_checkpoint' is unusable ("*"); using the listing instead" ]]
+}
+
+@test "replay: a _last_checkpoint naming a missing checkpoint is a warning" {
+	local t="$BATS_TEST_TMPDIR/h"
+	tiny_table "$t" 3
+	printf '{"version":1,"size":3}' > "$t/_delta_log/_last_checkpoint"
+	run --separate-stderr deltaq files -o json "$t"
+	assert_success
+	assert_equal "$(jq length <<<"$output")" 2
+	assert_equal "$stderr" "deltaq: warning: '_delta_log/_last_checkpoint' names version 1, which has no complete checkpoint; using the listing instead"
+}
+
+@test "replay: a _last_checkpoint whose checksum does not match is a warning" {
+	local t="$BATS_TEST_TMPDIR/h"
+	tiny_table "$t" 3
+	printf '{"version":1,"size":3,"checksum":"00000000000000000000000000000000"}' > "$t/_delta_log/_last_checkpoint"
+	run --separate-stderr deltaq info "$t"
+	assert_success
+	[[ $stderr == *"_last_checkpoint' is unusable (checksum"* ]]
+}
