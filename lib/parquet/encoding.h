@@ -12,12 +12,10 @@
 
 #include "parquet.h"
 
-/* "PLAIN", "RLE_DICTIONARY", ...; "ALP" for 10; a static "encoding N" otherwise
- * (not thread-safe for unknown values: the buffer is shared). */
+/* Names as in parquet.thrift for messages ("RLE_DICTIONARY", "FIXED_LEN_BYTE_ARRAY",
+ * "LZ4_RAW"); NULL for a value the reader does not know, so callers print the number. */
 const char *parquet_encoding_name(int encoding);
-/* "INT32", "FIXED_LEN_BYTE_ARRAY", "group", ...; NULL-free like the above. */
 const char *parquet_type_name(int type);
-/* "SNAPPY", "LZ4_RAW", ...; "codec N" for unknown ones (same caveat). */
 const char *parquet_codec_name(int codec);
 
 /* Reads an unsigned LEB128 varint of at most 10 bytes (64 bits) at *p, stopping at end.
