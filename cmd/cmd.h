@@ -34,6 +34,7 @@ struct cli {
 	enum out_format format;
 	const char *at;            /* --at REF, or NULL */
 	int threads;               /* --threads N, 0 = CPUs available */
+	bool no_checkpoint;        /* --no-checkpoint (info, files) */
 };
 
 struct command {
@@ -51,7 +52,11 @@ void main_usage(FILE *fp);
 const struct command *find_command(const char *name);
 
 /* Options every command takes; append to a command's option table with COMMON_OPTIONS. */
-enum { OPT_AT = 1000, OPT_THREADS, OPT_HELP_LONG };
+enum { OPT_AT = 1000, OPT_THREADS, OPT_HELP_LONG, OPT_NO_CHECKPOINT };
+#define NO_CHECKPOINT_OPTION { "no-checkpoint", no_argument, NULL, OPT_NO_CHECKPOINT }
+#define NO_CHECKPOINT_USAGE                                                               \
+	"      --no-checkpoint  replay the JSON commits from version 0 only (to compare a\n" \
+	"                       checkpoint with the commits it covers)\n"
 #define COMMON_OPTIONS                                            \
 	{ "at", required_argument, NULL, OPT_AT },                \
 	{ "help", no_argument, NULL, 'h' },                       \
@@ -146,15 +151,16 @@ int cmd_protocol(int argc, char **argv, struct cli *cli);
 int cmd_files(int argc, char **argv, struct cli *cli);
 int cmd_partitions(int argc, char **argv, struct cli *cli);
 int cmd_diff(int argc, char **argv, struct cli *cli);
+int cmd_parquet(int argc, char **argv, struct cli *cli);
 int cmd_help(int argc, char **argv, struct cli *cli);
 int cmd_completion(int argc, char **argv, struct cli *cli);
 
 extern const char usage_version[], usage_log[], usage_show[], usage_info[], usage_schema[],
-	usage_protocol[], usage_files[], usage_partitions[], usage_diff[], usage_help[],
+	usage_protocol[], usage_files[], usage_partitions[], usage_diff[], usage_parquet[], usage_help[],
 	usage_completion[];
 extern const struct option options_version[], options_log[], options_show[], options_info[],
 	options_schema[], options_protocol[], options_files[], options_partitions[],
-	options_diff[], options_help[], options_completion[];
+	options_diff[], options_parquet[], options_help[], options_completion[];
 
 /* json helpers */
 json_t *json_int_or_null(int64_t v, bool known);

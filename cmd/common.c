@@ -68,6 +68,9 @@ int cli_common(struct cli *cli, const struct command *self, int opt, const char 
 	case OPT_AT:
 		cli->at = arg;
 		return -2;
+	case OPT_NO_CHECKPOINT:
+		cli->no_checkpoint = true;
+		return -2;
 	case OPT_THREADS: {
 		long n = strtol(arg, &end, 10);
 		if (*arg == '\0' || *end || n < 1 || n > 1024)
@@ -99,7 +102,7 @@ int cli_positional(const struct cli *cli, int argc, char **argv, int want, const
 int cli_open(struct cli *cli, const char *uri, dq_table **t)
 {
 	struct dq_error err = { 0 };
-	struct dq_options opt = { .threads = cli->threads };
+	struct dq_options opt = { .threads = cli->threads, .ignore_checkpoints = cli->no_checkpoint };
 	if (dq_table_open(uri, &opt, t, &err))
 		return cli_fail(&err);
 	return EXIT_OK;

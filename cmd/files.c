@@ -21,12 +21,14 @@ const char usage_files[] =
 	"                         (repeatable: ANDed across columns, ORed within one;\n"
 	"                         VALUE __HIVE_DEFAULT_PARTITION__ matches null)\n"
 	"      --stats            add min, max and null_count from the file statistics\n"
+	NO_CHECKPOINT_USAGE
 	COMMON_USAGE;
 
 enum { OPT_WHERE = 2000, OPT_STATS };
 
 const struct option options_files[] = {
 	COMMON_OPTIONS,
+	NO_CHECKPOINT_OPTION,
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "where", required_argument, NULL, OPT_WHERE },
 	{ NULL, 0, NULL, 0 },

@@ -14,10 +14,12 @@ const char usage_info[] =
 	"time travel reaches, files, bytes and records (after deletion vectors), protocol,\n"
 	"properties, application transactions and domains.\n"
 	"\n"
+	NO_CHECKPOINT_USAGE
 	COMMON_USAGE;
 
 const struct option options_info[] = {
 	COMMON_OPTIONS,
+	NO_CHECKPOINT_OPTION,
 	{ NULL, 0, NULL, 0 },
 };
 

@@ -58,6 +58,7 @@ typedef struct dq_table dq_table;
 
 struct dq_options {
 	int threads;     /* worker threads for parsing; 0 = CPUs available to the process */
+	bool ignore_checkpoints; /* replay the JSON commits from version 0 only */
 };
 
 /*

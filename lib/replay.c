@@ -456,7 +456,7 @@ int dq_snapshot_open(dq_table *t, const struct dq_snapshot_request *req, dq_snap
 	if (req->version < 0 || req->version == l->commits[l->ncommits - 1]->n.version)
 		hint_warnings(t, l, warnings);
 	struct dq_error first_failure = { 0 };
-	int64_t below = INT64_MAX;
+	int64_t below = t->opt.ignore_checkpoints ? 0 : INT64_MAX;
 	dq_snapshot *s = NULL;
 	struct log_segment seg;
 	for (;;) {

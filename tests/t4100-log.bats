@@ -151,8 +151,9 @@ J
 	assert_success
 }
 
-@test "log: lists the commits of a table that needs a checkpoint" {
-	run deltaq log -o ndjson "$FIX/no_version0"
+@test "log: lists the commits still there and says where history starts" {
+	run --separate-stderr deltaq log -o ndjson "$FIX/no_version0"
 	assert_success
 	assert_equal "$(jq -s -c 'map(.version)' <<<"$output")" '[7,6,5]'
+	assert_equal "$stderr" "deltaq: history starts at version 5 (older commits were cleaned up); snapshots can be rebuilt from version 5"
 }

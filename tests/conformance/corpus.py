@@ -57,7 +57,7 @@ class Table:
         self.name, self.path, self.expect = name, path, expect
         self.failures = []      # (field, expected, got, extra)
         self.notes = []
-        self.deferred = False
+        self.checkpoints_compared = 0
         self.kind = "normal"
 
     def fail(self, field, expected, got, extra=""):
@@ -89,11 +89,6 @@ def find_table_dir(base):
     if len(kids) == 1:
         return kids[0]
     return base     # no log anywhere: deltaq must say it is not a Delta table
-
-
-def needs_checkpoint(path):
-    log = os.path.join(path, "_delta_log")
-    return os.path.isdir(log) and FIRST_COMMIT not in os.listdir(log)
 
 
 def run_ok(t, r, what):
@@ -200,20 +195,6 @@ def check_files(t, q):
         t.fail("files.sum(size)", e["size_bytes"], total)
 
 
-def check_deferred(t, q):
-    """_delta_log lacks commit 0: deltaq must refuse until it reads checkpoints."""
-    t.deferred = True
-    t.kind = "deferred"
-    e = t.expect
-    if "expect_error" in e:
-        expect_refusal(t, deltaq(q, "info", "-o", "json", t.path), "info", (3, 4))
-        expect_refusal(t, deltaq(q, "files", "-o", "json", t.path), "files", (3, 4))
-        return
-    expect_refusal(t, deltaq(q, "info", "-o", "json", t.path), "info", (3,), "checkpoint")
-    expect_refusal(t, deltaq(q, "files", "-o", "json", t.path), "files", (3,), "checkpoint")
-    check_version_cmd(t, q)
-
-
 def metadata_only(info):
     """info's view of a table whose files it will not list (protocol.md 8.3)."""
     return all(info.get(f) is None for f in FILE_FIELDS) \
@@ -274,12 +255,58 @@ def check_normal(t, q):
     if info is not None:
         compare_info(t, info)
     check_files(t, q)
+    check_checkpoints(t, q)
+
+
+CKPT = re.compile(r"^(\d{20})\.checkpoint(?:\.(\d{10})\.(\d{10}))?(?:\.[0-9a-fA-F-]{36})?\.(parquet|json)$")
+
+
+def complete_checkpoints(path):
+    """Versions with a complete checkpoint, from the listing alone (protocol.md 1.4)."""
+    log = os.path.join(path, "_delta_log")
+    parts = {}
+    versions = set()
+    for name in os.listdir(log):
+        m = CKPT.match(name)
+        if not m or os.path.getsize(os.path.join(log, name)) == 0:
+            continue
+        v = int(m.group(1))
+        if m.group(2):
+            parts.setdefault((v, int(m.group(3))), set()).add(int(m.group(2)))
+        else:
+            versions.add(v)
+    for (v, n), got in parts.items():
+        if got == set(range(1, n + 1)):
+            versions.add(v)
+    return sorted(versions)
+
+
+def file_set(out):
+    return sorted((f["path"], f["size"], f.get("dv_cardinality"),
+                   json.dumps(f["partition_values"], sort_keys=True)) for f in json.loads(out))
+
+
+def check_checkpoints(t, q):
+    """Checkpoint replay equals JSON replay at every checkpoint version where both exist."""
+    log = os.path.join(t.path, "_delta_log")
+    if not os.path.isdir(log) or FIRST_COMMIT not in os.listdir(log):
+        return
+    for v in complete_checkpoints(t.path):
+        a = deltaq(q, "files", "-o", "json", "--at", str(v), t.path)
+        b = deltaq(q, "files", "-o", "json", "--at", str(v), "--no-checkpoint", t.path)
+        if a.rc != 0 or b.rc != 0:
+            if a.rc != b.rc:
+                t.fail("files --at %d (checkpoint vs JSON replay exit)" % v, b.rc, a.rc,
+                       a.err.strip())
+            continue
+        t.checkpoints_compared += 1
+        if file_set(a.out) != file_set(b.out):
+            t.fail("files --at %d from the checkpoint" % v, "the JSON replay's files",
+                   "a different set")
 
 
 def check_table(t, q):
-    if needs_checkpoint(t.path):
-        check_deferred(t, q)
-    elif "expect_error" in t.expect:
+    if "expect_error" in t.expect:
         check_error(t, q)
     elif t.expect.get("may_refuse_files"):
         check_may_refuse(t, q)
@@ -350,10 +377,8 @@ def main():
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
         done = list(pool.map(lambda t: check_table(t, q), tables))
 
-    passed = failed = deferred = 0
+    passed = failed = 0
     for t in done:
-        if t.deferred:
-            deferred += 1
         if t.failures:
             failed += 1
         else:
@@ -371,7 +396,8 @@ def main():
     for name, why in skipped:
         print("skip %s: %s" % (name, why))
 
-    print("deferred (need checkpoint reading, refusal checked): %d" % deferred)
+    compared = sum(t.checkpoints_compared for t in done)
+    print("checkpoints compared with JSON replay: %d" % compared)
     tail = ", %d skipped" % len(skipped) if skipped else ""
     print("corpus: %d passed, %d failed%s" % (passed, failed, tail))
     return 1 if failed else 0
