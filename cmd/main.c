@@ -21,6 +21,7 @@ const struct command commands[] = {
 	{ "files", cmd_files, "list the active data files", usage_files, options_files, false },
 	{ "partitions", cmd_partitions, "summarise files per partition", usage_partitions, options_partitions, false },
 	{ "diff", cmd_diff, "compare two versions", usage_diff, options_diff, false },
+	{ "parquet", cmd_parquet, "show a Parquet file's footer, pages or rows", usage_parquet, options_parquet, false },
 	{ "help", cmd_help, "help on a command", usage_help, options_help, false },
 	{ "completion", cmd_completion, "print the bash completion script", usage_completion, options_completion, true },
 	{ NULL, NULL, NULL, NULL, NULL, false },
@@ -42,7 +43,8 @@ void main_usage(FILE *fp)
 	for (const struct command *c = commands; c->name; c++)
 		if (!c->hidden)
 			fprintf(fp, "  %-11s %s\n", c->name, c->summary);
-	fputs("\nEvery command takes -o text|json|ndjson|tsv|csv, --at REF and --threads N.\n"
+	fputs("\nCommands take -o text|json|ndjson|tsv|csv and --threads N; those that read a\n"
+	      "table take --at REF too.\n"
 	      "'deltaq help COMMAND' or 'deltaq COMMAND --help' for its options; man deltaq.\n"
 	      "Exit status: 0 ok, 1 problems found, 2 usage, 3 table unreadable,\n"
 	      "4 protocol or reader feature not supported.\n", fp);

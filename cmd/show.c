@@ -52,6 +52,39 @@ static json_t *action_row(size_t line, json_t *a)
 	return row;
 }
 
+/* `show` of a version whose commit file is gone but whose checkpoint is there. */
+static int show_checkpoint(const struct cli *cli, json_t *summary)
+{
+	if (cli->format == OUT_JSON || cli->format == OUT_NDJSON) {
+		json_dumpf(summary, stdout, (cli->format == OUT_JSON ? JSON_INDENT(2) : JSON_COMPACT) |
+						    JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(summary);
+		return EXIT_OK;
+	}
+	static const struct out_col cols[] = {
+		{ "action", "ACTION", 0 }, { "rows", "ROWS", COL_RIGHT },
+	};
+	if (cli->format == OUT_TEXT) {
+		char *files = out_cell_text(json_object_get(summary, "files"));
+		char *sidecars = out_cell_text(json_object_get(summary, "sidecars"));
+		printf("version:    %lld (no commit file; its checkpoint)\ncheckpoint: %s\nfiles:      %s\n"
+		       "sidecars:   %s\n\n",
+		       (long long)json_integer_value(json_object_get(summary, "version")),
+		       json_string_value(json_object_get(summary, "kind")), files, sidecars);
+		free(files);
+		free(sidecars);
+	}
+	struct out o;
+	out_begin(&o, cli->format, cols, 2, false);
+	const char *k;
+	json_t *n;
+	json_object_foreach(json_object_get(summary, "rows"), k, n)
+		out_row(&o, json_pack("{ss sO}", "action", k, "rows", n));
+	json_decref(summary);
+	return out_end(&o);
+}
+
 int cmd_show(int argc, char **argv, struct cli *cli)
 {
 	const struct command *self = find_command("show");
@@ -76,8 +109,16 @@ int cmd_show(int argc, char **argv, struct cli *cli)
 	else if (dq_table_versions(t, &earliest, &v, &err))
 		rc = cli_fail(&err);
 	json_t *actions = NULL;
-	if (!rc && dq_commit_read(t, v, &actions, &err))
+	if (!rc && dq_commit_read(t, v, &actions, &err)) {
+		/* Cleanup may leave only the checkpoint of a version: summarise it. */
+		json_t *summary;
+		struct dq_error e2 = { 0 };
+		if (err.code == DQ_ERANGE && dq_checkpoint_summary(t, v, &summary, &e2) == DQ_OK) {
+			dq_table_close(t);
+			return show_checkpoint(cli, summary);
+		}
 		rc = cli_fail(&err);
+	}
 	struct dq_history h = { 0 };
 	struct dq_history_request req = { .from = v, .to = v, .commit_info = true };
 	if (!rc && dq_history_read(t, &req, &h, &err))

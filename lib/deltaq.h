@@ -134,6 +134,13 @@ int dq_history_read(dq_table *t, const struct dq_history_request *req,
 		    struct dq_history *out, struct dq_error *err);
 void dq_history_release(struct dq_history *h);
 
+/*
+ * The checkpoint at `version` summarised, as a new object {"version", "kind" ("classic",
+ * "multi-part" or "v2"), "files" (names), "rows" (action name -> rows), "sidecars"}.
+ * DQ_ERANGE when the version has no complete checkpoint.
+ */
+int dq_checkpoint_summary(dq_table *t, int64_t version, json_t **summary, struct dq_error *err);
+
 /* Every action of commit `version`, in file order, as a new JSON array of objects. */
 int dq_commit_read(dq_table *t, int64_t version, json_t **actions, struct dq_error *err);
 

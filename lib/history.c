@@ -303,6 +303,10 @@ int dq_resolve_ref(dq_table *t, const char *ref, int64_t *version, struct dq_err
 	if (rc)
 		return rc;
 	int64_t oldest = l->commits[0]->n.version, newest = l->commits[l->ncommits - 1]->n.version;
+	/* A version whose commit was cleaned up is still there when its checkpoint is. */
+	int64_t rebuild = log_earliest_recreatable(l);
+	if (rebuild >= 0 && rebuild < oldest)
+		oldest = rebuild;
 	if (all_digits(ref)) {
 		char *end;
 		errno = 0;

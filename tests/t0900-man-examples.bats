@@ -33,6 +33,7 @@ setup() {
 	cp -R "$FIX/example" "$WORK/events"
 	"$FIX/set-mtimes.sh" "$WORK/events" >/dev/null
 	cp -R "$FIX/catalog_managed" "$WORK/managed"
+	cp "$FIX/parquet/legacy_v1_gzip.parquet" "$WORK/checkpoint.parquet"
 	local bin
 	bin=$(cd "$(dirname "$DELTAQ")" && pwd)/$(basename "$DELTAQ")
 	ln -sf "$bin" "$BATS_TEST_TMPDIR/bin/deltaq"
@@ -192,6 +193,7 @@ check_examples() {
 @test "man: deltaq-partitions.1 examples run" { check_examples deltaq-partitions.1; }
 @test "man: deltaq-diff.1 examples run" { check_examples deltaq-diff.1; }
 @test "man: deltaq-help.1 examples run" { check_examples deltaq-help.1; }
+@test "man: deltaq-parquet.1 examples run" { check_examples deltaq-parquet.1; }
 
 @test "man: every command has a page, and every page an examples test" {
 	local c

@@ -73,9 +73,9 @@ load helpers
 	assert_equal "${#lines[@]}" 2
 }
 
-@test "info: a table that needs a checkpoint is refused (exit 3)" {
+@test "info: a table whose only usable start is an unreadable checkpoint is refused (exit 3)" {
 	run --separate-stderr deltaq info "$FIX/no_version0"
 	assert_failure 3
 	assert_equal "$output" ""
-	[[ $stderr == *"checkpoint support is missing"* ]]
+	[[ $stderr == "deltaq: cannot read '_delta_log/00000000000000000005.checkpoint.parquet'"* ]]
 }

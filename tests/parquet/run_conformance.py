@@ -19,6 +19,7 @@ and exits 0.
 import argparse
 import concurrent.futures
 import json
+import re
 import math
 import os
 import subprocess
@@ -86,8 +87,17 @@ def num_equal(e, a):
     return abs(de - da) <= REL_TOL * max(abs(de), abs(da))
 
 
+# DuckDB keeps timestamps as 64-bit microseconds since 1970, so it cannot show years
+# beyond +-294247; it prints an overflowed value ending in "(BC)" instead (seen for INT96
+# in int96_from_spark.parquet).  The issue leaves INT96 to our own documented rendering, so
+# such an expected value says nothing and is not compared.
+DUCKDB_OVERFLOW = re.compile(r"^\d{5,}-\d\d-\d\d \(BC\)")
+
+
 def compare(e, a, path="$"):
     """None when equal after normalisation, else a message naming the first difference."""
+    if isinstance(e, str) and DUCKDB_OVERFLOW.match(e) and isinstance(a, str):
+        return None
     if isinstance(e, float) and isinstance(a, str) and a in NONFINITE:
         a = NONFINITE[a]
     if isinstance(e, bool) or isinstance(a, bool):

@@ -1,0 +1,244 @@
+#!/usr/bin/env bats
+# deltaq parquet: footer, pages and rows of one Parquet file; refusals and usage errors.
+# Uses the generated fixtures in tests/fixtures/parquet, and apache/parquet-testing
+# (../shared/parquet-testing, or $DQ_PARQUET_TESTING) where a case needs one of its files.
+
+load helpers
+
+PQ="$FIX/parquet"
+LEGACY="$PQ/legacy_v1_gzip.parquet"
+
+testing_file() {
+	local d=${DQ_PARQUET_TESTING:-$BATS_TEST_DIRNAME/../../shared/parquet-testing}
+	[ -f "$d/data/$1" ] || skip "parquet-testing's $1 is not here"
+	printf '%s\n' "$d/data/$1"
+}
+
+@test "parquet: text shows the file, the schema with levels and each row group's chunks" {
+	run deltaq parquet "$LEGACY"
+	assert_success
+	assert_line --index 0 "file:       $LEGACY"
+	assert_line --index 1 'size:       5782'
+	assert_line --index 2 'created_by: @dsnp/parquetjs'
+	assert_line --index 3 'num_rows:   7'
+	assert_line --index 4 'row_groups: 3'
+	assert_line --regexp '^PATH +TYPE +REPETITION +LOGICAL +CONVERTED +DEF +REP$'
+	assert_line --regexp '^add.partitionValues.value +BYTE_ARRAY +OPTIONAL +- +UTF8 +3 +1$'
+	assert_line 'row group 2: 1 rows, 895 bytes'
+	assert_line --regexp '^add.size +INT64 +GZIP +RLE,PLAIN +1 +93 +93 +104 +104 +0$'
+}
+
+@test "parquet: -o json has the documented keys" {
+	run deltaq parquet -o json "$PQ/duck_snappy_v1.parquet"
+	assert_success
+	assert_equal "$(jq -c 'keys_unsorted' <<<"$output")" \
+		'["file","size","created_by","num_rows","row_groups","schema","key_value_metadata"]'
+	assert_equal "$(jq -c '.row_groups[0] | keys_unsorted' <<<"$output")" \
+		'["num_rows","total_byte_size","columns"]'
+	assert_equal "$(jq -c '.row_groups[0].columns[0] | keys_unsorted' <<<"$output")" \
+		'["path","type","codec","encodings","num_values","compressed_size","uncompressed_size","data_page_offset","dictionary_page_offset","statistics"]'
+	assert_equal "$(jq -c '.row_groups[0].columns[0].statistics | keys_unsorted' <<<"$output")" \
+		'["min","max","null_count"]'
+	assert_equal "$(jq -c '[.schema[] | select(.type != null)][0] | keys_unsorted' <<<"$output")" \
+		'["path","type","repetition","logical_type","converted_type","max_definition_level","max_repetition_level"]'
+	assert_equal "$(jq -r '.num_rows' <<<"$output")" 554
+}
+
+@test "parquet: levels come from the file's schema" {
+	run deltaq parquet -o json "$PQ/duck_snappy_v1.parquet"
+	assert_equal "$(jq -c '.schema[] | select(.path == "add.partitionValues.key_value.value") | [.max_definition_level, .max_repetition_level, .repetition]' <<<"$output")" '[4,1,"OPTIONAL"]'
+	assert_equal "$(jq -c '.schema[] | select(.path == "add.partitionValues") | [.logical_type, .converted_type]' <<<"$output")" '[null,"MAP"]'
+	run deltaq parquet -o json "$LEGACY"
+	assert_equal "$(jq -c '.schema[] | select(.path == "protocol.readerFeatures") | [.max_definition_level, .max_repetition_level, .repetition]' <<<"$output")" '[2,1,"REPEATED"]'
+}
+
+@test "parquet: statistics are decoded by type" {
+	run deltaq parquet -o json "$LEGACY"
+	assert_equal "$(jq -c '.row_groups[1].columns[] | select(.path == "add.size") | .statistics' <<<"$output")" \
+		'{"min":"101","max":"103","null_count":0}'
+	assert_equal "$(jq -c '.row_groups[0].columns[] | select(.path == "add.dataChange") | .statistics' <<<"$output")" \
+		'{"min":"true","max":"true","null_count":2}'
+}
+
+@test "parquet: --rows N prints N rows, one JSON object per line" {
+	run deltaq parquet --rows 3 "$PQ/duck_zstd_v1.parquet"
+	assert_success
+	assert_equal "${#lines[@]}" 3
+	assert_equal "$output" "$(head -n 3 "$PQ/checkpoint.jsonl")"
+	run deltaq parquet --rows 3 -o ndjson "$PQ/duck_zstd_v1.parquet"
+	assert_equal "$output" "$(head -n 3 "$PQ/checkpoint.jsonl")"
+	run deltaq parquet --rows 0 "$PQ/duck_zstd_v1.parquet"
+	assert_success
+	assert_output ''
+}
+
+@test "parquet: --rows -o json is one array" {
+	run deltaq parquet --rows 2 -o json "$LEGACY"
+	assert_success
+	assert_equal "$(jq -c 'length' <<<"$output")" 2
+	assert_equal "$(jq -c '.[1]' <<<"$output")" \
+		'{"add":null,"protocol":{"minReaderVersion":1,"readerFeatures":[]}}'
+	run deltaq parquet --rows 0 -o json "$LEGACY"
+	assert_output '[]'
+}
+
+@test "parquet: -o ndjson prints every row, across row groups" {
+	run deltaq parquet -o ndjson "$PQ/rs_snappy_v2_rg100_pages.parquet"
+	assert_success
+	assert_equal "$output" "$(cat "$PQ/checkpoint.jsonl")"
+	run deltaq parquet -o ndjson "$LEGACY"
+	assert_equal "$output" "$(cat "$LEGACY.jsonl")"
+	run deltaq parquet -o ndjson "$PQ/duck_empty.parquet"
+	assert_success
+	assert_output ''
+}
+
+@test "parquet: rows keep null, empty lists and empty maps apart" {
+	run deltaq parquet -o ndjson "$PQ/duck_snappy_v1.parquet"
+	assert_output --partial '"options":{}'
+	assert_output --partial '"tags":null'
+	assert_output --partial '"region":null'
+	run deltaq parquet -o ndjson "$LEGACY"
+	assert_output --partial '"readerFeatures":[]'
+}
+
+@test "parquet: --pages lists every page header" {
+	run deltaq parquet --pages -o json "$PQ/rs_snappy_v1_dictfallback.parquet"
+	assert_success
+	assert_equal "$(jq -c '.row_groups[0].columns[0].pages[0] | keys_unsorted' <<<"$output")" \
+		'["offset","type","header_size","compressed_size","uncompressed_size","encoding","num_values","num_nulls","num_rows","definition_level_encoding","repetition_level_encoding","is_compressed","crc"]'
+	# a dictionary that falls back to PLAIN pages in the middle of a chunk
+	assert_equal "$(jq '[.row_groups[].columns[] | select([.pages[].encoding] | (index("RLE_DICTIONARY") != null and index("PLAIN") != null))] | length > 0' <<<"$output")" true
+	run deltaq parquet --pages "$PQ/rs_snappy_v2_dict.parquet"
+	assert_line 'pages of row group 0:'
+	assert_line --regexp '^PATH +OFFSET +PAGE +ENCODING +VALUES +COMPRESSED +UNCOMPRESSED +CRC$'
+	assert_output --partial 'DATA_PAGE_V2'
+	run deltaq parquet --pages -o csv "$LEGACY"
+	assert_line --index 0 'row_group,path,offset,type,header_size,encoding,num_values,num_nulls,num_rows,compressed_size,uncompressed_size,definition_level_encoding,repetition_level_encoding,is_compressed,crc'
+	assert_line --index 1 '0,add.path,4,DATA_PAGE,71,PLAIN,3,,,43,23,RLE,RLE,,'
+}
+
+@test "parquet: tsv and csv list the column chunks" {
+	run deltaq parquet -o tsv "$LEGACY"
+	assert_success
+	assert_line --index 0 "$(printf 'row_group\tpath\ttype\tcodec\tencodings\tnum_values\tcompressed_size\tuncompressed_size\tdata_page_offset\tdictionary_page_offset\tmin\tmax\tnull_count')"
+	assert_equal "${#lines[@]}" 22
+}
+
+@test "parquet: a file inside a table, by a path with directories" {
+	t=$(fixture example)
+	mkdir -p "$t/_delta_log"
+	cp "$PQ/duck_snappy_v1.parquet" "$t/_delta_log/00000000000000000011.checkpoint.parquet"
+	run deltaq parquet --rows 1 "$t/_delta_log/00000000000000000011.checkpoint.parquet"
+	assert_success
+	assert_output "$(head -n 1 "$PQ/checkpoint.jsonl")"
+	cd "$t/_delta_log" && run deltaq parquet -o json 00000000000000000011.checkpoint.parquet
+	assert_success
+}
+
+@test "parquet: a file that is not Parquet is exit 3, named, with nothing on stdout" {
+	run --separate-stderr deltaq parquet "$FIX/example/_delta_log/00000000000000000000.json"
+	assert_failure 3
+	assert_output ''
+	assert_equal "$stderr" "deltaq: cannot read '$FIX/example/_delta_log/00000000000000000000.json': not a Parquet file (no PAR1 magic at its end)"
+	run --separate-stderr deltaq parquet "$FIX/no_version0/_delta_log/00000000000000000005.checkpoint.parquet"
+	assert_failure 3
+	assert_output ''
+	assert [ -n "$stderr" ]
+}
+
+@test "parquet: missing files and directories are exit 3" {
+	run --separate-stderr deltaq parquet "$BATS_TEST_TMPDIR/nope.parquet"
+	assert_failure 3
+	assert_equal "$stderr" "deltaq: cannot read '$BATS_TEST_TMPDIR/nope.parquet': No such file or directory"
+	run --separate-stderr deltaq parquet "$BATS_TEST_TMPDIR/nodir/x.parquet"
+	assert_failure 3
+	assert [ -n "$stderr" ]
+	run deltaq parquet "$FIX/example"
+	assert_failure 3
+	assert_output --partial 'is a directory'
+}
+
+@test "parquet: truncated files are exit 3 and name the file" {
+	local f="$BATS_TEST_TMPDIR/cut.parquet" n
+	for n in 0 3 12 100 4000 5770 5781; do
+		head -c "$n" "$LEGACY" > "$f"
+		run --separate-stderr deltaq parquet -o json "$f"
+		assert_failure 3
+		assert_output ''
+		assert_regex "$stderr" "^deltaq: cannot read '$f': "
+	done
+}
+
+@test "parquet: a damaged page is exit 3 with the file, column and offset" {
+	local f="$BATS_TEST_TMPDIR/bad.parquet"
+	cp "$LEGACY" "$f"
+	# the first page header of add.path starts at offset 4: make its type invalid garbage
+	printf '\377\377\377\377\377\377\377\377' | dd of="$f" bs=1 seek=4 conv=notrunc 2>/dev/null
+	run --separate-stderr deltaq parquet --rows 1 "$f"
+	assert_failure 3
+	assert_output ''
+	assert_regex "$stderr" "^deltaq: cannot read '$f': .*offset [0-9]+"
+	run --separate-stderr deltaq parquet "$f"
+	assert_success
+}
+
+@test "parquet: a page CRC mismatch is exit 3" {
+	f=$(testing_file datapage_v1-corrupt-checksum.parquet)
+	run --separate-stderr deltaq parquet --rows 1 "$f"
+	assert_failure 3
+	assert_output ''
+	assert_equal "$stderr" "deltaq: cannot read '$f': column 'a', page at offset 4: CRC mismatch"
+	run deltaq parquet --pages -o json "$f"
+	assert_success
+	assert_equal "$(jq -r '.row_groups[0].columns[0].pages[0].crc' <<<"$output")" mismatch
+}
+
+@test "parquet: an encrypted footer (PARE) is exit 4" {
+	local f="$BATS_TEST_TMPDIR/enc.parquet"
+	printf 'PAR1\001\002\003\004\005\006\007\010\002\000\000\000PARE' > "$f"
+	run --separate-stderr deltaq parquet "$f"
+	assert_failure 4
+	assert_output ''
+	assert_equal "$stderr" "deltaq: cannot read '$f': encrypted Parquet files are not supported"
+}
+
+@test "parquet: encrypted columns under a plaintext footer are exit 4 when read" {
+	f=$(testing_file encrypt_columns_plaintext_footer.parquet.encrypted)
+	run deltaq parquet -o json "$f"
+	assert_success
+	run --separate-stderr deltaq parquet --rows 1 "$f"
+	assert_failure 4
+	assert_output ''
+	assert_regex "$stderr" "is encrypted; encrypted Parquet files are not supported$"
+}
+
+@test "parquet: usage errors are exit 2" {
+	run deltaq parquet
+	assert_failure 2
+	assert_output --partial 'missing FILE'
+	run deltaq parquet --rows x "$LEGACY"
+	assert_failure 2
+	run deltaq parquet --rows -1 "$LEGACY"
+	assert_failure 2
+	run deltaq parquet --rows 1 --pages "$LEGACY"
+	assert_failure 2
+	run deltaq parquet --rows 1 -o csv "$LEGACY"
+	assert_failure 2
+	run deltaq parquet --pages -o ndjson "$LEGACY"
+	assert_failure 2
+	run deltaq parquet --at 1 "$LEGACY"
+	assert_failure 2
+	run deltaq parquet "$LEGACY" "$LEGACY"
+	assert_failure 2
+	assert_output --partial 'unexpected argument'
+}
+
+@test "parquet: --help prints the usage" {
+	run deltaq parquet --help
+	assert_success
+	assert_line --index 0 'usage: deltaq parquet [options] FILE'
+	run deltaq help parquet
+	assert_success
+	assert_line --index 0 'usage: deltaq parquet [options] FILE'
+}
