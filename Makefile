@@ -120,17 +120,22 @@ bench: all
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -fsanitize=fuzzer,address,undefined \
 	$(shell $(PKG_CONFIG) --cflags jansson)
-FUZZ_LIB = lib/action.c lib/uri.c lib/util.c lib/stats_fast.c
+FUZZ_LIB = lib/action.c lib/fast_action.c lib/uri.c lib/util.c lib/stats_fast.c
+FUZZ_PQ = $(wildcard lib/parquet/*.c) lib/store_dir.c lib/util.c
+FUZZ_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
 fuzz: deps
-	@mkdir -p build/fuzz/commit build/fuzz/stats
-	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_commit tests/fuzz/fuzz_commit.c $(FUZZ_LIB) \
-		$(shell $(PKG_CONFIG) --libs jansson)
-	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_stats tests/fuzz/fuzz_stats.c $(FUZZ_LIB) \
-		$(shell $(PKG_CONFIG) --libs jansson)
+	@mkdir -p build/fuzz/commit build/fuzz/stats build/fuzz/parquet
+	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_commit tests/fuzz/fuzz_commit.c $(FUZZ_LIB) $(FUZZ_LIBS)
+	clang $(FUZZ_FLAGS) -o build/fuzz/fuzz_stats tests/fuzz/fuzz_stats.c $(FUZZ_LIB) $(FUZZ_LIBS)
+	clang $(FUZZ_FLAGS) -Ilib/parquet -o build/fuzz/fuzz_parquet tests/fuzz/fuzz_parquet.c \
+		$(FUZZ_PQ) $(FUZZ_LIBS)
 	for f in tests/fixtures/*/_delta_log/0*.json; do \
 		t=$${f#tests/fixtures/}; cp "$$f" "build/fuzz/commit/$${t%%/*}-$${f##*/}"; done
+	cp tests/fixtures/parquet/*.parquet build/fuzz/parquet/
 	build/fuzz/fuzz_commit -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/commit
 	build/fuzz/fuzz_stats -max_total_time=$(FUZZ_SECONDS) -max_len=1024 build/fuzz/stats
+	build/fuzz/fuzz_parquet -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+		-malloc_limit_mb=1024 build/fuzz/parquet
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
