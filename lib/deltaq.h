@@ -34,7 +34,7 @@ enum dq_code {
 	DQ_ECORRUPT,     /* a log file that does not parse or breaks the protocol */
 	DQ_EMISSING,     /* versions missing from the log (a gap, a log without version 0) */
 	DQ_ERANGE,       /* a version or timestamp outside what the log can answer */
-	DQ_ENOTIMPL,     /* deltaq cannot answer this yet (checkpoint-only history) */
+	DQ_ENOTIMPL,     /* a file uses what deltaq does not read (encrypted Parquet, LZO, ...) */
 	DQ_EUNSUPPORTED, /* protocol version or reader feature deltaq does not honour */
 	DQ_ENOMEM,
 	DQ_EFORKED,      /* handle opened in another process before a fork */

@@ -50,7 +50,7 @@ const char *dq_strerror(int code)
 	case DQ_ECORRUPT: return "corrupt log";
 	case DQ_EMISSING: return "versions missing from the log";
 	case DQ_ERANGE: return "out of range";
-	case DQ_ENOTIMPL: return "not supported yet";
+	case DQ_ENOTIMPL: return "not supported";
 	case DQ_EUNSUPPORTED: return "unsupported protocol or reader feature";
 	case DQ_ENOMEM: return "out of memory";
 	case DQ_EFORKED: return "handle used after fork";

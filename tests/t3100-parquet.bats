@@ -194,21 +194,21 @@ testing_file() {
 	assert_equal "$(jq -r '.row_groups[0].columns[0].pages[0].crc' <<<"$output")" mismatch
 }
 
-@test "parquet: an encrypted footer (PARE) is exit 4" {
+@test "parquet: an encrypted footer (PARE) is refused with exit 3" {
 	local f="$BATS_TEST_TMPDIR/enc.parquet"
 	printf 'PAR1\001\002\003\004\005\006\007\010\002\000\000\000PARE' > "$f"
 	run --separate-stderr deltaq parquet "$f"
-	assert_failure 4
+	assert_failure 3
 	assert_output ''
 	assert_equal "$stderr" "deltaq: cannot read '$f': encrypted Parquet files are not supported"
 }
 
-@test "parquet: encrypted columns under a plaintext footer are exit 4 when read" {
+@test "parquet: encrypted columns under a plaintext footer are refused with exit 3 when read" {
 	f=$(testing_file encrypt_columns_plaintext_footer.parquet.encrypted)
 	run deltaq parquet -o json "$f"
 	assert_success
 	run --separate-stderr deltaq parquet --rows 1 "$f"
-	assert_failure 4
+	assert_failure 3
 	assert_output ''
 	assert_regex "$stderr" "is encrypted; encrypted Parquet files are not supported$"
 }

@@ -1048,7 +1048,7 @@ static int subtree_end(const struct parquet_meta *m, int i, int depth)
 
 static int unsupported(struct asm_state *a, const struct parquet_schema_element *e, const char *why)
 {
-	return dq_fail(a->err, DQ_EUNSUPPORTED, "cannot read '%s': column '%s': %s", a->f->name,
+	return dq_fail(a->err, DQ_ENOTIMPL, "cannot read '%s': column '%s': %s", a->f->name,
 		       e->path ? e->path : e->name, why);
 }
 

@@ -291,10 +291,10 @@ int parquet_decompress(int codec, const uint8_t *in, size_t inlen, uint8_t *out,
 	case PQ_BROTLI:
 		return decompress_brotli(in, inlen, out, outlen, what, err);
 	case PQ_LZO:
-		return dq_fail(err, DQ_EUNSUPPORTED,
+		return dq_fail(err, DQ_ENOTIMPL,
 			       "cannot decompress %s: unsupported compression codec LZO", what);
 	default:
-		return dq_fail(err, DQ_EUNSUPPORTED,
+		return dq_fail(err, DQ_ENOTIMPL,
 			       "cannot decompress %s: unsupported compression codec %d", what, codec);
 	}
 }

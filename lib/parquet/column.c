@@ -108,10 +108,10 @@ static int chunk_load(parquet_file *f, size_t rg, int leaf, struct dq_arena *are
 	c->cc = &m->row_groups[rg].columns[leaf];
 	const struct parquet_column_meta *cm = &c->cc->meta;
 	if (c->cc->encrypted)
-		return dq_fail(err, DQ_EUNSUPPORTED, "cannot read '%s': column '%s' is encrypted; "
+		return dq_fail(err, DQ_ENOTIMPL, "cannot read '%s': column '%s' is encrypted; "
 			       "encrypted Parquet files are not supported", f->name, c->el->path);
 	if (c->cc->file_path && *c->cc->file_path)
-		return dq_fail(err, DQ_EUNSUPPORTED, "cannot read '%s': column '%s' of row group %zu "
+		return dq_fail(err, DQ_ENOTIMPL, "cannot read '%s': column '%s' of row group %zu "
 			       "is in another file ('%s', column chunk at offset %lld); external "
 			       "column data is not supported", f->name, c->el->path, rg,
 			       c->cc->file_path, (long long)c->cc->file_offset);
@@ -269,7 +269,7 @@ static int read_levels(const struct chunk *c, int64_t off, const char *which, in
 		if (parquet_bitpacked_decode(*p, *left, bw, tmp, n, &used, err))
 			return page_fail(c, off, err);
 	} else {
-		return dq_fail(err, DQ_EUNSUPPORTED, "cannot read '%s': column '%s', page at offset "
+		return dq_fail(err, DQ_ENOTIMPL, "cannot read '%s': column '%s', page at offset "
 			       "%lld: %s levels in unsupported encoding %d", c->f->name, c->el->path,
 			       (long long)off, which, encoding);
 	}
@@ -400,7 +400,7 @@ int parquet_read_column(parquet_file *f, size_t rg, int leaf, struct parquet_col
 				goto fail;
 			}
 			if (ph.dict_encoding != PQ_PLAIN && ph.dict_encoding != PQ_PLAIN_DICTIONARY) {
-				rc = dq_fail(err, DQ_EUNSUPPORTED, "cannot read '%s': column '%s', page "
+				rc = dq_fail(err, DQ_ENOTIMPL, "cannot read '%s': column '%s', page "
 					     "at offset %lld: dictionary in unsupported encoding %d",
 					     f->name, el->path, (long long)off, ph.dict_encoding);
 				goto fail;

@@ -77,7 +77,7 @@ static int unsupported(struct dq_error *err, int encoding, enum parquet_type typ
 		snprintf(tbuf, sizeof(tbuf), "%d", (int)type);
 		t = tbuf;
 	}
-	return dq_fail(err, DQ_EUNSUPPORTED, "unsupported encoding %s for %s values", e, t);
+	return dq_fail(err, DQ_ENOTIMPL, "unsupported encoding %s for %s values", e, t);
 }
 
 static int nomem(struct dq_error *err)

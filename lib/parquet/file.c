@@ -80,7 +80,7 @@ int parquet_open_named(struct store *s, const char *path, const char *name, parq
 	if ((rc = parquet_read_at(f, toff, tlen, tail, err)))
 		goto fail;
 	if (!memcmp(tail + tlen - 4, "PARE", 4)) {
-		rc = dq_fail(err, DQ_EUNSUPPORTED, "cannot read '%s': encrypted Parquet files are "
+		rc = dq_fail(err, DQ_ENOTIMPL, "cannot read '%s': encrypted Parquet files are "
 			     "not supported", name);
 		goto fail;
 	}
@@ -102,7 +102,7 @@ int parquet_open_named(struct store *s, const char *path, const char *name, parq
 		goto fail;
 	}
 	if ((int64_t)f->footer_len > MAX_FOOTER) {
-		rc = dq_fail(err, DQ_EUNSUPPORTED, "cannot read '%s': footer of %u bytes is too "
+		rc = dq_fail(err, DQ_ENOTIMPL, "cannot read '%s': footer of %u bytes is too "
 			     "large", name, f->footer_len);
 		goto fail;
 	}

@@ -628,7 +628,7 @@ static int place(struct ctx *c, struct parquet_meta *m, int i, int parent)
 	if (e->repetition == -1)
 		e->repetition = PQ_REQUIRED; /* a group without one, as some writers leave it */
 	if (e->repetition == 3)
-		return bad(r, DQ_EUNSUPPORTED, "schema element '%s' is a VECTOR", e->name);
+		return bad(r, DQ_ENOTIMPL, "schema element '%s' is a VECTOR", e->name);
 	if (e->repetition < PQ_REQUIRED || e->repetition > PQ_REPEATED)
 		return bad(r, DQ_ECORRUPT, "schema element '%s' has repetition %d", e->name,
 			   e->repetition);
