@@ -625,7 +625,7 @@ static void test_rle_bool(void)
 	CHECK(decode(PQ_RLE, PQ_BOOLEAN, 0, two, sizeof(two), 3, &a, &v, &err) != 0);
 	/* RLE for anything but booleans is not a value encoding. */
 	CHECK(decode(PQ_RLE, PQ_INT32, 0, b, sizeof(b), 1, &a, &v, &err) != 0);
-	CHECK_INT(err.code, DQ_EUNSUPPORTED);
+	CHECK_INT(err.code, DQ_ENOTIMPL);
 	CHECK_STR(err.msg, "unsupported encoding RLE for INT32 values");
 	dq_arena_release(&a);
 }
@@ -850,7 +850,7 @@ static void test_dlba(void)
 	}
 	CHECK(decode(PQ_DELTA_LENGTH_BYTE_ARRAY, PQ_INT32, 0, ex, sizeof(ex), 4, &a, &v, &err) !=
 	      0);
-	CHECK_INT(err.code, DQ_EUNSUPPORTED);
+	CHECK_INT(err.code, DQ_ENOTIMPL);
 	dq_arena_release(&a);
 }
 
@@ -1036,7 +1036,7 @@ static void test_unsupported(void)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		CHECK(decode(cases[i].enc, cases[i].type, 4, "\0\0\0\0", 4, 1, &a, &v, &err) != 0);
-		CHECK_INT(err.code, DQ_EUNSUPPORTED);
+		CHECK_INT(err.code, DQ_ENOTIMPL);
 		CHECK_STR(err.msg, cases[i].msg);
 	}
 	dq_arena_release(&a);

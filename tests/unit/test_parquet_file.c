@@ -374,14 +374,14 @@ static void test_encryption(void)
 	parquet_file *f = NULL;
 
 	CHECK_INT(parquet_open(testing, "data/uniform_encryption.parquet.encrypted", &f, &err),
-		  DQ_EUNSUPPORTED);
+		  DQ_ENOTIMPL);
 	CHECKF(strstr(err.msg, "encrypted Parquet files are not supported"), "%s", err.msg);
 	CHECK(f == NULL);
 	/* a plaintext footer opens; its encrypted columns do not read */
 	if (!(f = open_ok(testing, "data/encrypt_columns_plaintext_footer.parquet.encrypted")))
 		return;
 	struct dq_buf b = { 0 };
-	CHECK_INT(parquet_read_rows_text(f, 0, NULL, 0, 0, 0, &b, &err), DQ_EUNSUPPORTED);
+	CHECK_INT(parquet_read_rows_text(f, 0, NULL, 0, 0, 0, &b, &err), DQ_ENOTIMPL);
 	CHECKF(strstr(err.msg, "is encrypted"), "%s", err.msg);
 	dq_buf_release(&b);
 	parquet_close(f);
@@ -473,7 +473,7 @@ static void test_bad_files(void)
 	CHECKF(strstr(err.msg, "invalid footer length"), "%s", err.msg);
 	memcpy(b, "PAR1\x01\x02\x03\x04\x05\x06\x07\x08\x02\x00\x00\x00PARE", 20);
 	put_file("pare.parquet", b, 20);
-	CHECK_INT(parquet_open(tmp, "pare.parquet", &f, &err), DQ_EUNSUPPORTED);
+	CHECK_INT(parquet_open(tmp, "pare.parquet", &f, &err), DQ_ENOTIMPL);
 	memcpy(b, "XXXX\x01\x02\x03\x04\x05\x06\x07\x08\x02\x00\x00\x00PAR1", 20);
 	put_file("nostart.parquet", b, 20);
 	CHECK_INT(parquet_open(tmp, "nostart.parquet", &f, &err), DQ_ECORRUPT);
@@ -534,7 +534,7 @@ static void truncations(const char *dir, const char *name)
 		parquet_file *f = NULL;
 		put_file("cut.parquet", b, n);
 		int rc = parquet_open(tmp, "cut.parquet", &f, &err);
-		CHECKF(rc == DQ_ECORRUPT || rc == DQ_EUNSUPPORTED, "%s cut at %zu: rc %d (%s)",
+		CHECKF(rc == DQ_ECORRUPT || rc == DQ_ENOTIMPL, "%s cut at %zu: rc %d (%s)",
 		       name, n, rc, err.msg);
 		parquet_close(f);
 	}
