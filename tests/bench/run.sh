@@ -1,12 +1,16 @@
 #!/bin/sh
 # run.sh - `make bench`: times deltaq against its peers on a synthetic Delta table.
 #
-# Generates the table with gen_table.py (20,000 commits, ~100,000 adds, 365 date
+# Generates the JSON-log table with gen_table.py (20,000 commits, ~100,000 adds, 365 date
 # partitions, ~75 MB of JSON log; only when missing or when the generator changed),
-# installs the npm package @duckdb/node-api into tests/bench/node/ when missing, then
-# measure.py times each command and prints wall time, peak RSS and ratios to the peers:
-# a Python json replay, DuckDB read_json with a SQL replay, a jq reduce, and the
-# `cat _delta_log/*.json` and `ls _delta_log` floors.  Results go to tests/bench/results.json.
+# installs the npm package @duckdb/node-api into tests/bench/node/ when missing, generates
+# the checkpoint table with gen_checkpoint.mjs through DuckDB (a 1,000,000-add SNAPPY
+# checkpoint at version 99 and 50 commits after it, 185 MB; same rule), then measure.py
+# times each command and prints wall time, peak RSS and ratios to the peers: on the first
+# table a Python json replay, DuckDB read_json with a SQL replay, a jq reduce, and the
+# `cat _delta_log/*.json` and `ls _delta_log` floors; on the second DuckDB read_parquet +
+# read_json replays doing what `info`, `files` and `partitions` do, DuckDB's `select 1`
+# and the cat floor.  Results go to tests/bench/results.json.
 #
 # Builds nothing: uses $DELTAQ, else build/deltaq.  Exits 0 whether or not the targets
 # are met, non-zero when deltaq gives a wrong answer or a command fails.
@@ -44,9 +48,21 @@ elif [ ! -f "$here/node/node_modules/@duckdb/node-api/package.json" ] ||
 	fi
 fi
 
-set -- --work "$work" --results "$here/results.json" \
+# The checkpoint table needs DuckDB to be written, even when BENCH_NO_DUCKDB skips its rows.
+no_checkpoint=
+if ! command -v node >/dev/null 2>&1; then
+	no_checkpoint="node not found"
+elif [ ! -f "$here/node/node_modules/@duckdb/node-api/package.json" ]; then
+	no_checkpoint="@duckdb/node-api is not installed (needed to write the checkpoint)"
+elif ! node "$here/gen_checkpoint.mjs" --out "$work/cp"; then
+	no_checkpoint="gen_checkpoint.mjs failed"
+fi
+[ -n "$no_checkpoint" ] && echo "bench: $no_checkpoint: skipping the checkpoint table" >&2
+
+set -- --work "$work" --cp-work "$work/cp" --results "$here/results.json" \
 	--reps "${BENCH_REPS:-5}" --rss-reps "${BENCH_RSS_REPS:-3}"
 [ -n "$no_duckdb" ] && set -- "$@" --no-duckdb "$no_duckdb"
+[ -n "$no_checkpoint" ] && set -- "$@" --no-checkpoint "$no_checkpoint"
 if [ -x "$deltaq" ]; then
 	set -- "$@" --deltaq "$deltaq"
 else
