@@ -148,7 +148,7 @@ int cmd_files(int argc, char **argv, struct cli *cli)
 		goto out;
 	dq_table *t;
 	dq_snapshot *s;
-	unsigned need = DQ_NEED_FILES | (stats ? DQ_NEED_STATS : 0);
+	unsigned need = DQ_NEED_FILES | DQ_NEED_ORDER | (stats ? DQ_NEED_STATS : 0);
 	if ((rc = cli_snapshot(cli, argv[optind], cli->at, need, true, &t, &s)))
 		goto out;
 	if (!(rc = where_check(&w, s, cli))) {

@@ -161,15 +161,7 @@ static int file_record(struct ctx *c, const struct raw_file *r)
 		f->size = r->size;
 	if (r->has_mtime)
 		f->modification_time = r->mtime;
-	char *q;
-	if (!uri_qualify(c->root, r->path, r->path_len, &q))
-		return bad(c, what, "path", "is not a valid URI (bad percent escape)");
 	c->tmp.len = 0;
-	size_t qlen = strlen(q);
-	int e = dq_buf_append(&c->tmp, q, qlen) || dq_buf_append(&c->tmp, "\n", 1);
-	free(q);
-	if (e)
-		return dq_fail(c->err, DQ_ENOMEM, "out of memory reading '%s'", c->name);
 	if (r->dv) {
 		int rc = action_dv_id(r->dv, &c->tmp);
 		if (rc == -1)
@@ -181,8 +173,15 @@ static int file_record(struct ctx *c, const struct raw_file *r)
 			return bad(c, what, "deletionVector.cardinality", "is not a non-negative integer");
 		f->dv_cardinality = json_integer_value(card);
 	}
+	char *q;
+	if (!uri_qualify(c->root, r->path, r->path_len, &q))
+		return bad(c, what, "path", "is not a valid URI (bad percent escape)");
+	f->path_off = c->tmp.len + 1;
+	int e = dq_buf_append(&c->tmp, "\n", 1) || dq_buf_puts(&c->tmp, q);
+	free(q);
+	if (e)
+		return dq_fail(c->err, DQ_ENOMEM, "out of memory reading '%s'", c->name);
 	f->key = dq_arena_strndup(&c->out->arena, c->tmp.data, c->tmp.len);
-	f->path_len = qlen;
 	if (!f->key)
 		return dq_fail(c->err, DQ_ENOMEM, "out of memory reading '%s'", c->name);
 	if (!r->add)

@@ -15,8 +15,8 @@
 
 struct file_action {
 	bool add;               /* add, else remove */
-	const char *key;        /* qualified path '\n' DV unique id (empty without a DV) */
-	size_t path_len;        /* key[0..path_len) is the qualified path */
+	const char *key;        /* DV unique id (empty without a DV) '\n' qualified path */
+	size_t path_off;        /* key + path_off is the qualified path */
 	int64_t size;           /* -1 when a remove does not say */
 	int64_t modification_time;
 	int64_t num_records;    /* stats.numRecords; -1 unknown */

@@ -183,8 +183,42 @@ static int map_row(struct leaf *k, struct leaf *v, struct dq_buf *b, bool *any,
 enum { C_PATH, C_SIZE, C_MTIME, C_STATS, C_NUMREC, C_DVTYPE, C_DVPATH, C_DVOFF, C_DVCARD,
        C_PVKEY, C_PVVAL, C_N };
 
-static int read_adds(dq_table *t, parquet_file *f, const char *name, size_t rg, unsigned want,
-		     dq_snapshot *s, struct dq_error *err)
+/* The adds of one row group, decoded (on a worker) before they are applied in order. */
+struct add_batch {
+	struct dq_arena arena;
+	struct file_action *fa;
+	size_t n, cap;
+};
+
+static int batch_push(struct add_batch *b, const struct file_action *fa, size_t keylen)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 1024;
+		struct file_action *x = dq_realloc_array(b->fa, cap, sizeof(*x));
+		if (!x)
+			return -1;
+		b->fa = x;
+		b->cap = cap;
+	}
+	struct file_action *o = &b->fa[b->n];
+	*o = *fa;
+	if (!(o->key = dq_arena_strndup(&b->arena, fa->key, keylen)) ||
+	    (fa->partition_values && !(o->partition_values = dq_arena_strdup(&b->arena, fa->partition_values))) ||
+	    (fa->stats && !(o->stats = dq_arena_strdup(&b->arena, fa->stats))))
+		return -1;
+	b->n++;
+	return 0;
+}
+
+static void batch_release(struct add_batch *b)
+{
+	dq_arena_release(&b->arena);
+	free(b->fa);
+	memset(b, 0, sizeof(*b));
+}
+
+static int read_adds(const char *root, parquet_file *f, const char *name, size_t rg, unsigned want,
+		     struct add_batch *out, struct dq_error *err)
 {
 	const struct parquet_meta *m = parquet_metadata(f);
 	struct leaf c[C_N];
@@ -220,7 +254,6 @@ static int read_adds(dq_table *t, parquet_file *f, const char *name, size_t rg, 
 	int16_t present_def = m->schema[m->schema[m->leaves[idx[C_PATH]]].parent].max_def;
 	int64_t rows = m->row_groups[rg].num_rows;
 	struct dq_buf key = { 0 }, pv = { 0 }, st = { 0 };
-	const char *root = dq_table_location(t);
 	for (int64_t r = 0; r < rows && rc == DQ_OK; r++) {
 		struct leaf *p = &c[C_PATH];
 		if (p->li >= p->col.nlevels) {
@@ -269,10 +302,8 @@ static int read_adds(dq_table *t, parquet_file *f, const char *name, size_t rg, 
 			break;
 		}
 		key.len = 0;
-		size_t qlen = strlen(q);
-		int e = dq_buf_append(&key, q, qlen) || dq_buf_append(&key, "\n", 1);
-		free(q);
-		if (!e && h_dvt && h_dvp) {
+		int e = 0;
+		if (h_dvt && h_dvp) {
 			const struct parquet_bytes *a = &c[C_DVTYPE].col.values.v.ba[v_dvt];
 			const struct parquet_bytes *b = &c[C_DVPATH].col.values.v.ba[v_dvp];
 			e = dq_buf_append(&key, a->ptr, a->len) || dq_buf_append(&key, b->ptr, b->len);
@@ -283,12 +314,14 @@ static int read_adds(dq_table *t, parquet_file *f, const char *name, size_t rg, 
 			}
 			fa.dv_cardinality = h_dvc ? int_value(&c[C_DVCARD], v_dvc) : 0;
 		}
+		fa.path_off = key.len + 1;
+		e = e || dq_buf_append(&key, "\n", 1) || dq_buf_puts(&key, q);
+		free(q);
 		if (e) {
 			rc = dq_fail(err, DQ_ENOMEM, "out of memory");
 			break;
 		}
 		fa.key = key.data;
-		fa.path_len = qlen;
 		if (any) {
 			if (dq_buf_append(&pv, "}", 1)) {
 				rc = dq_fail(err, DQ_ENOMEM, "out of memory");
@@ -312,7 +345,8 @@ static int read_adds(dq_table *t, parquet_file *f, const char *name, size_t rg, 
 		}
 		if (fa.num_records < 0 && h_num)
 			fa.num_records = int_value(&c[C_NUMREC], v_num);
-		rc = replay_checkpoint_add(s, &fa, err);
+		if (batch_push(out, &fa, key.len))
+			rc = dq_fail(err, DQ_ENOMEM, "out of memory reading '%s'", name);
 	}
 	dq_buf_release(&key);
 	dq_buf_release(&pv);
@@ -404,6 +438,22 @@ static int read_nonfile(parquet_file *f, size_t rg, unsigned want, dq_snapshot *
 
 /* ---- files --------------------------------------------------------------------------- */
 
+struct adds_job {
+	const char *root, *name;
+	parquet_file *f;
+	size_t rg;
+	unsigned want;
+	struct add_batch batch;
+	struct dq_error err;
+	int rc;
+};
+
+static void adds_job_run(void *arg)
+{
+	struct adds_job *j = arg;
+	j->rc = read_adds(j->root, j->f, j->name, j->rg, j->want, &j->batch, &j->err);
+}
+
 static int read_parquet(dq_table *t, const char *path, unsigned want, dq_snapshot *s,
 			json_t *sidecars, struct dq_error *err)
 {
@@ -412,11 +462,33 @@ static int read_parquet(dq_table *t, const char *path, unsigned want, dq_snapsho
 	if (rc)
 		return rc;
 	const struct parquet_meta *m = parquet_metadata(f);
-	for (size_t rg = 0; rg < m->nrow_groups && rc == DQ_OK; rg++) {
+	for (size_t rg = 0; rg < m->nrow_groups && rc == DQ_OK; rg++)
 		rc = read_nonfile(f, rg, want, s, sidecars, err);
-		if (rc == DQ_OK && (want & WANT_FILES))
-			rc = read_adds(t, f, path, rg, want, s, err);
+	/* Row groups decode on the pool, a wave of one per thread at a time (so memory holds
+	 * a few row groups' adds, not the file's); they are applied in order. */
+	size_t wave = t->opt.threads > 0 ? (size_t)t->opt.threads : pool_cpus();
+	struct adds_job *jobs = (want & WANT_FILES) ? dq_calloc(wave, sizeof(*jobs)) : NULL;
+	if ((want & WANT_FILES) && !jobs && rc == DQ_OK)
+		rc = dq_fail(err, DQ_ENOMEM, "out of memory");
+	for (size_t rg0 = 0; jobs && rg0 < m->nrow_groups && rc == DQ_OK; rg0 += wave) {
+		size_t n = m->nrow_groups - rg0 < wave ? m->nrow_groups - rg0 : wave;
+		for (size_t k = 0; k < n; k++) {
+			memset(&jobs[k], 0, sizeof(jobs[k]));
+			jobs[k] = (struct adds_job){ .root = dq_table_location(t), .name = path, .f = f,
+						     .rg = rg0 + k, .want = want };
+		}
+		rc = table_run(t, jobs, n, sizeof(*jobs), adds_job_run, err);
+		for (size_t k = 0; k < n; k++) {
+			if (rc == DQ_OK && jobs[k].rc) {
+				*err = jobs[k].err;
+				rc = jobs[k].rc;
+			}
+			for (size_t i = 0; rc == DQ_OK && i < jobs[k].batch.n; i++)
+				rc = replay_checkpoint_add(s, &jobs[k].batch.fa[i], err);
+			batch_release(&jobs[k].batch);
+		}
 	}
+	free(jobs);
 	parquet_close(f);
 	return rc;
 }

@@ -153,6 +153,7 @@ enum dq_need {
 	DQ_NEED_FILES = 1 << 0,      /* active files with size, partition values, numRecords, DV */
 	DQ_NEED_STATS = 1 << 1,      /* also keep each file's stats JSON (files --stats) */
 	DQ_NEED_TXNS = 1 << 2,       /* txn and domainMetadata reconciliation */
+	DQ_NEED_ORDER = 1 << 3,      /* files sorted by path (else in no particular order) */
 };
 
 struct dq_snapshot_request {
@@ -215,7 +216,7 @@ const json_t *dq_snapshot_partition_columns(const dq_snapshot *s);
 
 struct dq_file {
 	const char *path;           /* percent-decoded; relative to the table root when under it */
-	const char *key;            /* replay key: qualified path, '\n', DV id (or empty) */
+	const char *key;            /* replay key: DV id (or empty), '\n', qualified path */
 	int64_t size;
 	int64_t modification_time;  /* ms */
 	const char *partition_values; /* JSON object text keyed by logical column names, in
@@ -226,7 +227,7 @@ struct dq_file {
 };
 
 size_t dq_snapshot_num_files(const dq_snapshot *s);
-/* Files in a stable order (by path); borrowed.  i < dq_snapshot_num_files(). */
+/* Files, sorted by path with DQ_NEED_ORDER; borrowed.  i < dq_snapshot_num_files(). */
 const struct dq_file *dq_snapshot_file(const dq_snapshot *s, size_t i);
 
 struct dq_totals {

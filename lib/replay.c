@@ -70,11 +70,8 @@ static int add_live(dq_snapshot *s, const struct file_action *a, const char *key
 	}
 	struct dq_file *f = &s->files[s->nfiles++];
 	f->key = key;
-	/* The qualified path is the key's first line; show it relative to the table. */
-	char *q = dq_arena_strndup(&s->arena, key, a->path_len);
-	if (!q)
-		return -1;
-	f->path = uri_display(dq_table_location(s->t), q);
+	/* The qualified path ends the key; show it relative to the table. */
+	f->path = uri_display(dq_table_location(s->t), key + a->path_off);
 	f->size = a->size;
 	f->modification_time = a->modification_time;
 	f->partition_values = a->partition_values; /* re-homed in finish_files() */
@@ -337,7 +334,7 @@ static int finish(dq_snapshot *s, int64_t first_version, struct dq_error *err)
 	s->files_available = true;
 	if (finish_partition_values(s))
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
-	if (s->nfiles > 1)
+	if (s->nfiles > 1 && (s->need & DQ_NEED_ORDER))
 		qsort(s->files, s->nfiles, sizeof(*s->files), cmp_file);
 	return DQ_OK;
 }

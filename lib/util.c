@@ -182,14 +182,24 @@ void dq_arena_release(struct dq_arena *a)
 	a->head = NULL;
 }
 
+/* Eight bytes a step, each mixed in with a multiply; a final avalanche (splitmix64). */
 uint64_t dq_hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 29;
+		s += 8;
+		n -= 8;
 	}
-	return h;
+	uint64_t w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w) * 0x94d049bb133111ebULL;
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 32);
 }
 
 static int strset_grow(struct dq_strset *s)

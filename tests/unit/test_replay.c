@@ -47,7 +47,7 @@ static dq_snapshot *snap(const char *table, int64_t version, unsigned need, int 
 		return NULL;
 	opened[nopened++] = t; /* closed at the end, after every snapshot */
 	dq_snapshot *s = NULL;
-	struct dq_snapshot_request req = { .version = version, .need = need };
+	struct dq_snapshot_request req = { .version = version, .need = need | DQ_NEED_ORDER };
 	*rc = dq_snapshot_open(t, &req, &s, &err);
 	if (*rc && getenv("UNIT_VERBOSE"))
 		fprintf(stderr, "  (%s: %s)\n", table, err.msg);
