@@ -278,12 +278,12 @@ void parquet_column_release(struct parquet_column *c);
 
 /*
  * Assembles rows [0, num_rows) of row group `rg` from the leaf columns below the schema
- * elements listed in `fields` (indices of children of the root; NULL/0 = all) into JSON
- * objects appended to `rows` (a JSON array), one per row, with the shape DuckDB's JSON
- * export gives: structs as objects, LIST as arrays, MAP as an object when keys are
- * strings (else an array of {"key":..,"value":..}), DECIMAL as numbers, DATE as
- * "YYYY-MM-DD", TIMESTAMP as "YYYY-MM-DD HH:MM:SS[.ffffff][+00]", BYTE_ARRAY without a
- * string annotation as a string of its bytes with non-UTF-8 escaped, INT96 as a timestamp.
+ * elements listed in `fields` (schema indices of children of the root; NULL/0 = all) into
+ * JSON objects appended to `rows` (a JSON array), one per row, with the shape DuckDB's JSON
+ * export gives (structs as objects, lists as arrays, maps as objects keyed by the key's
+ * text, DATE "YYYY-MM-DD", timestamps as DuckDB prints them, blobs with bytes outside
+ * printable ASCII as \xHH); man/deltaq-parquet.1 documents every rule and where deltaq
+ * differs (INT96 beyond DuckDB's range, NaN as a string in jansson values).
  */
 int parquet_read_rows_json(parquet_file *f, size_t rg, const int *fields, size_t nfields,
 			   json_t *rows, struct dq_error *err);
