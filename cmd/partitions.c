@@ -3,6 +3,7 @@
  * with its files, bytes and records (after deletion vectors; null when some file of the
  * partition has no record count).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,10 +29,93 @@ const struct option options_partitions[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int cmp_pv(const void *a, const void *b)
+struct group {
+	const char *pv;         /* the partition values' JSON text */
+	int64_t files, bytes, records;
+	bool exact;
+};
+
+static int cmp_group(const void *a, const void *b)
 {
-	const struct dq_file *x = *(const struct dq_file *const *)a, *y = *(const struct dq_file *const *)b;
-	return strcmp(x->partition_values, y->partition_values);
+	return strcmp(((const struct group *)a)->pv, ((const struct group *)b)->pv);
+}
+
+/*
+ * Groups files by their partition-values text.  The library keeps one copy of each
+ * distinct text, so files of a partition share an address and a hash on the address finds
+ * their group without comparing strings; equal texts at different addresses (spelled
+ * differently in the log) merge after the few groups are sorted.
+ */
+static struct group *group_files(const dq_snapshot *s, const struct where *w, size_t *ngroups)
+{
+	size_t cap = 64, n = 0, slots = 128;
+	struct group *g = malloc(cap * sizeof(*g));
+	size_t *slot = malloc(slots * sizeof(*slot)); /* group index + 1; 0 = empty */
+	if (!g || !slot)
+		goto oom;
+	memset(slot, 0, slots * sizeof(*slot));
+	for (size_t i = 0, nf = dq_snapshot_num_files(s); i < nf; i++) {
+		const struct dq_file *f = dq_snapshot_file(s, i);
+		if (!where_match(w, f))
+			continue;
+		size_t h = ((uintptr_t)f->partition_values >> 4) * 0x9e3779b97f4a7c15ULL;
+		size_t k = h & (slots - 1);
+		while (slot[k] && g[slot[k] - 1].pv != f->partition_values)
+			k = (k + 1) & (slots - 1);
+		if (!slot[k]) {
+			if (n == cap) {
+				struct group *x = realloc(g, 2 * cap * sizeof(*g));
+				if (!x)
+					goto oom;
+				g = x;
+				cap *= 2;
+			}
+			g[n] = (struct group){ .pv = f->partition_values, .exact = true };
+			slot[k] = ++n;
+			if (2 * n > slots) { /* rehash into twice the slots */
+				size_t *ns = calloc(2 * slots, sizeof(*ns));
+				if (!ns)
+					goto oom;
+				for (size_t q = 0; q < n; q++) {
+					size_t kk = (((uintptr_t)g[q].pv >> 4) * 0x9e3779b97f4a7c15ULL) & (2 * slots - 1);
+					while (ns[kk])
+						kk = (kk + 1) & (2 * slots - 1);
+					ns[kk] = q + 1;
+				}
+				free(slot);
+				slot = ns;
+				slots *= 2;
+			}
+			for (k = h & (slots - 1); g[slot[k] - 1].pv != f->partition_values;)
+				k = (k + 1) & (slots - 1);
+		}
+		struct group *x = &g[slot[k] - 1];
+		x->files++;
+		x->bytes += f->size;
+		if (f->num_records < 0)
+			x->exact = false;
+		else
+			x->records += f->num_records - (f->dv_cardinality > 0 ? f->dv_cardinality : 0);
+	}
+	free(slot);
+	qsort(g, n, sizeof(*g), cmp_group);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (m && !strcmp(g[m - 1].pv, g[i].pv)) {
+			g[m - 1].files += g[i].files;
+			g[m - 1].bytes += g[i].bytes;
+			g[m - 1].records += g[i].records;
+			g[m - 1].exact = g[m - 1].exact && g[i].exact;
+		} else {
+			g[m++] = g[i];
+		}
+	}
+	*ngroups = m;
+	return g;
+oom:
+	free(g);
+	free(slot);
+	return NULL;
 }
 
 int cmd_partitions(int argc, char **argv, struct cli *cli)
@@ -54,12 +138,13 @@ int cmd_partitions(int argc, char **argv, struct cli *cli)
 		goto out;
 	if ((rc = where_check(&w, s, cli)))
 		goto done;
-	size_t n = dq_snapshot_num_files(s), m = 0;
-	const struct dq_file **f = calloc(n ? n : 1, sizeof(*f));
-	for (size_t i = 0; i < n; i++)
-		if (where_match(&w, dq_snapshot_file(s, i)))
-			f[m++] = dq_snapshot_file(s, i);
-	qsort(f, m, sizeof(*f), cmp_pv);
+	size_t m;
+	struct group *g = group_files(s, &w, &m);
+	if (!g) {
+		fprintf(stderr, "deltaq: out of memory grouping files by partition\n");
+		rc = EXIT_UNREADABLE;
+		goto done;
+	}
 	static const struct out_col cols[] = {
 		{ "partition_values", "PARTITION", 0 },
 		{ "num_files", "FILES", COL_RIGHT },
@@ -68,28 +153,16 @@ int cmd_partitions(int argc, char **argv, struct cli *cli)
 	};
 	struct out o;
 	out_begin(&o, cli->format, cols, 4, false);
-	for (size_t i = 0; i < m;) {
-		size_t j = i;
-		int64_t files = 0, bytes = 0, records = 0;
-		bool exact = true;
-		for (; j < m && !strcmp(f[j]->partition_values, f[i]->partition_values); j++) {
-			files++;
-			bytes += f[j]->size;
-			if (f[j]->num_records < 0)
-				exact = false;
-			else
-				records += f[j]->num_records - (f[j]->dv_cardinality > 0 ? f[j]->dv_cardinality : 0);
-		}
-		json_t *pv = json_loads(f[i]->partition_values, 0, NULL);
+	for (size_t i = 0; i < m; i++) {
+		json_t *pv = json_loads(g[i].pv, 0, NULL);
 		json_t *row = json_object();
 		json_object_set_new(row, "partition_values", pv ? pv : json_object());
-		json_object_set_new(row, "num_files", json_integer(files));
-		json_object_set_new(row, "size_bytes", json_integer(bytes));
-		json_object_set_new(row, "num_records", json_int_or_null(records, exact));
+		json_object_set_new(row, "num_files", json_integer(g[i].files));
+		json_object_set_new(row, "size_bytes", json_integer(g[i].bytes));
+		json_object_set_new(row, "num_records", json_int_or_null(g[i].records, g[i].exact));
 		out_row(&o, row);
-		i = j;
 	}
-	free(f);
+	free(g);
 	rc = out_end(&o);
 done:
 	dq_snapshot_close(s);
