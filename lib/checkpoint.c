@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "encoding.h"
 #include "parquet.h"
 #include "replay.h"
 #include "stats_fast.h"
@@ -53,13 +54,6 @@ static int find_map_leaf(const struct parquet_meta *m, const char *prefix, const
 	return -1;
 }
 
-static const char *type_name(enum parquet_type t)
-{
-	static const char *const names[] = { "BOOLEAN", "INT32", "INT64", "INT96", "FLOAT",
-					     "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY" };
-	return t >= 0 && t <= 7 ? names[t] : "group";
-}
-
 /* Opens leaf `index` (-1: absent, fine) expecting one of two physical types. */
 static int leaf_open(parquet_file *f, const char *name, size_t rg, int index,
 		     enum parquet_type t1, enum parquet_type t2, bool repeated, struct leaf *x,
@@ -72,7 +66,7 @@ static int leaf_open(parquet_file *f, const char *name, size_t rg, int index,
 	const struct parquet_schema_element *e = &m->schema[m->leaves[index]];
 	if (e->type != t1 && e->type != t2)
 		return dq_fail(err, DQ_ECORRUPT, "cannot read '%s': checkpoint column %s is %s, expected %s",
-			       name, e->path, type_name(e->type), type_name(t1));
+			       name, e->path, parquet_type_name(e->type), parquet_type_name(t1));
 	if ((e->max_rep > 0) != repeated)
 		return dq_fail(err, DQ_ECORRUPT, "cannot read '%s': checkpoint column %s is %srepeated",
 			       name, e->path, repeated ? "not " : "");

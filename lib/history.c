@@ -64,15 +64,19 @@ void table_ict_config(dq_table *t)
 	}
 }
 
-/* Monotonic mtime of commits[idx] (over every listed commit up to it). */
-static int64_t mono_mtime(const struct log_listing *l, size_t idx)
+/*
+ * Monotonic mtimes (protocol.md 9.2) of commits [lo, hi), computed over every listed commit
+ * before them, into out[0..hi-lo) newest first.
+ */
+static void monotonic(const struct log_listing *l, size_t lo, size_t hi, int64_t *out)
 {
 	int64_t prev = INT64_MIN;
-	for (size_t i = 0; i <= idx; i++) {
+	for (size_t i = 0; i < hi; i++) {
 		int64_t m = l->commits[i]->mtime_ms;
 		prev = (prev != INT64_MIN && m <= prev) ? prev + 1 : m;
+		if (i >= lo)
+			out[hi - 1 - i] = prev;
 	}
-	return prev;
 }
 
 /* Picks the timestamp of one commit given its mtime and (maybe NULL) commitInfo. */
@@ -106,7 +110,8 @@ int history_timestamp(dq_table *t, size_t idx, int64_t *ts, bool *ict, char **wa
 	if (rc)
 		return rc;
 	table_ict_config(t);
-	int64_t mono = mono_mtime(l, idx);
+	int64_t mono;
+	monotonic(l, idx, idx + 1, &mono);
 	json_t *ci = NULL;
 	int64_t v = l->commits[idx]->n.version;
 	if ((t->ict_state == 2 && v >= t->ict_from) || t->ict_state == -1)
@@ -182,15 +187,11 @@ int dq_history_read(dq_table *t, const struct dq_history_request *req, struct dq
 			table_ict_config(t);
 	}
 	/* Monotonic mtimes of every listed commit up to the newest selected one. */
-	int64_t prev = INT64_MIN, *mono = dq_calloc(n, sizeof(*mono));
+	int64_t *mono = dq_calloc(n, sizeof(*mono));
 	if (!mono && rc == DQ_OK)
 		rc = dq_fail(err, DQ_ENOMEM, "out of memory");
-	for (size_t i = 0; mono && i < hi; i++) {
-		int64_t m = l->commits[i]->mtime_ms;
-		prev = (prev != INT64_MIN && m <= prev) ? prev + 1 : m;
-		if (i >= lo)
-			mono[hi - 1 - i] = prev;
-	}
+	if (mono)
+		monotonic(l, lo, hi, mono);
 	for (size_t i = 0; i < n && rc == DQ_OK; i++) {
 		struct dq_commit *c = &out->commits[i];
 		c->version = jobs[i].f ? jobs[i].f->n.version : l->commits[hi - 1 - i]->n.version;

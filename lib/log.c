@@ -153,20 +153,24 @@ void log_listing_release(struct log_listing *l)
 	memset(l, 0, sizeof(*l));
 }
 
-ssize_t log_find_commit(const struct log_listing *l, int64_t version)
+/* Index of the first commit with version >= v (ncommits when none). */
+static size_t lower_bound(const struct log_listing *l, int64_t v)
 {
 	size_t lo = 0, hi = l->ncommits;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int64_t v = l->commits[mid]->n.version;
-		if (v == version)
-			return (ssize_t)mid;
-		if (v < version)
+		if (l->commits[mid]->n.version < v)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return -1;
+	return lo;
+}
+
+ssize_t log_find_commit(const struct log_listing *l, int64_t version)
+{
+	size_t i = lower_bound(l, version);
+	return i < l->ncommits && l->commits[i]->n.version == version ? (ssize_t)i : -1;
 }
 
 /* Parts of the multi-part checkpoint (version, parts) that are listed and non-empty. */
@@ -254,20 +258,6 @@ const char *log_commit_path(int64_t version, char *buf, size_t len)
 {
 	snprintf(buf, len, "_delta_log/%020lld.json", (long long)version);
 	return buf;
-}
-
-/* Index of the first commit with version >= v (ncommits when none). */
-static size_t lower_bound(const struct log_listing *l, int64_t v)
-{
-	size_t lo = 0, hi = l->ncommits;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (l->commits[mid]->n.version < v)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
 }
 
 /* Commits [i, end] contiguous?  Else a DQ_EMISSING message naming the first hole. */
