@@ -304,8 +304,8 @@ static int walk_dir(struct walk *w, int depth)
 {
 	const char *dir = w->path.len ? w->path.data : "";
 	if (depth > MAX_DEPTH)
-		return dq_fail(w->err, DQ_EIO, "cannot list '%s': nested more than %d directories deep "
-			       "(a symbolic link loop?)", dir, MAX_DEPTH);
+		return dq_fail(w->err, DQ_EIO, "cannot list '%.100s%s': nested more than %d directories "
+			       "deep (a symbolic link loop?)", dir, strlen(dir) > 100 ? "..." : "", MAX_DEPTH);
 	struct store_entry *e;
 	size_t n;
 	int rc = store_list(w->store, dir, STORE_LIST_STAT, &e, &n, w->err);
