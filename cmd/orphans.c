@@ -134,9 +134,10 @@ static int run(struct cli *cli, dq_snapshot *s, const char *location,
 			rc = out_end(&e.o);
 		}
 		if (rc == EXIT_OK && cli->format == OUT_TEXT)
-			fprintf(e.fp, "%lld untracked files, %lld bytes; %lld deletable, %lld bytes "
+			fprintf(e.fp, "%lld untracked file%s, %lld bytes; %lld deletable, %lld bytes "
 				"(modified before %s, retention %s)\n", (long long)tot.num_files,
-				(long long)tot.size_bytes, (long long)tot.num_deletable,
+				tot.num_files == 1 ? "" : "s", (long long)tot.size_bytes,
+				(long long)tot.num_deletable,
 				(long long)tot.deletable_bytes, before, hours);
 		if (rc == EXIT_OK && tmp)
 			rc = copy_out(tmp);
