@@ -129,27 +129,31 @@ static int run(struct cli *cli, dq_snapshot *s, const char *location,
 			doc_field(e.fp, "num_deletable", json_integer(tot.num_deletable), false);
 			doc_field(e.fp, "deletable_bytes", json_integer(tot.deletable_bytes), true);
 			fputs("}\n", e.fp);
-			rc = ferror(e.fp) ? EXIT_UNREADABLE : EXIT_OK;
 		} else {
-			rc = out_end(&e.o);
+			out_end(&e.o);
 		}
-		if (rc == EXIT_OK && cli->format == OUT_TEXT)
+		if (cli->format == OUT_TEXT)
 			fprintf(e.fp, "%lld untracked file%s, %lld bytes; %lld deletable, %lld bytes "
 				"(modified before %s, retention %s)\n", (long long)tot.num_files,
 				tot.num_files == 1 ? "" : "s", (long long)tot.size_bytes,
-				(long long)tot.num_deletable,
-				(long long)tot.deletable_bytes, before, hours);
-		if (rc == EXIT_OK && tmp)
+				(long long)tot.num_deletable, (long long)tot.deletable_bytes, before, hours);
+		/* A failed write to stdout itself is reported by main (finish_stdout). */
+		if (tmp && (fflush(tmp) || ferror(tmp))) {
+			fprintf(stderr, "deltaq: cannot write a temporary file for the output\n");
+			rc = EXIT_UNREADABLE;
+		} else if (tmp) {
 			rc = copy_out(tmp);
-		if (rc)
-			fprintf(stderr, "deltaq: write error on standard output\n");
+		} else {
+			rc = ferror(stdout) ? EXIT_UNREADABLE : EXIT_OK;
+		}
 	} else {
 		if (!e.json)
 			out_end(&e.o); /* frees the text cells; what it wrote is discarded */
 		if (err.code) {
 			rc = cli_fail(&err);
 		} else {
-			fprintf(stderr, "deltaq: cannot write the output\n");
+			if (tmp) /* else main reports the failed write to stdout */
+				fprintf(stderr, "deltaq: cannot write a temporary file for the output\n");
 			rc = EXIT_UNREADABLE;
 		}
 	}

@@ -325,6 +325,17 @@ x.parquet                1234  2024-01-01T00:00:00.000Z  true       -
 	assert_success
 }
 
+@test "orphans: a failed write to stdout is exit 3" {
+	local t=$BATS_TEST_TMPDIR/t
+	otable "$t"
+	mkfile "$t/x.parquet"
+	for fmt in text json ndjson; do
+		run --separate-stderr bash -c '"$0" orphans -o "$1" "$2" > /dev/full' "$DELTAQ" $fmt "$t"
+		assert_failure 3
+		assert_equal "$stderr" "deltaq: write error on standard output: No space left on device"
+	done
+}
+
 @test "orphans: bad options are usage errors" {
 	local t=$BATS_TEST_TMPDIR/t
 	otable "$t"
