@@ -132,6 +132,36 @@ nots.parquet	true	"
 	assert_equal "$(jq -c 'select(.deletable | not)' <<<"$output")" ""
 }
 
+# The checkpoint-shaped Parquet fixtures (tests/fixtures/parquet, rows in checkpoint.jsonl,
+# written by DuckDB and arrow-rs with various encodings and codecs) as the checkpoint of a
+# table: tombstones and deletion vectors come from its remove and add rows.
+@test "orphans: tombstones and DV files come from checkpoint rows too" {
+	local rows=$FIX/parquet/checkpoint.jsonl f t n=0 want removes add ts1
+	removes=$(jq -r 'select(.remove) | [.remove.deletionTimestamp, .remove.path] | @tsv' "$rows" | sort -n | head -n 3)
+	add=$(jq -r 'select(.add) | .add.path' "$rows" | head -n 1)
+	ts1=$(sed -n 2p <<<"$removes" | cut -f 1)
+	# at ts1 with no retention: the oldest tombstone has expired, the next two have not
+	want=$(awk -F '\t' -v ts1="$ts1" '{ printf "%s\t%s\n", $2, ($1 < ts1 ? "true" : "false") }' <<<"$removes"
+		printf 'stray.parquet\ttrue\n')
+	for f in "$FIX"/parquet/duck_*.parquet "$FIX"/parquet/rs_*.parquet; do
+		[ "${f##*/}" = duck_empty.parquet ] && continue
+		t=$BATS_TEST_TMPDIR/${f##*/}
+		mkdir -p "$t/_delta_log"
+		cp "$f" "$t/_delta_log/00000000000000000005.checkpoint.parquet"
+		echo '{"commitInfo":{"timestamp":1699000000000}}' > "$t/_delta_log/00000000000000000005.json"
+		# files from before the tombstones
+		while IFS=$'\t' read -r _ p; do mkfile "$t/$p" 2020-01-01; done <<<"$removes"
+		mkfile "$t/$add" 2020-01-01
+		mkfile "$t/ab/deletion_vector_d2c639aa-8816-431a-aaf6-d3fe2512ff61.bin" 2020-01-01
+		mkfile "$t/stray.parquet" 2020-01-01
+		run --separate-stderr deltaq orphans -o ndjson --retain 0 --now "@$ts1" "$t"
+		assert_success
+		assert_equal "$(jq -r '[.path, .deletable] | @tsv' <<<"$output" | sort)" "$(sort <<<"$want")"
+		n=$((n + 1))
+	done
+	[ "$n" -ge 10 ] || fail "only $n checkpoint files"
+}
+
 @test "orphans: a file re-added after its remove is active again" {
 	local t=$BATS_TEST_TMPDIR/t
 	otable "$t"
