@@ -151,10 +151,13 @@ int cmd_protocol(int argc, char **argv, struct cli *cli);
 int cmd_files(int argc, char **argv, struct cli *cli);
 int cmd_partitions(int argc, char **argv, struct cli *cli);
 int cmd_diff(int argc, char **argv, struct cli *cli);
+int cmd_orphans(int argc, char **argv, struct cli *cli);
 int cmd_parquet(int argc, char **argv, struct cli *cli);
 int cmd_help(int argc, char **argv, struct cli *cli);
 int cmd_completion(int argc, char **argv, struct cli *cli);
 
+extern const char usage_orphans[];
+extern const struct option options_orphans[];
 extern const char usage_version[], usage_log[], usage_show[], usage_info[], usage_schema[],
 	usage_protocol[], usage_files[], usage_partitions[], usage_diff[], usage_parquet[], usage_help[],
 	usage_completion[];

@@ -26,10 +26,14 @@ int history_commit_info(dq_table *t, const struct log_file *f, json_t **ci, stru
 
 /* Applies one commit's actions (newest first, see replay.c). */
 int replay_reconcile(dq_snapshot *s, struct commit_actions *c, struct dq_error *err);
-/* Offers one add or remove from a checkpoint: adds whose key no newer commit touched are live. */
+/* Offers one add or remove from a checkpoint: adds whose key no newer commit touched are
+ * live; such removes are kept as tombstones with DQ_NEED_TOMBSTONES. */
 int replay_checkpoint_add(dq_snapshot *s, const struct file_action *fa, struct dq_error *err);
 /* Both protocol and metaData found already. */
 bool replay_has_pm(const dq_snapshot *s);
+/* The table a snapshot belongs to, and whether it was opened with DQ_NEED_TOMBSTONES. */
+dq_table *replay_table(const dq_snapshot *s);
+bool replay_has_tombstones(const dq_snapshot *s);
 
 /*
  * Reads the checkpoint at `version` (checkpoint.c): its non-file actions go through

@@ -192,6 +192,7 @@ check_examples() {
 @test "man: deltaq-files.1 examples run" { check_examples deltaq-files.1; }
 @test "man: deltaq-partitions.1 examples run" { check_examples deltaq-partitions.1; }
 @test "man: deltaq-diff.1 examples run" { check_examples deltaq-diff.1; }
+@test "man: deltaq-orphans.1 examples run" { check_examples deltaq-orphans.1; }
 @test "man: deltaq-help.1 examples run" { check_examples deltaq-help.1; }
 @test "man: deltaq-parquet.1 examples run" { check_examples deltaq-parquet.1; }
 
