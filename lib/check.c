@@ -1067,20 +1067,52 @@ static void apply_commit(struct checker *c, struct commit_job *j)
 	}
 }
 
-/* Oldest readable checkpoint the replay can start from when version 0 is gone. */
-static void seed(struct checker *c, int64_t earliest, int64_t latest, json_t *handled)
+/* Versions of the listed files of one kind, ascending and unique; new array (NULL when
+ * none or out of memory: *oom tells). */
+static int64_t *versions_of(const struct log_listing *l, enum log_kind kind, size_t *n, bool *oom)
 {
-	for (size_t i = 0; i < c->l->n; i++) {
-		const struct log_file *f = &c->l->files[i];
-		int64_t v = f->n.version;
-		if (f->n.kind != LOG_CHECKPOINT || v < earliest - 1 || v > latest ||
-		    log_checkpoint_files(c->l, v, NULL, 0) == 0)
+	int64_t *v = NULL;
+	size_t cap = 0;
+	*n = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->files[i].n.kind != kind)
 			continue;
-		char k[32];
-		snprintf(k, sizeof(k), "%lld", (long long)v);
-		if (json_object_get(handled, k))
+		int64_t x = l->files[i].n.version;
+		if (*n && v[*n - 1] == x)
 			continue;
-		json_object_set_new(handled, k, json_true());
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			int64_t *nv = dq_realloc_array(v, cap, sizeof(*v));
+			if (!nv) {
+				*oom = true;
+				free(v);
+				*n = 0;
+				return NULL;
+			}
+			v = nv;
+		}
+		v[(*n)++] = x;
+	}
+	/* Names sort by version within a kind, except multi-part and UUID names of one
+	 * version interleaving with others': sort to be sure. */
+	for (size_t i = 1; i < *n; i++)
+		for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			int64_t t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return v;
+}
+
+/* Oldest readable checkpoint the replay can start from when version 0 is gone. */
+static void seed(struct checker *c, int64_t earliest, int64_t latest, const int64_t *ckpts,
+		 size_t nckpts, bool *handled)
+{
+	for (size_t i = 0; i < nckpts; i++) {
+		int64_t v = ckpts[i];
+		if (v < earliest - 1 || v > latest || handled[i])
+			continue;
+		handled[i] = true;
 		dq_snapshot *s = NULL;
 		checkpoint_rule(c, v, false, &s);
 		if (!s)
@@ -1117,10 +1149,19 @@ int dq_check_log(dq_table *t, json_t **findings, int64_t *latest, struct dq_erro
 	if (rc)
 		return rc;
 	struct checker c = { .t = t, .l = l, .out = json_array(), .start = -1, .state_ok = true };
-	json_t *handled = json_object(); /* checkpoint versions already read */
 	struct commit_job *jobs = dq_calloc(BATCH, sizeof(*jobs));
-	if (!c.out || !handled || !jobs) {
-		json_decref(c.out), json_decref(handled), free(jobs);
+	size_t ncrcs, nckpts = 0, nall;
+	int64_t *crcs = versions_of(l, LOG_CRC, &ncrcs, &c.oom);
+	int64_t *all = versions_of(l, LOG_CHECKPOINT, &nall, &c.oom);
+	/* Complete checkpoints only (protocol.md 1.4); each is read once, `handled` says. */
+	int64_t *ckpts = dq_calloc(nall + 1, sizeof(*ckpts));
+	bool *handled = dq_calloc(nall + 1, sizeof(*handled));
+	for (size_t i = 0; ckpts && i < nall; i++)
+		if (log_checkpoint_files(l, all[i], NULL, 0))
+			ckpts[nckpts++] = all[i];
+	free(all);
+	if (!c.out || !jobs || !ckpts || !handled || c.oom) {
+		json_decref(c.out), free(jobs), free(crcs), free(ckpts), free(handled);
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
 	}
 	int64_t earliest = l->commits[0]->n.version;
@@ -1144,14 +1185,15 @@ int dq_check_log(dq_table *t, json_t **findings, int64_t *latest, struct dq_erro
 			     path, (long long)a, (long long)b);
 	}
 	if (earliest > 0)
-		seed(&c, earliest, *latest, handled);
+		seed(&c, earliest, *latest, ckpts, nckpts, handled);
 
-	for (size_t hi = 0; hi < l->ncommits && !c.oom;) {
-		size_t n = l->ncommits - hi > BATCH ? BATCH : l->ncommits - hi;
+	size_t ci = 0, ki = 0;  /* cursors into crcs and ckpts */
+	for (size_t lo = 0; lo < l->ncommits && !c.oom;) {
+		size_t n = l->ncommits - lo > BATCH ? BATCH : l->ncommits - lo;
 		for (size_t i = 0; i < n; i++) {
 			memset(&jobs[i], 0, sizeof(jobs[i]));
 			jobs[i].t = t;
-			jobs[i].f = l->commits[hi + i];
+			jobs[i].f = l->commits[lo + i];
 			jobs[i].findings = json_array();
 			if (!jobs[i].findings)
 				c.oom = true;
@@ -1161,42 +1203,31 @@ int dq_check_log(dq_table *t, json_t **findings, int64_t *latest, struct dq_erro
 		for (size_t i = 0; i < n; i++) {
 			int64_t v = jobs[i].f->n.version;
 			if (!c.oom) {
-				if (i > 0 || hi > 0) {
-					int64_t prev = l->commits[hi + i - 1]->n.version;
-					if (v != prev + 1)
-						c.state_ok = false; /* a hole: DQ101 said so */
-				}
+				if (lo + i > 0 && v != l->commits[lo + i - 1]->n.version + 1)
+					c.state_ok = false; /* a hole: DQ101 said so */
 				apply_commit(&c, &jobs[i]);
-				if (v >= c.start) {
-					for (size_t k = 0; k < l->n; k++)
-						if (l->files[k].n.kind == LOG_CRC && l->files[k].n.version == v)
-							crc_rule(&c, v);
-				}
-				char k[32];
-				snprintf(k, sizeof(k), "%lld", (long long)v);
-				if (v > c.start && log_checkpoint_files(l, v, NULL, 0) &&
-				    !json_object_get(handled, k)) {
-					json_object_set_new(handled, k, json_true());
+				while (ci < ncrcs && crcs[ci] < v)
+					ci++;
+				if (ci < ncrcs && crcs[ci] == v && v >= c.start)
+					crc_rule(&c, v);
+				while (ki < nckpts && ckpts[ki] < v)
+					ki++;
+				if (ki < nckpts && ckpts[ki] == v && v > c.start && !handled[ki]) {
+					handled[ki] = true;
 					checkpoint_rule(&c, v, true, NULL);
 				}
 			}
 			commit_actions_release(&jobs[i].acts);
 			json_decref(jobs[i].findings);
 		}
-		hi += n;
+		lo += n;
 	}
 	/* Checkpoints the pass did not reach (older than the history's start): readable? */
-	for (size_t i = 0; i < l->n && !c.oom; i++) {
-		const struct log_file *f = &l->files[i];
-		if (f->n.kind != LOG_CHECKPOINT || log_checkpoint_files(l, f->n.version, NULL, 0) == 0)
-			continue;
-		char k[32];
-		snprintf(k, sizeof(k), "%lld", (long long)f->n.version);
-		if (json_object_get(handled, k))
-			continue;
-		json_object_set_new(handled, k, json_true());
-		checkpoint_rule(&c, f->n.version, false, NULL);
-	}
+	for (size_t i = 0; i < nckpts && !c.oom; i++)
+		if (!handled[i]) {
+			handled[i] = true;
+			checkpoint_rule(&c, ckpts[i], false, NULL);
+		}
 	if (!c.oom) {
 		char path[64];
 		if ((!c.protocol || !c.metadata) && !c.unrebuildable)
@@ -1207,7 +1238,9 @@ int dq_check_log(dq_table *t, json_t **findings, int64_t *latest, struct dq_erro
 			protocol_rules(&c);
 	}
 	free(jobs);
-	json_decref(handled);
+	free(crcs);
+	free(ckpts);
+	free(handled);
 	live_release(&c.live);
 	pcols_release(&c);
 	json_decref(c.protocol);
