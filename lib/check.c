@@ -1121,7 +1121,9 @@ static void seed(struct checker *c, int64_t earliest, int64_t latest, const int6
 		c->state_ok = true;
 		c->protocol = json_incref((json_t *)dq_snapshot_protocol(s));
 		c->protocol_version = v;
-		metadata_rules(c, (json_t *)dq_snapshot_metadata(s), v, "_delta_log", true);
+		char name[512];
+		metadata_rules(c, (json_t *)dq_snapshot_metadata(s), v,
+			       checkpoint_name(c->l, v, name, sizeof(name)), true);
 		if (!dq_snapshot_files_available(s))
 			c->state_ok = false;
 		for (size_t k2 = 0; k2 < dq_snapshot_num_files(s); k2++) {
