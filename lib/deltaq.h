@@ -356,5 +356,42 @@ typedef int (*dq_untracked_fn)(const struct dq_untracked *f, void *arg);
 int dq_snapshot_untracked(const dq_snapshot *s, const struct dq_untracked_request *req,
 			  dq_untracked_fn fn, void *arg, struct dq_untracked_totals *totals,
 			  struct dq_error *err);
+/* ---- check: rules over the log (and, with --deep, the files it names) ----------------- */
+
+enum dq_severity { DQ_SEV_ERROR = 1, DQ_SEV_WARNING = 2 };
+
+struct dq_check_rule {
+	const char *id;             /* "DQ101": stable, never reused */
+	int severity;               /* enum dq_severity, fixed per rule */
+	bool deep;                  /* a storage rule: runs only when data files are read */
+	const char *summary;        /* one line */
+};
+
+/* Every rule, in id order; *n gets the count.  Static. */
+const struct dq_check_rule *dq_check_rules(size_t *n);
+/* The rule with `id`, or NULL.  Static. */
+const struct dq_check_rule *dq_check_rule(const char *id);
+
+/*
+ * Runs the log rules (no data file is read): the listing, every commit once (parsed on the
+ * pool), every complete checkpoint, every .crc and _last_checkpoint.  *findings is a new
+ * array of objects {"rule", "severity" ("error"|"warning"), "message", "version" (integer
+ * or null), "path" (table-relative string or null)} in a deterministic order; *latest the
+ * newest listed commit.  Fails (DQ_ENOTTABLE, DQ_EMISSING, ...) only when the table cannot
+ * be read at all: no _delta_log, or not one commit in it.
+ */
+int dq_check_log(dq_table *t, json_t **findings, int64_t *latest, struct dq_error *err);
+
+/*
+ * The storage rules for ONE active file, appended to `findings`: that it exists with
+ * f->size bytes, that its Parquet footer reads and counts f->num_records rows (when known),
+ * and, when the key names a deletion vector, that the DV exists, its checksum holds and it
+ * deletes f->dv_cardinality rows.  Reads only f->path, f->key (the DV id before '\n'),
+ * f->size, f->num_records and f->dv_cardinality, never a snapshot, so a worker process can
+ * run it on a file description it was sent.  `version` is the snapshot's, for the findings.
+ * Fails only on DQ_ENOMEM / DQ_EFORKED.
+ */
+int dq_check_data_file(dq_table *t, const struct dq_file *f, int64_t version, json_t *findings,
+		       struct dq_error *err);
 
 #endif

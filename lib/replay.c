@@ -710,3 +710,35 @@ int dq_snapshot_diff(const dq_snapshot *from, const dq_snapshot *to,
 	*removed = r, *nremoved = nr;
 	return DQ_OK;
 }
+
+int replay_checkpoint_snapshot(dq_table *t, int64_t version, unsigned need, dq_snapshot **out,
+			       bool *missing_pm, struct dq_error *err)
+{
+	const struct log_listing *l;
+	*out = NULL;
+	*missing_pm = false;
+	int rc = table_listing(t, &l, err);
+	if (rc)
+		return rc;
+	dq_snapshot *s = snapshot_new(t, need);
+	if (!s)
+		return dq_fail(err, DQ_ENOMEM, "out of memory");
+	s->version = version;
+	s->checkpoint = version;
+	unsigned want = WANT_PM | ((need & DQ_NEED_FILES) ? WANT_FILES : 0) |
+			((need & DQ_NEED_TXNS) ? WANT_TXNS : 0);
+	rc = checkpoint_apply(t, l, version, want, s, err);
+	if (rc == DQ_OK && (!s->protocol || !s->metadata)) {
+		*missing_pm = true;
+		rc = dq_fail(err, DQ_ECORRUPT, "the checkpoint at version %lld has no %s action",
+			     (long long)version, s->protocol ? "metaData" : "protocol");
+	}
+	if (rc == DQ_OK)
+		rc = finish(s, version, err);
+	if (rc) {
+		dq_snapshot_close(s);
+		return rc;
+	}
+	*out = s;
+	return DQ_OK;
+}

@@ -42,4 +42,11 @@ bool replay_has_tombstones(const dq_snapshot *s);
 int checkpoint_apply(dq_table *t, const struct log_listing *l, int64_t version, unsigned want,
 		     dq_snapshot *s, struct dq_error *err);
 
+/*
+ * A snapshot of the checkpoint at `version` alone, no commit replayed (check.c compares it
+ * with the JSON commits it covers).  *missing_pm when it lacks protocol or metaData.
+ */
+int replay_checkpoint_snapshot(dq_table *t, int64_t version, unsigned need, dq_snapshot **out,
+			       bool *missing_pm, struct dq_error *err);
+
 #endif
