@@ -236,7 +236,8 @@ static int deep_rules(dq_table *t, json_t *findings, int64_t *version)
 {
 	struct dq_error err = { 0 };
 	dq_snapshot *s;
-	struct dq_snapshot_request req = { .version = -1, .need = DQ_NEED_FILES | DQ_NEED_ORDER };
+	struct dq_snapshot_request req = { .version = -1,
+					   .need = DQ_NEED_FILES | DQ_NEED_ORDER | DQ_NEED_TOMBSTONES };
 	if (dq_snapshot_open(t, &req, &s, &err)) {
 		cli_warn("--deep: no data file was checked: %s", err.msg);
 		return EXIT_OK;
@@ -250,6 +251,8 @@ static int deep_rules(dq_table *t, json_t *findings, int64_t *version)
 	for (size_t i = 0, n = dq_snapshot_num_files(s); i < n && !rc; i++)
 		if (dq_check_data_file(t, dq_snapshot_file(s, i), *version, findings, &err))
 			rc = cli_fail(&err);
+	if (!rc && dq_check_untracked(s, findings, &err))
+		rc = cli_fail(&err);
 	dq_snapshot_close(s);
 	return rc;
 }

@@ -63,6 +63,7 @@ static const struct dq_check_rule rules[] = {
 	{ "DQ307", DQ_SEV_ERROR, true, "a deletion vector's checksum does not match" },
 	{ "DQ308", DQ_SEV_ERROR, true, "a deletion vector's cardinality differs from its descriptor's" },
 	{ "DQ309", DQ_SEV_WARNING, true, "a data file or deletion vector deltaq cannot read (remote, encrypted)" },
+	{ "DQ310", DQ_SEV_WARNING, true, "a file under the table root that no active file references (deltaq orphans)" },
 };
 
 const struct dq_check_rule *dq_check_rules(size_t *n)
@@ -1362,6 +1363,36 @@ static int dv_rules(dq_table *t, const struct dq_file *f, int64_t version, json_
 			     f->path, (unsigned long long)card, (long long)f->dv_cardinality);
 	free(payload);
 	return rc;
+}
+
+struct untracked_ctx {
+	json_t *findings;
+	int64_t version;
+};
+
+static int untracked_finding(const struct dq_untracked *u, void *arg)
+{
+	struct untracked_ctx *c = arg;
+	return finding(c->findings, "DQ310", c->version, u->path,
+		       "'%s' (%lld bytes) is under the table but no active file at version %lld "
+		       "references it; VACUUM would %s", u->path, (long long)u->size,
+		       (long long)c->version,
+		       u->deletable ? "delete it" : !strcmp(u->reason, "tombstone")
+		       ? "keep it for now (a recent remove names it)" : "keep it for now (recent)")
+	       ? DQ_ENOMEM : 0;
+}
+
+int dq_check_untracked(const dq_snapshot *s, json_t *findings, struct dq_error *err)
+{
+	struct untracked_ctx c = { findings, dq_snapshot_version(s) };
+	struct dq_untracked_request req = { .retention_ms = -1, .now_ms = -1 };
+	int rc = dq_snapshot_untracked(s, &req, untracked_finding, &c, NULL, err);
+	if (rc == DQ_ECORRUPT) {
+		/* An unparsable retention property: still list them, with the default week. */
+		req.retention_ms = 7LL * 24 * 3600 * 1000;
+		rc = dq_snapshot_untracked(s, &req, untracked_finding, &c, NULL, err);
+	}
+	return rc == DQ_ENOMEM && !err->msg[0] ? dq_fail(err, DQ_ENOMEM, "out of memory") : rc;
 }
 
 int dq_check_data_file(dq_table *t, const struct dq_file *f, int64_t version, json_t *findings,

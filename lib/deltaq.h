@@ -391,6 +391,13 @@ int dq_check_log(dq_table *t, json_t **findings, int64_t *latest, struct dq_erro
  * run it on a file description it was sent.  `version` is the snapshot's, for the findings.
  * Fails only on DQ_ENOMEM / DQ_EFORKED.
  */
+/*
+ * DQ310 for every file under the table root that no active file of `s` references (the
+ * listing of dq_snapshot_untracked, with the table's retention), appended to findings.
+ * `s` needs DQ_NEED_FILES | DQ_NEED_TOMBSTONES.
+ */
+int dq_check_untracked(const dq_snapshot *s, json_t *findings, struct dq_error *err);
+
 int dq_check_data_file(dq_table *t, const struct dq_file *f, int64_t version, json_t *findings,
 		       struct dq_error *err);
 

@@ -334,7 +334,24 @@ PY
 	sub "$t/$C1" 's.replace("\"path\":\"p=1/f1.parquet\"", "\"path\":\"s3://bucket/f1.parquet\"")'
 	run deltaq check --deep "$t"
 	assert_success
-	[ "$(rules "$t" --deep)" = "DQ309" ]
+	# the local file the log no longer names is left untracked
+	[ "$(rules "$t" --deep)" = "DQ309 DQ310" ]
+}
+
+@test "check --deep: DQ310 files no active file references, as orphans lists them" {
+	t=$(clean)
+	[ "$(rules "$t" --deep)" = "" ]
+	echo stray > "$t/p=1/stray.parquet"
+	touch -d 2020-01-01 "$t/p=1/stray.parquet"
+	mkdir "$t/_tmp" && echo x > "$t/_tmp/hidden" # VACUUM skips hidden folders, so does check
+	run deltaq check --deep "$t"
+	assert_success
+	assert_output --partial "'p=1/stray.parquet' (6 bytes) is under the table but no active file at version 2 references it; VACUUM would delete it"
+	[ "$(rules "$t" --deep)" = "DQ310" ]
+	[ "$(rules "$t")" = "" ]
+	run deltaq check --deep --strict "$t"
+	assert_failure 1
+	assert_equal "$(deltaq orphans -o tsv "$t" | tail -n +2 | cut -f 1)" "p=1/stray.parquet"
 }
 
 @test "check: --ignore drops a rule; an unknown id is a usage error" {
