@@ -59,11 +59,16 @@ typedef struct dq_table dq_table;
 struct dq_options {
 	int threads;     /* worker threads for parsing; 0 = CPUs available to the process */
 	bool ignore_checkpoints; /* replay the JSON commits from version 0 only */
+	uint64_t max_archive_bytes; /* uncompressed bytes one pass over an archive may read;
+				       0 = 64 GiB */
 };
 
 /*
- * Opens the table at `uri`: a directory path or a file:// URI (percent-decoded).  Checks
- * that _delta_log exists; lists nothing yet.  *out is new; close it with dq_table_close.
+ * Opens the table at `uri`: a directory path or a file:// URI (percent-decoded), or an
+ * archive holding the table (tar, plain or compressed with gzip, bzip2, xz or zstd, or
+ * zip; recognised by content).  "ARCHIVE#path/inside" picks one of several tables in an
+ * archive.  A folder is checked for _delta_log and nothing is listed yet; an archive is
+ * read through once (its log kept in memory).  *out is new; close it with dq_table_close.
  */
 int dq_table_open(const char *uri, const struct dq_options *opt, dq_table **out,
 		  struct dq_error *err);
@@ -267,5 +272,13 @@ struct dq_data_file {
  */
 int dq_data_file_inspect(dq_table *t, const char *path, bool footer, struct dq_data_file *out,
 			 struct dq_error *err);
+
+/*
+ * Says that the footers of `paths` will be inspected next: a table in a compressed archive
+ * (which cannot seek) then fetches them all in one pass instead of one pass per file.
+ * Does nothing for a folder.  Paths not in the table are ignored.
+ */
+int dq_data_files_prefetch(dq_table *t, const char *const *paths, size_t n,
+			   struct dq_error *err);
 
 #endif
