@@ -40,7 +40,8 @@ CMD_LIBOBJ := $(B)/cmd/schema_fmt.o
 
 # Debian packages the build and the tests need.
 DEPS := gcc make pkg-config libjansson-dev libarchive-dev libzstd-dev libsnappy-dev \
-	liblz4-dev zlib1g-dev libbrotli-dev bats bats-assert bats-support python3 jq clang
+	liblz4-dev zlib1g-dev libbrotli-dev bats bats-assert bats-support python3 jq clang \
+	tar zstd xz-utils zip
 
 .PHONY: all deps demo check unit bats conformance sanitize tsan install uninstall clean bench fuzz
 
@@ -94,6 +95,7 @@ bats: all
 conformance: all
 	python3 tests/conformance/corpus.py --deltaq $(B)/deltaq
 	python3 tests/parquet/run_conformance.py --deltaq $(B)/deltaq
+	python3 tests/archive/compare.py --deltaq $(B)/deltaq
 
 # The whole suite again against an ASan+UBSan build, and the pool under ThreadSanitizer.
 sanitize:
