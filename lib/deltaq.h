@@ -281,4 +281,34 @@ int dq_data_file_inspect(dq_table *t, const char *path, bool footer, struct dq_d
 int dq_data_files_prefetch(dq_table *t, const char *const *paths, size_t n,
 			   struct dq_error *err);
 
+/* ---- bundles: a table's log (and data) in one archive --------------------------------- */
+
+struct dq_bundle_options {
+	int64_t from;           /* -1: the whole log; else only what replays versions >= from:
+				   the newest complete checkpoint at or below it (with every
+				   sidecar) and the log files after it; the whole log when no
+				   checkpoint is that old */
+	bool footers;           /* add each active data file as its footer, zeros for its data */
+	bool with_data;         /* add each active data file whole (wins over footers) */
+	void (*progress)(void *ctx, uint64_t done, uint64_t total); /* bytes; may be NULL */
+	void *progress_ctx;
+};
+
+struct dq_bundle_result {
+	const char *format;     /* "tar.zst", "tar.gz", "tar.xz", "tar" or "zip"; static */
+	uint64_t entries;       /* files written */
+	uint64_t bytes;         /* their bytes, uncompressed */
+	uint64_t total_bytes;   /* what was to be written (== bytes on success) */
+};
+
+/*
+ * Writes the table's _delta_log (see dq_bundle_options) into the archive `out`, whose
+ * format follows its name: .zip, .tar.gz/.tgz, .tar.xz/.txz, .tar, and zstd-compressed tar
+ * for anything else (.tar.zst).  Reproducible: the same table and options give the same
+ * bytes.  Written to a temporary file beside `out` and renamed at the end.  Paths outside
+ * the table root are left out.
+ */
+int dq_bundle_write(dq_table *t, const char *out, const struct dq_bundle_options *o,
+		    struct dq_bundle_result *res, struct dq_error *err);
+
 #endif
