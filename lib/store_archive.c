@@ -725,7 +725,7 @@ static int arc_read(struct store *s, const char *path, size_t max, struct dq_buf
 		if ((uint64_t)e->size > max)
 			return dq_fail(err, DQ_EIO, "cannot read '%s': larger than %zu bytes", path, max);
 	}
-	if (dq_buf_append(out, e->data, e->len))
+	if (dq_buf_append(out, e->data ? (const void *)e->data : "", e->len))
 		return dq_fail(err, DQ_ENOMEM, "out of memory reading '%s'", path);
 	return DQ_OK;
 }

@@ -233,6 +233,7 @@ static void hostile(void)
 		{ "./ok//dir/./f.parquet", F, "ok", 0 },
 		{ "dup.parquet", F, "first", 0 },
 		{ "dup.parquet", F, "second", 0 },
+		{ "_delta_log/00000000000000000000.crc", F, "", 0 }, /* empty: held as nothing */
 	};
 	const char *p = make("bad.tar", ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, ARCHIVE_FILTER_NONE,
 			     bad, sizeof(bad) / sizeof(*bad));
@@ -243,7 +244,8 @@ static void hostile(void)
 		return;
 	}
 	CHECK_STR(names(s, ""), "_delta_log/ dup.parquet ok/");
-	CHECK_STR(names(s, "_delta_log"), "00000000000000000000.json");
+	CHECK_STR(names(s, "_delta_log"), "00000000000000000000.crc 00000000000000000000.json");
+	CHECK_STR(read_all(s, "_delta_log/00000000000000000000.crc"), "");
 	CHECK(strstr(names(s, "x"), "error: cannot list 'x'") != NULL);
 	CHECK_STR(names(s, "ok/dir"), "f.parquet");
 	CHECK_STR(read_all(s, "dup.parquet"), "second");
