@@ -26,7 +26,7 @@ SAN     ?=
 
 DQ_CFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -Ilib -Ilib/parquet \
 	     $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(SAN)
-DQ_LDLIBS  = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread
+DQ_LDLIBS  = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
 DQ_LDFLAGS = $(SAN)
 
 LIB_SRC  := $(sort $(wildcard lib/*.c lib/parquet/*.c))

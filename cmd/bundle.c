@@ -22,13 +22,15 @@ const char usage_bundle[] =
 	"      --footers        add each active data file's Parquet footer, with zeros for\n"
 	"                       its data (same size and offsets; no values)\n"
 	"      --with-data      add the active data files themselves\n"
+	"      --redact KEY     replace paths, partition values, stats bounds and commit\n"
+	"                       details by surrogates keyed with KEY (whole JSON log only)\n"
 	"  -o, --output FORMAT  text (default), json, ndjson, tsv or csv\n"
 	"      --threads N      parser threads (default: CPUs available)\n"
 	"      --max-archive-bytes N  when TABLE is an archive, stop after reading N\n"
 	"                       uncompressed bytes in one pass (default 64G; K, M, G, T)\n"
 	HELP_USAGE;
 
-enum { OPT_FROM = 1100, OPT_FOOTERS, OPT_WITH_DATA };
+enum { OPT_FROM = 1100, OPT_FOOTERS, OPT_WITH_DATA, OPT_REDACT };
 
 const struct option options_bundle[] = {
 	{ "footers", no_argument, NULL, OPT_FOOTERS },
@@ -36,6 +38,7 @@ const struct option options_bundle[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "max-archive-bytes", required_argument, NULL, OPT_MAX_ARCHIVE_BYTES },
 	{ "output", required_argument, NULL, 'o' },
+	{ "redact", required_argument, NULL, OPT_REDACT },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "with-data", no_argument, NULL, OPT_WITH_DATA },
 	{ NULL, 0, NULL, 0 },
@@ -90,6 +93,11 @@ int cmd_bundle(int argc, char **argv, struct cli *cli)
 		case OPT_WITH_DATA:
 			o.with_data = true;
 			continue;
+		case OPT_REDACT:
+			if (!*optarg)
+				return cli_usage_error(cli, "--redact needs a non-empty KEY");
+			o.redact_key = optarg;
+			continue;
 		}
 		if ((rc = cli_common(cli, self, opt, optarg, &done)) != -2)
 			return rc < 0 ? cli_usage_error(cli, "unknown option") : rc;
@@ -127,6 +135,7 @@ int cmd_bundle(int argc, char **argv, struct cli *cli)
 	static const struct out_col cols[] = {
 		{ "out", NULL, 0 }, { "format", NULL, 0 }, { "entries", NULL, COL_RIGHT },
 		{ "bytes", NULL, COL_RIGHT }, { "from", NULL, 0 }, { "data", NULL, 0 },
+		{ "redacted", NULL, 0 },
 	};
 	json_t *row = json_object();
 	json_object_set_new(row, "out", json_string(out));
@@ -136,6 +145,7 @@ int cmd_bundle(int argc, char **argv, struct cli *cli)
 	json_object_set_new(row, "from", json_int_or_null(o.from, o.from >= 0));
 	json_object_set_new(row, "data", json_string(o.with_data ? "files" : o.footers ? "footers"
 										   : "none"));
+	json_object_set_new(row, "redacted", json_boolean(o.redact_key != NULL));
 	struct out ow;
 	out_begin(&ow, cli->format, cols, sizeof(cols) / sizeof(cols[0]), true);
 	out_row(&ow, row);

@@ -27,6 +27,7 @@
 
 #include "internal.h"
 #include "log.h"
+#include "redact.h"
 #include "table.h"
 
 #define CHUNK ((size_t)1 << 20)
@@ -34,7 +35,8 @@
 struct item {
 	char *path;             /* relative to the table root */
 	int64_t size, mtime_ms;
-	enum { WHOLE, FOOTER } how;
+	enum { WHOLE, FOOTER, REDACTED } how;
+	uint8_t *data;          /* REDACTED: the content to write */
 };
 
 struct items {
@@ -140,6 +142,7 @@ out:
 struct writer {
 	struct archive *a;
 	const char *top;        /* the folder every entry goes in: the table's name */
+	struct redactor *red;   /* --redact, else NULL */
 	const char *out;
 	struct dq_error *err;
 	uint8_t *buf;
@@ -199,6 +202,10 @@ static int write_item(struct writer *w, struct store *s, const struct item *x)
 		}
 		data_end = x->size - 8 - footer;
 	}
+	if (x->how == REDACTED) {
+		rc = put(w, x->data, (size_t)x->size, x->path);
+		goto out;
+	}
 	if (x->how == WHOLE && x->size <= (int64_t)(64 << 20)) {
 		/* One read: an archive backend then fetches the file in one pass, not per chunk. */
 		struct dq_buf b = { 0 };
@@ -241,6 +248,83 @@ static int write_item(struct writer *w, struct store *s, const struct item *x)
 	}
 out:
 	archive_entry_free(e);
+	return rc;
+}
+
+/*
+ * A JSON log file (commit, .crc) with every action redacted, into x->data.  Lines that
+ * are not JSON cannot be redacted and are an error rather than a leak.
+ */
+static int redact_item(struct redactor *r, struct store *s, struct item *x, struct dq_error *err)
+{
+	struct dq_buf in = { 0 }, out = { 0 };
+	int rc = store_read(s, x->path, DQ_MAX_COMMIT_BYTES, &in, err);
+	size_t line = 0;
+	for (size_t i = 0; !rc && i < in.len;) {
+		const char *nl = memchr(in.data + i, '\n', in.len - i);
+		size_t n = nl ? (size_t)(nl - (in.data + i)) : in.len - i;
+		line++;
+		size_t b = i, e = i + n;
+		while (b < e && (in.data[b] == ' ' || in.data[b] == '\t' || in.data[b] == '\r'))
+			b++;
+		if (b < e) {
+			json_error_t je;
+			json_t *a = json_loadb(in.data + b, e - b, 0, &je);
+			char *text = NULL;
+			if (!a)
+				rc = dq_fail(err, DQ_ECORRUPT, "cannot redact '%s' line %zu: not JSON (%s)",
+					     x->path, line, je.text);
+			else if (redact_action(r, a) || !(text = json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(12))) ||
+				 dq_buf_puts(&out, text) || dq_buf_puts(&out, "\n"))
+				rc = dq_fail(err, DQ_ENOMEM, "out of memory redacting '%s'", x->path);
+			free(text);
+			json_decref(a);
+		}
+		i += n + (nl != NULL);
+	}
+	dq_buf_release(&in);
+	if (rc) {
+		dq_buf_release(&out);
+		return rc;
+	}
+	x->how = REDACTED;
+	x->size = (int64_t)out.len;
+	x->data = (uint8_t *)out.data;
+	if (!x->data)
+		x->data = (uint8_t *)dq_strdup("");
+	return x->data ? DQ_OK : dq_fail(err, DQ_ENOMEM, "out of memory");
+}
+
+/*
+ * --redact keeps the JSON commits and .crc files, redacted, and leaves out what it cannot
+ * rewrite: checkpoints, sidecars, _last_checkpoint, anything unknown.  The commits must
+ * then replay on their own, from version 0.
+ */
+static int redact_items(dq_table *t, struct redactor *r, struct items *it, struct dq_error *err)
+{
+	size_t o = 0;
+	bool v0 = false;
+	int rc = DQ_OK;
+	for (size_t i = 0; i < it->n; i++) {
+		struct item *x = &it->v[i];
+		const char *base = strrchr(x->path, '/') ? strrchr(x->path, '/') + 1 : x->path;
+		struct log_name n;
+		enum log_kind k = strncmp(x->path, "_delta_log/", 11) ? LOG_UNKNOWN
+			: log_classify(base, &n);
+		bool top = !strchr(x->path + 11, '/');
+		if (!rc && top && (k == LOG_COMMIT || k == LOG_CRC)) {
+			v0 |= k == LOG_COMMIT && n.version == 0;
+			rc = redact_item(r, t->store, x, err);
+			it->v[o++] = *x;
+			continue;
+		}
+		free(x->path);
+		free(x->data);
+	}
+	it->n = o;
+	if (!rc && !v0)
+		rc = dq_fail(err, DQ_ENOTIMPL, "cannot redact the table: its early commits are gone "
+			     "and deltaq cannot rewrite the checkpoints that replace them");
 	return rc;
 }
 
@@ -313,8 +397,21 @@ int dq_bundle_write(dq_table *t, const char *out, const struct dq_bundle_options
 		keep_checkpoint = log_latest_checkpoint(l, o->from);
 	}
 	int64_t from = o->from < 0 || keep_checkpoint < 0 ? -1 : keep_checkpoint + 1;
+	if (o->redact_key && (o->footers || o->with_data || o->from >= 0))
+		return dq_fail(err, DQ_EINVAL, "--redact takes the whole log and no data files: "
+			       "data files hold the values it hides");
 	if ((rc = walk(t->store, "_delta_log", from, keep_checkpoint, true, &it, err)))
 		goto out;
+	struct redactor red;
+	if (o->redact_key) {
+		redact_init(&red, o->redact_key);
+		if (it.n)
+			qsort(it.v, it.n, sizeof(*it.v), cmp_item); /* commits in version order */
+		rc = redact_items(t, &red, &it, err);
+		redact_release(&red);
+		if (rc)
+			goto out;
+	}
 	if ((o->footers || o->with_data) && (rc = data_files(t, !o->with_data, &it, err)))
 		goto out;
 	if (it.n)
@@ -377,8 +474,10 @@ done:
 	free(tmp);
 	free(w.buf);
 out:
-	for (size_t i = 0; i < it.n; i++)
+	for (size_t i = 0; i < it.n; i++) {
 		free(it.v[i].path);
+		free(it.v[i].data);
+	}
 	free(it.v);
 	return rc;
 }

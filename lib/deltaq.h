@@ -290,6 +290,9 @@ struct dq_bundle_options {
 				   checkpoint is that old */
 	bool footers;           /* add each active data file as its footer, zeros for its data */
 	bool with_data;         /* add each active data file whole (wins over footers) */
+	const char *redact_key; /* replace paths, partition values, stats bounds and commitInfo
+				   details by surrogates keyed with this (see deltaq-bundle(1));
+				   the whole JSON log only, no data files */
 	void (*progress)(void *ctx, uint64_t done, uint64_t total); /* bytes; may be NULL */
 	void *progress_ctx;
 };

@@ -157,3 +157,59 @@ info_sans_location() { deltaq info -o json "$@" | jq 'del(.location)'; }
 	run deltaq bundle --from nope "$t" "$W/b.tar"
 	assert_failure 2
 }
+
+@test "bundle --redact: replays, counts and diffs like the table, without its values" {
+	local t
+	t=$(fixture example)
+	run deltaq bundle -o json --redact k1 "$t" "$W/r.tar.zst"
+	assert_success
+	assert_equal "$(jq .redacted <<<"$output")" true
+	assert_equal "$(info_sans_location "$W/r.tar.zst")" "$(info_sans_location "$t")"
+	assert_equal "$(deltaq log -o json "$W/r.tar.zst" | jq -c '[.[] | {version, timestamp, operation}]')" \
+		"$(deltaq log -o json "$t" | jq -c '[.[] | {version, timestamp, operation}]')"
+	counts='[.[] | [.num_files, .size_bytes, .num_records]] | sort'
+	assert_equal "$(deltaq partitions -o json "$W/r.tar.zst" | jq -c "$counts")" \
+		"$(deltaq partitions -o json "$t" | jq -c "$counts")"
+	assert_equal "$(deltaq diff -o json "$W/r.tar.zst" 2 | jq -c '.summary // (.|length)')" \
+		"$(deltaq diff -o json "$t" 2 | jq -c '.summary // (.|length)')"
+	# every path, partition value and string bound of the original is gone
+	mkdir "$W/x"
+	tar -C "$W/x" -xf "$W/r.tar.zst"
+	grep -h '"add"' "$t"/_delta_log/*.json | jq -r '.add.path | split("/")[-1] | split(".")[0]' |
+		sort -u > "$W/stems"
+	grep -h '"add"' "$t"/_delta_log/*.json | jq -r '.add.partitionValues[] // empty' | sort -u > "$W/values"
+	grep -h '"add"' "$t"/_delta_log/*.json | jq -r '.add.stats | fromjson |
+		(.minValues, .maxValues) | .. | strings | "\\\"" + . + "\\\""' | sort -u > "$W/bounds"
+	[ -s "$W/stems" ] && [ -s "$W/values" ] && [ -s "$W/bounds" ]
+	cat "$W/x"/example/_delta_log/* > "$W/redacted"
+	run grep -F -f "$W/stems" "$W/redacted"
+	assert_failure
+	run grep -F -f "$W/values" "$W/redacted"
+	assert_failure
+	run grep -F -f "$W/bounds" "$W/redacted"
+	assert_failure
+	# the same key gives the same bundle, another key another one
+	deltaq bundle --redact k1 "$t" "$W/r2.tar.zst" >/dev/null
+	cmp "$W/r.tar.zst" "$W/r2.tar.zst"
+	deltaq bundle --redact k2 "$t" "$W/r3.tar.zst" >/dev/null
+	! cmp -s "$W/r.tar.zst" "$W/r3.tar.zst"
+}
+
+@test "bundle --redact: no data files, no --from, and not without the early commits" {
+	local t
+	t=$(fixture example)
+	run --separate-stderr deltaq bundle --redact k --footers "$t" "$W/r.tar"
+	assert_failure 2
+	assert_regex "$stderr" "--redact takes the whole log and no data files"
+	run deltaq bundle --redact k --with-data "$t" "$W/r.tar"
+	assert_failure 2
+	run deltaq bundle --redact k --from 3 "$t" "$W/r.tar"
+	assert_failure 2
+	run deltaq bundle --redact '' "$t" "$W/r.tar"
+	assert_failure 2
+	t=$(fixture no_version0)
+	run --separate-stderr deltaq bundle --redact k "$t" "$W/r.tar"
+	assert_failure 3
+	assert_regex "$stderr" "cannot redact the table: its early commits are gone"
+	[ ! -e "$W/r.tar" ]
+}
