@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "redact.h"
+#include "uri.h"
 
 void redact_init(struct redactor *r, const char *key)
 {
@@ -323,31 +324,14 @@ static int partition_segment(const struct redactor *r, const char *seg, size_t n
 		free(val);
 		return -1;
 	}
-	/* both halves percent-decoded */
-	size_t o = 0;
-	for (size_t i = 0; i < kn; i++) {
-		int h, l;
-		if (seg[i] == '%' && i + 2 < kn + 1 && (h = hexval(seg[i + 1])) >= 0 &&
-		    (l = hexval(seg[i + 2])) >= 0) {
-			key[o++] = (char)(h << 4 | l);
-			i += 2;
-		} else {
-			key[o++] = seg[i];
-		}
-	}
-	key[o] = '\0';
-	o = 0;
-	for (size_t i = kn + 1; i < n; i++) {
-		int h, l;
-		if (seg[i] == '%' && i + 2 < n && (h = hexval(seg[i + 1])) >= 0 &&
-		    (l = hexval(seg[i + 2])) >= 0) {
-			val[o++] = (char)(h << 4 | l);
-			i += 2;
-		} else {
-			val[o++] = seg[i];
-		}
-	}
-	val[o] = '\0';
+	/* both halves percent-decoded (taken as they are when an escape is malformed) */
+	size_t dn;
+	if (!uri_decode(seg, kn, key, &dn))
+		memcpy(key, seg, dn = kn);
+	key[dn] = '\0';
+	if (!uri_decode(seg + kn + 1, n - kn - 1, val, &dn))
+		memcpy(val, seg + kn + 1, dn = n - kn - 1);
+	val[dn] = '\0';
 	int rc = 1;
 	size_t i;
 	json_t *c;
