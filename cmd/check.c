@@ -27,7 +27,9 @@ const char usage_check[] =
 	"  -o, --output FORMAT  text (default), json, ndjson, junit (JUnit XML), or for\n"
 	"                       --list-rules also tsv or csv\n"
 	"      --threads N      parser threads (default: CPUs available)\n"
-	"  -h, --help           this help\n";
+	"      --max-archive-bytes N  when TABLE is an archive, stop after reading N\n"
+	"                       uncompressed bytes in one pass (default 64G; K, M, G, T)\n"
+	HELP_USAGE;
 
 enum { OPT_DEEP = 2000, OPT_IGNORE, OPT_BASELINE, OPT_STRICT, OPT_LIST_RULES };
 
@@ -37,6 +39,7 @@ const struct option options_check[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "ignore", required_argument, NULL, OPT_IGNORE },
 	{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
+	{ "max-archive-bytes", required_argument, NULL, OPT_MAX_ARCHIVE_BYTES },
 	{ "output", required_argument, NULL, 'o' },
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "threads", required_argument, NULL, OPT_THREADS },
