@@ -251,6 +251,22 @@ static int deep_rules(dq_table *t, json_t *findings, int64_t *version)
 	}
 	*version = dq_snapshot_version(s);
 	int rc = EXIT_OK;
+	/* A table in an archive fetches every footer in one pass, not one pass per file. */
+	size_t nf = dq_snapshot_num_files(s);
+	const char **paths = malloc((nf ? nf : 1) * sizeof(*paths));
+	if (!paths) {
+		dq_snapshot_close(s);
+		fputs("deltaq: out of memory\n", stderr);
+		return EXIT_UNREADABLE;
+	}
+	for (size_t i = 0; i < nf; i++)
+		paths[i] = dq_snapshot_file(s, i)->path;
+	int prc = dq_data_files_prefetch(t, paths, nf, &err);
+	free(paths);
+	if (prc) {
+		dq_snapshot_close(s);
+		return cli_fail(&err);
+	}
 	for (size_t i = 0, n = dq_snapshot_num_files(s); i < n && !rc; i++)
 		if (dq_check_data_file(t, dq_snapshot_file(s, i), *version, findings, &err))
 			rc = cli_fail(&err);

@@ -25,10 +25,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dv.h"
 #include "internal.h"
 #include "log.h"
 #include "redact.h"
 #include "table.h"
+#include "uri.h"
 
 #define CHUNK ((size_t)1 << 20)
 
@@ -112,6 +114,29 @@ static int walk(struct store *s, const char *dir, int64_t from, int64_t keep_che
 	return rc;
 }
 
+/* The table-relative file of the deletion vector a replay key names, into buf; false for
+ * an inline DV, no DV, or a file outside the table. */
+static bool dv_file(const char *location, const char *key, char *buf, size_t len)
+{
+	const char *nl = strchr(key, '\n'), *p;
+	char type;
+	size_t n;
+	int64_t off;
+	if (!nl || nl == key || !dv_id_split(key, (size_t)(nl - key), &type, &p, &n, &off))
+		return false;
+	if (type == 'u')
+		return dv_uuid_path(p, n, buf, len);
+	if (type != 'p')
+		return false;
+	char *q;
+	if (!uri_qualify(location, p, n, &q))
+		return false;
+	const char *rel = uri_display(location, q);
+	bool ok = rel != q && snprintf(buf, len, "%s", rel) < (int)len;
+	free(q);
+	return ok;
+}
+
 /* The data files (and their DV files) of the latest snapshot. */
 static int data_files(dq_table *t, bool footers, struct items *it, struct dq_error *err)
 {
@@ -122,18 +147,30 @@ static int data_files(dq_table *t, bool footers, struct items *it, struct dq_err
 		return rc;
 	if ((rc = dq_snapshot_require_files(s, err)))
 		goto out;
+	struct dq_strset dvs = { 0 }; /* DV files already added */
 	for (size_t i = 0; i < dq_snapshot_num_files(s) && !rc; i++) {
 		const struct dq_file *f = dq_snapshot_file(s, i);
 		if (f->path[0] == '/' || strstr(f->path, "://"))
 			continue; /* outside the table root: not the table's to bundle */
 		struct store_entry st;
-		if (store_stat(t->store, f->path, &st, err) != DQ_OK) {
-			rc = dq_fail(err, DQ_EIO, "cannot bundle '%s': %s", f->path, err->msg);
-			goto out;
+		struct dq_error e = { 0 };
+		if (store_stat(t->store, f->path, &st, &e) != DQ_OK) {
+			rc = dq_fail(err, DQ_EIO, "cannot bundle '%s': %s", f->path, e.msg);
+			break;
 		}
-		if (push(it, f->path, st.size, st.mtime_ms, footers ? FOOTER : WHOLE))
+		if (push(it, f->path, st.size, st.mtime_ms, footers ? FOOTER : WHOLE)) {
+			rc = dq_fail(err, DQ_ENOMEM, "out of memory");
+			break;
+		}
+		/* Its deletion vector: row numbers, no values; several files may share one. */
+		char dv[4096];
+		if (dv_file(dq_table_location(t), f->key, dv, sizeof(dv)) && !dq_strset_has(&dvs, dv) &&
+		    store_stat(t->store, dv, &st, NULL) == DQ_OK && !st.is_dir &&
+		    (push(it, dv, st.size, st.mtime_ms, WHOLE) ||
+		     dq_strset_add(&dvs, it->v[it->n - 1].path) < 0))
 			rc = dq_fail(err, DQ_ENOMEM, "out of memory");
 	}
+	dq_strset_release(&dvs);
 out:
 	dq_snapshot_close(s);
 	return rc;

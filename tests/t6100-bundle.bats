@@ -213,3 +213,20 @@ info_sans_location() { deltaq info -o json "$@" | jq 'del(.location)'; }
 	assert_regex "$stderr" "cannot redact the table: its early commits are gone"
 	[ ! -e "$W/r.tar" ]
 }
+
+@test "bundle: --footers and --with-data bring the deletion vector files along" {
+	python3 "$BATS_TEST_DIRNAME/make_check_table.py" "$W/t"
+	run deltaq check --deep "$W/t"
+	assert_success
+	for opt in --footers --with-data; do
+		rm -f "$W/b.tar"
+		run deltaq bundle "$opt" "$W/t" "$W/b.tar"
+		assert_success
+		run tar -tf "$W/b.tar"
+		assert_line --regexp '^t/dv/deletion_vector_[0-9a-f-]+\.bin$'
+		# the bundle passes the storage rules like the table: files, footers, DVs
+		run deltaq check --deep -o json "$W/b.tar"
+		assert_success
+		assert_equal "$(jq -c '[.findings[].rule]' <<<"$output")" '[]'
+	done
+}
