@@ -94,6 +94,7 @@ bats: all
 
 conformance: all
 	python3 tests/conformance/corpus.py --deltaq $(B)/deltaq
+	python3 tests/conformance/test_dispute.py
 	python3 tests/conformance/check_corpus.py --deltaq $(B)/deltaq
 	python3 tests/parquet/run_conformance.py --deltaq $(B)/deltaq
 	python3 tests/archive/compare.py --deltaq $(B)/deltaq
