@@ -154,10 +154,13 @@ int cmd_diff(int argc, char **argv, struct cli *cli);
 int cmd_parquet(int argc, char **argv, struct cli *cli);
 int cmd_help(int argc, char **argv, struct cli *cli);
 int cmd_completion(int argc, char **argv, struct cli *cli);
+int cmd_scan(int argc, char **argv, struct cli *cli);
 
 extern const char usage_version[], usage_log[], usage_show[], usage_info[], usage_schema[],
 	usage_protocol[], usage_files[], usage_partitions[], usage_diff[], usage_parquet[], usage_help[],
 	usage_completion[];
+extern const char usage_scan[];
+extern const struct option options_scan[];
 extern const struct option options_version[], options_log[], options_show[], options_info[],
 	options_schema[], options_protocol[], options_files[], options_partitions[],
 	options_diff[], options_parquet[], options_help[], options_completion[];

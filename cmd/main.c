@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "jobs.h"
 
 const struct command commands[] = {
 	{ "version", cmd_version, "print the table's version", usage_version, options_version, false },
@@ -23,8 +24,10 @@ const struct command commands[] = {
 	{ "partitions", cmd_partitions, "summarise files per partition", usage_partitions, options_partitions, false },
 	{ "diff", cmd_diff, "compare two versions", usage_diff, options_diff, false },
 	{ "parquet", cmd_parquet, "show a Parquet file's footer, pages or rows", usage_parquet, options_parquet, false },
+	{ "scan", cmd_scan, "read every data file's footer, per partition", usage_scan, options_scan, false },
 	{ "help", cmd_help, "help on a command", usage_help, options_help, false },
 	{ "completion", cmd_completion, "print the bash completion script", usage_completion, options_completion, true },
+	{ "__worker", cmd_worker, "a --jobs worker process (internal)", usage_worker, options_worker, true },
 	{ NULL, NULL, NULL, NULL, NULL, false },
 };
 
