@@ -444,19 +444,27 @@ static void on_tick(void *ctx)
 	progress(ctx, false);
 }
 
-/* With --jobs: the table is closed (its pool joined) before the first worker starts. */
-static int scan_jobs(struct scan *sc, const char *location, unsigned jobs)
+/* The work items of every partition (new), or NULL when out of memory. */
+static char **build_items(const struct scan *sc)
 {
 	char **items = calloc(sc->nparts ? sc->nparts : 1, sizeof(*items));
-	if (!items)
-		return EXIT_UNREADABLE;
-	int rc = EXIT_OK;
-	for (size_t i = 0; i < sc->nparts; i++)
+	for (size_t i = 0; items && i < sc->nparts; i++)
 		if (!(items[i] = item_text(&sc->parts[i]))) {
-			fprintf(stderr, "deltaq: out of memory building work items\n");
-			rc = EXIT_UNREADABLE;
-			goto out;
+			while (i--)
+				free(items[i]);
+			free(items);
+			return NULL;
 		}
+	return items;
+}
+
+/*
+ * With --jobs: the items were built while the snapshot was open (the paths are its
+ * strings); the table is closed, its pool joined, before the first worker starts.
+ */
+static int scan_jobs(struct scan *sc, char **items, const char *location, unsigned jobs)
+{
+	int rc = EXIT_OK;
 	unsigned cpus = jobs_cpus();
 	if (!jobs)
 		jobs = cpus;
@@ -477,10 +485,6 @@ static int scan_jobs(struct scan *sc, const char *location, unsigned jobs)
 	}
 	if (r < 0)
 		rc = EXIT_UNREADABLE;
-out:
-	for (size_t i = 0; i < sc->nparts; i++)
-		free(items[i]);
-	free(items);
 	return rc;
 }
 
@@ -722,15 +726,25 @@ int cmd_scan(int argc, char **argv, struct cli *cli)
 	progress(&sc, true);
 	if (jobs >= 0) {
 		char *location = strdup(dq_table_location(t));
+		char **items = build_items(&sc);
 		/* The workers replay nothing; close the snapshot and the table, which joins the
-		 * table's pool: no thread of ours is alive while workers are spawned. */
+		 * table's pool: no thread of ours is alive while workers are spawned.  The parts'
+		 * file lists die with the snapshot; only the items are used from here on. */
 		dq_snapshot_close(s);
 		s = NULL;
 		dq_table_close(t);
 		t = NULL;
-		if (!location)
+		for (size_t i = 0; i < sc.nparts; i++)
+			sc.parts[i].files = NULL;
+		if (!location || !items) {
+			free(location);
+			free(items);
 			goto oom;
-		rc = scan_jobs(&sc, location, (unsigned)jobs);
+		}
+		rc = scan_jobs(&sc, items, location, (unsigned)jobs);
+		for (size_t i = 0; i < sc.nparts; i++)
+			free(items[i]);
+		free(items);
 		free(location);
 	} else {
 		rc = scan_here(&sc, t);
