@@ -39,6 +39,15 @@ extern char **environ;
 
 #define MAX_LINE ((size_t)256 << 20)   /* a worker's record line; longer fails the item */
 #define TERM_GRACE_MS 2000             /* SIGTERM, then SIGKILL after this */
+/*
+ * Items a worker holds at once (the first in progress, the others waiting in its stdin
+ * pipe), so it never sits idle waiting for the supervisor to read its last result and
+ * write the next item: one round trip per item cost ~60 us per partition even on an idle
+ * machine, and whole scheduler time slices on a busy one.  A crash still fails only the
+ * item in progress; the ones behind it go back to the queue.  Near the end, when fewer
+ * than DEPTH items per worker are left, workers get one at a time, to share them out.
+ */
+#define DEPTH 4
 
 static const struct jobs_kind jobs_kinds[] = {
 	{ "scan", scan_worker_item },
@@ -79,10 +88,11 @@ struct worker {
 	int in, out;            /* our ends of its stdin and stdout; -1 once closed */
 	bool reaped;
 	int status;             /* wait status once reaped */
-	long item;              /* item in progress, -1 when idle */
-	json_t *recs;           /* records of that item so far */
+	size_t q[DEPTH];        /* items handed to it, in order; q[0] is in progress */
+	unsigned nq;
+	json_t *recs;           /* records of q[0] so far */
 	char *wbuf;             /* bytes still to write to its stdin */
-	size_t wlen, woff;
+	size_t wlen, woff, wcap;
 	char *lbuf;             /* an incomplete line from its stdout */
 	size_t llen, lcap;
 	char bad[200];          /* why it was killed for breaking the protocol */
@@ -96,6 +106,8 @@ struct sup {
 	struct worker *w;
 	unsigned nw;
 	size_t next;            /* next item to hand out */
+	size_t *retry;          /* items a dead worker held but had not started */
+	size_t nretry;
 	int stopping;           /* signal that stopped us, 0 while running */
 	double deadline;        /* SIGKILL time after stopping */
 	bool killed;
@@ -134,29 +146,47 @@ static void item_done(struct sup *s, long item, const char *failure)
 	s->spec->done(s->spec->ctx, (size_t)item, failure);
 }
 
-/* Queues item `i` for worker w and writes what the pipe takes now. */
 static void flush_input(struct worker *w);
 
+static size_t remaining(const struct sup *s)
+{
+	return s->nretry + (s->spec->nitems - s->next);
+}
+
+/* Tops up what worker w holds (see DEPTH); closes its stdin when nothing is left. */
 static void assign(struct sup *s, struct worker *w)
 {
-	if (s->stopping || s->next >= s->spec->nitems || w->in < 0) {
+	if (w->in < 0)
+		return;
+	if (s->stopping || (!remaining(s) && !w->nq)) {
 		close_fd(&w->in);
 		return;
 	}
-	size_t i = s->next++;
-	const char *item = s->spec->items[i];
-	size_t n = strlen(item) + 48;
-	free(w->wbuf);
-	w->wbuf = malloc(n);
-	if (!w->wbuf) {
-		item_done(s, (long)i, "out of memory handing out the item");
-		close_fd(&w->in);
-		return;
+	unsigned depth = remaining(s) >= (size_t)DEPTH * s->nw ? DEPTH : 1;
+	while (w->nq < depth && remaining(s)) {
+		size_t i = s->nretry ? s->retry[--s->nretry] : s->next++;
+		const char *item = s->spec->items[i];
+		size_t n = strlen(item) + 48;
+		if (w->wlen - w->woff + n > w->wcap || w->woff) {
+			/* compact, then grow */
+			memmove(w->wbuf, w->wbuf + w->woff, w->wlen - w->woff);
+			w->wlen -= w->woff;
+			w->woff = 0;
+			if (w->wlen + n > w->wcap) {
+				char *b = realloc(w->wbuf, w->wlen + n + 4096);
+				if (!b) {
+					item_done(s, (long)i, "out of memory handing out the item");
+					break;
+				}
+				w->wbuf = b;
+				w->wcap = w->wlen + n + 4096;
+			}
+		}
+		w->wlen += (size_t)snprintf(w->wbuf + w->wlen, n, "{\"seq\":%zu,\"item\":%s}\n", i, item);
+		if (!w->nq)
+			w->recs = json_array();
+		w->q[w->nq++] = i;
 	}
-	w->wlen = (size_t)snprintf(w->wbuf, n, "{\"seq\":%zu,\"item\":%s}\n", i, item);
-	w->woff = 0;
-	w->item = (long)i;
-	w->recs = json_array();
 	flush_input(w);
 }
 
@@ -220,23 +250,22 @@ static void handle_line(struct sup *s, struct worker *w, const char *line, size_
 				free(txt);
 			}
 		}
-	} else if (!strcmp(type, "record") && seq == w->item && w->item >= 0 &&
+	} else if (!strcmp(type, "record") && w->nq && seq == (long)w->q[0] &&
 		   json_object_get(m, "record")) {
 		json_array_append(w->recs, json_object_get(m, "record"));
-	} else if (!strcmp(type, "end") && seq == w->item && w->item >= 0) {
+	} else if (!strcmp(type, "end") && w->nq && seq == (long)w->q[0]) {
 		json_t *k = json_object_get(m, "records");
 		if (!json_is_integer(k) || (size_t)json_integer_value(k) != json_array_size(w->recs)) {
 			violation(w, "worker's end record does not match the records it sent");
 		} else {
-			size_t i;
+			size_t i, item = w->q[0];
 			json_t *r;
 			json_array_foreach(w->recs, i, r)
-				s->spec->record(s->spec->ctx, (size_t)w->item, r);
+				s->spec->record(s->spec->ctx, item, r);
 			json_decref(w->recs);
-			w->recs = NULL;
-			long item = w->item;
-			w->item = -1;
-			item_done(s, item, NULL);
+			w->recs = w->nq > 1 ? json_array() : NULL;
+			memmove(w->q, w->q + 1, --w->nq * sizeof(*w->q));
+			item_done(s, (long)item, NULL);
 			assign(s, w);
 		}
 	} else {
@@ -286,7 +315,6 @@ static void spawn(struct sup *s, struct worker *w)
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, rc;
 	memset(w, 0, sizeof(*w));
 	w->in = w->out = -1;
-	w->item = -1;
 	w->id = ++s->ids;
 	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
 		rc = errno;
@@ -347,17 +375,17 @@ fail:
 	w->pid = 0;
 	s->failed_spawns++;
 	/* The item this worker was for fails; the loop tries the next one with a new spawn. */
-	if (!s->stopping && s->next < s->spec->nitems) {
+	if (!s->stopping && remaining(s)) {
 		char why[160];
 		snprintf(why, sizeof(why), "cannot start a worker: %s", strerror(rc));
-		item_done(s, (long)s->next++, why);
+		item_done(s, (long)(s->nretry ? s->retry[--s->nretry] : s->next++), why);
 	}
 }
 
 /* A worker that has exited and closed its stdout: settle its item, free the slot. */
 static void finish(struct sup *s, struct worker *w)
 {
-	if (w->item >= 0) {
+	if (w->nq) {
 		char why[300], sig[64];
 		if (w->bad[0])
 			snprintf(why, sizeof(why), "%s", w->bad);
@@ -371,8 +399,12 @@ static void finish(struct sup *s, struct worker *w)
 			snprintf(why, sizeof(why), "worker exited without the end record");
 		if (w->llen && !w->bad[0])
 			strncat(why, " (a truncated record was discarded)", sizeof(why) - strlen(why) - 1);
-		if (!s->stopping) /* interrupted items are not accounted for (jobs.h) */
-			item_done(s, w->item, why);
+		if (!s->stopping) { /* interrupted items are not accounted for (jobs.h) */
+			item_done(s, (long)w->q[0], why);
+			/* The ones it had not started go to another worker. */
+			for (unsigned k = 1; k < w->nq; k++)
+				s->retry[s->nretry++] = w->q[k];
+		}
 	}
 	if (s->debug) {
 		char how[80];
@@ -439,7 +471,10 @@ int jobs_run(const struct jobs_spec *spec)
 	snprintf(s.ppid, sizeof(s.ppid), "%d", (int)getpid());
 	snprintf(s.threads_s, sizeof(s.threads_s), "%u", s.threads);
 	s.w = calloc(s.nw, sizeof(*s.w));
-	if (!s.w) {
+	s.retry = calloc(spec->nitems, sizeof(*s.retry));
+	if (!s.w || !s.retry) {
+		free(s.w);
+		free(s.retry);
 		fprintf(stderr, "deltaq: out of memory starting %u workers\n", s.nw);
 		return -1;
 	}
@@ -465,7 +500,7 @@ int jobs_run(const struct jobs_spec *spec)
 		(void)open("/dev/null", O_RDONLY);
 
 	double t0 = now_ms();
-	for (unsigned i = 0; i < s.nw && s.next < spec->nitems; i++)
+	for (unsigned i = 0; i < s.nw && remaining(&s); i++)
 		spawn(&s, &s.w[i]);
 
 	struct pollfd *pfd = calloc(2 * (size_t)s.nw + 1, sizeof(*pfd));
@@ -478,12 +513,12 @@ int jobs_run(const struct jobs_spec *spec)
 			struct worker *w = &s.w[i];
 			if (w->pid && w->reaped && w->out < 0)
 				finish(&s, w);
-			if (!w->pid && !s.stopping && s.next < spec->nitems)
+			if (!w->pid && !s.stopping && remaining(&s))
 				spawn(&s, w);
 			if (w->pid)
 				live = true;
 		}
-		if (!live && (s.stopping || s.next >= spec->nitems))
+		if (!live && (s.stopping || !remaining(&s)))
 			break;
 
 		size_t n = 0;
@@ -577,6 +612,7 @@ int jobs_run(const struct jobs_spec *spec)
 		;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(s.w);
+	free(s.retry);
 	return s.stopping > 0 ? s.stopping : s.stopping < 0 ? -1 : 0;
 }
 

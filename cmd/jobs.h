@@ -13,9 +13,10 @@
  *          the table root, opened once per worker with M pool threads.
  *   stdin  {"seq":S,"item":ITEM}          S = the item's index in the caller's list; ITEM
  *                                         is the caller's JSON object, passed through
- *          The supervisor writes the next line only after the previous item's end record,
- *          so a worker holds at most one item, and a crash loses exactly that one.  EOF
- *          on stdin: no more work, the worker exits 0.
+ *          A worker holds up to 4 items (DEPTH in jobs.c) and runs them in order; the
+ *          supervisor tops it up as end records arrive.  When it dies, the item in
+ *          progress (the oldest without an end record) fails and the others go to another
+ *          worker.  EOF on stdin: no more work, the worker exits 0.
  *   stdout {"type":"hello","pid":P,"kind":KIND,"threads":M}    once, when ready
  *          {"type":"record","seq":S,"record":RECORD}           zero or more per item
  *          {"type":"end","seq":S,"records":K}                  last, K = records sent

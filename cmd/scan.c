@@ -184,16 +184,14 @@ static int parts_from_snapshot(struct scan *sc, const dq_snapshot *s, char ***no
 /*
  * Parses one work item into a partition of its own (files appended to sc->files; the
  * part's files pointer is set by items_done once all items are in).  Its JSON is kept
- * alive in sc->items_json: the paths point into it.
+ * alive in sc->items_json (it steals `it`): the paths point into it.
  */
-static int parse_item(struct scan *sc, const char *line, size_t len, const char **why)
+static int parse_item_json(struct scan *sc, json_t *it, const char **why)
 {
-	json_error_t je;
-	json_t *it = json_loadb(line, len, 0, &je);
 	json_t *pv = json_object_get(it, "partition_values"), *files = json_object_get(it, "files");
 	json_t *ver = json_object_get(it, "version");
 	if (!json_is_object(pv) || !json_is_array(files)) {
-		*why = it ? "not a work item (it needs partition_values and files)" : je.text;
+		*why = "not a work item (it needs partition_values and files)";
 		json_decref(it);
 		return -1;
 	}
@@ -227,6 +225,18 @@ static int parse_item(struct scan *sc, const char *line, size_t len, const char 
 		p->nfiles++;
 	}
 	return 0;
+}
+
+/* parse_item_json of a line of text. */
+static int parse_item(struct scan *sc, const char *line, size_t len, const char **why)
+{
+	static json_error_t je; /* *why may point into it */
+	json_t *it = json_loadb(line, len, 0, &je);
+	if (!it) {
+		*why = je.text;
+		return -1;
+	}
+	return parse_item_json(sc, it, why);
 }
 
 /* Points the parts parse_item made at their files, now that sc->files no longer moves. */
@@ -327,17 +337,14 @@ static int inspect(dq_table *t, const struct sfile *files, size_t n, struct dq_d
 int scan_worker_item(dq_table *t, const json_t *item, struct jobs_emitter *em)
 {
 	struct scan sc = { .items_json = json_array() };
-	char *line = json_dumps(item, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	const char *why = "out of memory";
-	if (!line || parse_item(&sc, line, strlen(line), &why)) {
+	if (parse_item_json(&sc, json_incref((json_t *)item), &why)) {
 		fprintf(stderr, "deltaq: worker: %s\n", why);
-		free(line);
 		part_free_all(&sc);
 		free(sc.files);
 		json_decref(sc.items_json);
 		return EXIT_USAGE;
 	}
-	free(line);
 	items_done(&sc);
 	struct part *p = &sc.parts[0];
 	struct dq_data_file *d;
