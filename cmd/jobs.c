@@ -479,11 +479,17 @@ int jobs_run(const struct jobs_spec *spec)
 		return -1;
 	}
 
+	/* A signal we were started with ignored (`deltaq ... &` in a script ignores SIGINT)
+	 * stays ignored: only the ones that would have ended us are turned into a stop. */
 	sigset_t mask, old;
 	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGCHLD);
+	static const int stops[] = { SIGINT, SIGTERM };
+	for (size_t i = 0; i < 2; i++) {
+		struct sigaction cur;
+		if (sigaction(stops[i], NULL, &cur) == 0 && cur.sa_handler != SIG_IGN)
+			sigaddset(&mask, stops[i]);
+	}
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {

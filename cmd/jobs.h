@@ -75,7 +75,8 @@ unsigned jobs_cpus(void);
 
 /*
  * Runs every item (see the protocol above).  Returns 0 when every item is accounted for
- * (succeeded or failed: see spec->done); SIGINT or SIGTERM when one arrived: no further
+ * (succeeded or failed: see spec->done); SIGINT or SIGTERM (unless the process started
+ * with it ignored, as in `deltaq scan --jobs 2 t &` in a script) when one arrived: no further
  * item was handed out, every worker was terminated (SIGTERM, then SIGKILL after 2 s or on
  * a second signal) and reaped, and the caller should report and call jobs_reraise; -1
  * when the supervisor itself could not be set up (message printed).

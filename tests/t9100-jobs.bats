@@ -73,7 +73,7 @@ left_in_session() { ps -e -o sid=,pid=,stat=,args= | awk -v s="$1" '$1 == s { pr
 
 @test "jobs: SIGINT terminates and reaps every worker and exits by the signal" {
 	local sid out="$BATS_TEST_TMPDIR/out" err="$BATS_TEST_TMPDIR/err"
-	DELTAQ_TEST_WORKER_CRASH=2:hang DELTAQ_DEBUG=jobs setsid "$DELTAQ" scan --jobs 3 "$T" \
+	DELTAQ_TEST_WORKER_CRASH=2:hang DELTAQ_DEBUG=jobs env --default-signal=INT setsid "$DELTAQ" scan --jobs 3 "$T" \
 		>"$out" 2>"$err" &
 	local pid=$!
 	# wait until the hanging worker has its item
@@ -91,9 +91,28 @@ left_in_session() { ps -e -o sid=,pid=,stat=,args= | awk -v s="$1" '$1 == s { pr
 	assert_equal "$(left_in_session "$sid")" ""
 }
 
+@test "jobs: a supervisor started with SIGINT ignored keeps ignoring it" {
+	local err="$BATS_TEST_TMPDIR/err"
+	# a background job of a script: bash starts it with SIGINT ignored
+	DELTAQ_TEST_WORKER_CRASH=0:hang DELTAQ_DEBUG=jobs setsid "$DELTAQ" scan --jobs 1 "$T" \
+		>/dev/null 2>"$err" &
+	local pid=$!
+	for _ in $(seq 100); do
+		grep -q 'ready in' "$err" 2>/dev/null && break
+		sleep 0.1
+	done
+	kill -INT "$pid"
+	sleep 0.3
+	kill -0 "$pid"
+	local status=0
+	kill -TERM "$pid"
+	wait "$pid" || status=$?
+	assert_equal "$status" 143
+}
+
 @test "jobs: a worker that ignores SIGTERM is killed after the grace period" {
 	local out="$BATS_TEST_TMPDIR/out" err="$BATS_TEST_TMPDIR/err"
-	DELTAQ_TEST_WORKER_CRASH=0:hang-hard DELTAQ_DEBUG=jobs setsid "$DELTAQ" scan --jobs 2 "$T" \
+	DELTAQ_TEST_WORKER_CRASH=0:hang-hard DELTAQ_DEBUG=jobs env --default-signal=INT setsid "$DELTAQ" scan --jobs 2 "$T" \
 		>"$out" 2>"$err" &
 	local pid=$!
 	for _ in $(seq 100); do
@@ -113,7 +132,7 @@ left_in_session() { ps -e -o sid=,pid=,stat=,args= | awk -v s="$1" '$1 == s { pr
 
 @test "jobs: a second SIGINT kills the workers at once" {
 	local err="$BATS_TEST_TMPDIR/err"
-	DELTAQ_TEST_WORKER_CRASH=0:hang-hard DELTAQ_DEBUG=jobs setsid "$DELTAQ" scan --jobs 1 "$T" \
+	DELTAQ_TEST_WORKER_CRASH=0:hang-hard DELTAQ_DEBUG=jobs env --default-signal=INT setsid "$DELTAQ" scan --jobs 1 "$T" \
 		>/dev/null 2>"$err" &
 	local pid=$!
 	for _ in $(seq 100); do
@@ -135,7 +154,7 @@ left_in_session() { ps -e -o sid=,pid=,stat=,args= | awk -v s="$1" '$1 == s { pr
 
 @test "jobs: workers die with a supervisor killed by SIGKILL (PR_SET_PDEATHSIG)" {
 	local err="$BATS_TEST_TMPDIR/err"
-	DELTAQ_TEST_WORKER_CRASH=0:hang DELTAQ_DEBUG=jobs setsid "$DELTAQ" scan --jobs 2 "$T" \
+	DELTAQ_TEST_WORKER_CRASH=0:hang DELTAQ_DEBUG=jobs env --default-signal=INT setsid "$DELTAQ" scan --jobs 2 "$T" \
 		>/dev/null 2>"$err" &
 	local pid=$!
 	for _ in $(seq 100); do
