@@ -462,6 +462,8 @@ static void stop(struct sup *s, int sig)
 int jobs_run(const struct jobs_spec *spec)
 {
 	struct sup s = { .spec = spec, .debug = debug_jobs(), .exe = "/proc/self/exe" };
+	if (getenv("DELTAQ_TEST_WORKER_EXE")) /* test-only: a worker binary that cannot start */
+		s.exe = getenv("DELTAQ_TEST_WORKER_EXE");
 	if (!spec->nitems)
 		return 0;
 	s.nw = spec->workers ? spec->workers : 1;
@@ -524,8 +526,12 @@ int jobs_run(const struct jobs_spec *spec)
 			if (w->pid)
 				live = true;
 		}
-		if (!live && (s.stopping || !remaining(&s)))
-			break;
+		if (!live) {
+			/* Every spawn that failed failed an item, so this ends. */
+			if (s.stopping || !remaining(&s))
+				break;
+			continue;
+		}
 
 		size_t n = 0;
 		pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };

@@ -42,6 +42,8 @@
  *       sleeps: only SIGKILL ends it).
  *   DELTAQ_TEST_LEAK_FD=1  (read by the supervisor) opens /dev/null without O_CLOEXEC
  *       before the first spawn, so a test can see that workers do not inherit it.
+ *   DELTAQ_TEST_WORKER_EXE=PATH  (read by the supervisor) spawns PATH instead of
+ *       /proc/self/exe, so a test can make every spawn fail.
  * DELTAQ_DEBUG=jobs (a comma-separated list containing "jobs") makes the supervisor print
  * each worker's start, its hello record and a summary line on stderr.
  */

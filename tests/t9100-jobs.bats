@@ -46,6 +46,13 @@ left_in_session() { ps -e -o sid=,pid=,stat=,args= | awk -v s="$1" '$1 == s { pr
 	done
 }
 
+@test "jobs: a worker that cannot be started fails each partition, and the scan ends" {
+	run --separate-stderr env DELTAQ_TEST_WORKER_EXE=/nonexistent/deltaq "$DELTAQ" scan --jobs 2 -o ndjson "$T"
+	assert_failure 1
+	assert_equal "${#lines[@]}" 8
+	assert_equal "$(jq -r .error <<<"$output" | sort -u)" "cannot start a worker: No such file or directory"
+}
+
 @test "jobs: a failed partition shows in text output with its reason" {
 	run --separate-stderr env DELTAQ_TEST_WORKER_CRASH=7:abort "$DELTAQ" scan --jobs 1 "$T"
 	assert_failure 1
