@@ -167,20 +167,19 @@ static void assign(struct sup *s, struct worker *w)
 		size_t i = s->nretry ? s->retry[--s->nretry] : s->next++;
 		const char *item = s->spec->items[i];
 		size_t n = strlen(item) + 48;
-		if (w->wlen - w->woff + n > w->wcap || w->woff) {
-			/* compact, then grow */
+		if (w->woff) { /* drop what was written */
 			memmove(w->wbuf, w->wbuf + w->woff, w->wlen - w->woff);
 			w->wlen -= w->woff;
 			w->woff = 0;
-			if (w->wlen + n > w->wcap) {
-				char *b = realloc(w->wbuf, w->wlen + n + 4096);
-				if (!b) {
-					item_done(s, (long)i, "out of memory handing out the item");
-					break;
-				}
-				w->wbuf = b;
-				w->wcap = w->wlen + n + 4096;
+		}
+		if (w->wlen + n > w->wcap) {
+			char *b = realloc(w->wbuf, w->wlen + n + 4096);
+			if (!b) {
+				item_done(s, (long)i, "out of memory handing out the item");
+				break;
 			}
+			w->wbuf = b;
+			w->wcap = w->wlen + n + 4096;
 		}
 		w->wlen += (size_t)snprintf(w->wbuf + w->wlen, n, "{\"seq\":%zu,\"item\":%s}\n", i, item);
 		if (!w->nq)
