@@ -17,7 +17,8 @@
  *          supervisor tops it up as end records arrive.  When it dies, the item in
  *          progress (the oldest without an end record) fails and the others go to another
  *          worker.  EOF on stdin: no more work, the worker exits 0.
- *   stdout {"type":"hello","pid":P,"kind":KIND,"threads":M}    once, when ready
+ *   stdout {"type":"hello","pid":P,"kind":KIND,"threads":M,"init_ms":T}
+ *                                         once, when ready (T: main() to here)
  *          {"type":"record","seq":S,"record":RECORD}           zero or more per item
  *          {"type":"end","seq":S,"records":K}                  last, K = records sent
  *          With DELTAQ_DEBUG=jobs the hello record also carries the worker's view of its
