@@ -3,7 +3,7 @@
 #   make demo      install missing packages (as root), build, tour the example table
 #   make check     install missing packages (as root), build, run every test
 #   make install   PREFIX=/usr/local DESTDIR=
-#   make bench     speed against peers (see tests/bench/)
+#   make bench     speed against peers, and scan --jobs scaling (see tests/bench/)
 #
 # Respects CC, CFLAGS, LDFLAGS, PREFIX, DESTDIR.  Dependencies come from pkg-config.
 
@@ -119,6 +119,7 @@ check: deps
 
 bench: all
 	tests/bench/run.sh
+	tests/bench/scan.sh
 
 # Bounded libFuzzer runs (clang): FUZZ_SECONDS per target, seeded with the fixtures' commits.
 FUZZ_SECONDS ?= 60

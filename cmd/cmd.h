@@ -169,12 +169,15 @@ int cmd_check(int argc, char **argv, struct cli *cli);
 int cmd_bundle(int argc, char **argv, struct cli *cli);
 int cmd_help(int argc, char **argv, struct cli *cli);
 int cmd_completion(int argc, char **argv, struct cli *cli);
+int cmd_scan(int argc, char **argv, struct cli *cli);
 
 extern const char usage_orphans[];
 extern const struct option options_orphans[];
 extern const char usage_version[], usage_log[], usage_show[], usage_info[], usage_schema[],
 	usage_protocol[], usage_files[], usage_partitions[], usage_diff[], usage_parquet[], usage_check[], usage_bundle[], usage_help[],
 	usage_completion[];
+extern const char usage_scan[];
+extern const struct option options_scan[];
 extern const struct option options_version[], options_log[], options_show[], options_info[],
 	options_schema[], options_protocol[], options_files[], options_partitions[],
 	options_diff[], options_parquet[], options_check[], options_bundle[], options_help[], options_completion[];

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "jobs.h"
 
 const struct command commands[] = {
 	{ "version", cmd_version, "print the table's version", usage_version, options_version, false },
@@ -26,8 +27,10 @@ const struct command commands[] = {
 	{ "check", cmd_check, "validate the log (and --deep the files) for CI", usage_check, options_check, false },
 	{ "bundle", cmd_bundle, "write the log (and data) into an archive", usage_bundle, options_bundle, false },
 	{ "parquet", cmd_parquet, "show a Parquet file's footer, pages or rows", usage_parquet, options_parquet, false },
+	{ "scan", cmd_scan, "read every data file's footer, per partition", usage_scan, options_scan, false },
 	{ "help", cmd_help, "help on a command", usage_help, options_help, false },
 	{ "completion", cmd_completion, "print the bash completion script", usage_completion, options_completion, true },
+	{ "__worker", cmd_worker, "a --jobs worker process (internal)", usage_worker, options_worker, true },
 	{ NULL, NULL, NULL, NULL, NULL, false },
 };
 

@@ -4,6 +4,7 @@
  * and row-group counts.  Only the footer is read (one tail read), never the data.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -72,4 +73,35 @@ int dq_data_files_prefetch(dq_table *t, const char *const *paths, size_t n,
 	if (rc)
 		return rc;
 	return store_prefetch(t->store, paths, n, FOOTER_TAIL, footer_tail, err);
+}
+
+struct inspect_job {
+	dq_table *t;
+	const char *path;
+	bool footer;
+	struct dq_data_file *out;
+	struct dq_error *err;
+};
+
+static void inspect_one(void *arg)
+{
+	struct inspect_job *j = arg;
+	*j->err = (struct dq_error){ 0 };
+	j->err->code = dq_data_file_inspect(j->t, j->path, j->footer, j->out, j->err);
+}
+
+int dq_data_files_inspect(dq_table *t, const char *const *paths, size_t n, bool footer,
+			  struct dq_data_file *out, struct dq_error *errs, struct dq_error *err)
+{
+	int rc = table_check(t, err);
+	if (rc || !n)
+		return rc;
+	struct inspect_job *jobs = dq_calloc(n, sizeof(*jobs));
+	if (!jobs)
+		return dq_fail(err, DQ_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		jobs[i] = (struct inspect_job){ t, paths[i], footer, &out[i], &errs[i] };
+	rc = table_run(t, jobs, n, sizeof(*jobs), inspect_one, err);
+	free(jobs);
+	return rc;
 }

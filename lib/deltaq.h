@@ -447,4 +447,13 @@ struct dq_bundle_result {
 int dq_bundle_write(dq_table *t, const char *out, const struct dq_bundle_options *o,
 		    struct dq_bundle_result *res, struct dq_error *err);
 
+/*
+ * dq_data_file_inspect for each of paths[0..n) on the table's worker pool (the threads of
+ * struct dq_options): out[i] and errs[i] are file i's result (errs[i].code DQ_OK when it
+ * was read).  Returns DQ_OK once every file was tried, else what stopped the batch
+ * (DQ_EFORKED, DQ_ENOMEM) in *err.
+ */
+int dq_data_files_inspect(dq_table *t, const char *const *paths, size_t n, bool footer,
+			  struct dq_data_file *out, struct dq_error *errs, struct dq_error *err);
+
 #endif

@@ -16,6 +16,7 @@
 #   events   a copy of fixtures/example, commit times 2024-01-01T00:00Z + version hours
 #            (set-mtimes.sh: git does not keep mtimes, and they are the version times)
 #   managed  a copy of fixtures/catalog_managed (a reader feature deltaq does not honour)
+#   sales    3 partitions of 2 real Parquet files each (fixtures/scan_table.py), for scan
 # with the deltaq under test ($DELTAQ) first on PATH.
 #
 # Documented keys.  A roff comment `.\" keys: COMMAND` in a page names a command whose
@@ -33,6 +34,7 @@ setup() {
 	cp -R "$FIX/example" "$WORK/events"
 	"$FIX/set-mtimes.sh" "$WORK/events" >/dev/null
 	cp -R "$FIX/catalog_managed" "$WORK/managed"
+	python3 "$FIX/scan_table.py" "$WORK/sales" --partitions 3 --files 2 --rows 100 --row-groups 2 >/dev/null
 	cp "$FIX/parquet/legacy_v1_gzip.parquet" "$WORK/checkpoint.parquet"
 	local bin
 	bin=$(cd "$(dirname "$DELTAQ")" && pwd)/$(basename "$DELTAQ")
@@ -197,6 +199,7 @@ check_examples() {
 @test "man: deltaq-parquet.1 examples run" { check_examples deltaq-parquet.1; }
 @test "man: deltaq-check.1 examples run" { check_examples deltaq-check.1; }
 @test "man: deltaq-bundle.1 examples run" { check_examples deltaq-bundle.1; }
+@test "man: deltaq-scan.1 examples run" { check_examples deltaq-scan.1; }
 
 @test "man: every command has a page, and every page an examples test" {
 	local c

@@ -118,6 +118,40 @@ static void errors(void)
 	CHECK(strstr(err.msg, "s3://bucket") != NULL);
 }
 
+/*
+ * dq_data_files_inspect on a pool of 3 threads: many files, some missing or broken, each
+ * with exactly the result dq_data_file_inspect gives it alone.  Runs after footers() and
+ * errors(), which wrote the files.
+ */
+static void batch(void)
+{
+	static const char *const names[] = { "p=1/duck_gzip_v1.parquet", "p=1/missing.parquet",
+					     "junk.parquet", "p=1/duck_empty.parquet", "short.parquet",
+					     "p=1/rs_snappy_v2_rg100_pages.parquet", "p=1" };
+	enum { N = 700 };
+	const char *paths[N];
+	static struct dq_data_file out[N];
+	static struct dq_error errs[N];
+	for (size_t i = 0; i < N; i++)
+		paths[i] = names[(i * 5) % (sizeof(names) / sizeof(*names))];
+	struct dq_options o = { .threads = 3 };
+	dq_table *t3;
+	struct dq_error err;
+	CHECK(dq_table_open(root, &o, &t3, &err) == DQ_OK);
+	CHECK_INT(dq_data_files_inspect(t3, paths, N, true, out, errs, &err), DQ_OK);
+	for (size_t i = 0; i < N; i++) {
+		struct dq_data_file one;
+		struct dq_error e1;
+		int rc = dq_data_file_inspect(t, paths[i], true, &one, &e1);
+		CHECKF(errs[i].code == rc, "%s: %d vs %d", paths[i], errs[i].code, rc);
+		CHECK(out[i].size == one.size && out[i].num_rows == one.num_rows &&
+		      out[i].row_groups == one.row_groups);
+		CHECK(!rc || !strcmp(errs[i].msg, e1.msg));
+	}
+	CHECK_INT(dq_data_files_inspect(t3, paths, 0, true, out, errs, &err), DQ_OK);
+	dq_table_close(t3);
+}
+
 /* A handle used after fork() answers DQ_EFORKED in the child. */
 static void forked(void)
 {
@@ -149,6 +183,7 @@ int main(void)
 		return fprintf(stderr, "%s\n", err.msg), 1;
 	unit_run("footers", footers);
 	unit_run("errors", errors);
+	unit_run("batch", batch);
 	unit_run("forked", forked);
 	dq_table_close(t);
 

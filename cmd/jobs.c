@@ -1,0 +1,810 @@
+/*
+ * jobs.c - the `--jobs` supervisor and the hidden `deltaq __worker` it starts (protocol in
+ * jobs.h; design in research/fork.md 4c).
+ *
+ * The supervisor is single-threaded: the caller closed its table, which joined the table's
+ * pool, before calling jobs_run, so no other thread exists while workers are spawned.
+ * Workers are started with posix_spawn of /proc/self/exe anyway: glibc implements it with
+ * clone(CLONE_VM|CLONE_VFORK) and runs no atfork handlers, the child does nothing but the
+ * file actions and the exec, and an exec failure comes back as posix_spawn's return
+ * value.  So even a future caller that kept a pool alive could not hand a worker a copied
+ * lock.  The file actions give the worker exactly fds 0-2 (its two pipes and our stderr);
+ * the attributes give it an empty signal mask and every signal at its default action,
+ * whatever this process blocked or ignored.
+ *
+ * Signals: SIGINT, SIGTERM and SIGCHLD are blocked and read from a signalfd, so they are
+ * handled in the poll loop rather than in a handler.  SIGPIPE is ignored while workers run
+ * (a worker that died leaves a pipe whose writes fail with EPIPE).  Both are restored
+ * before jobs_run returns.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jobs.h"
+
+extern char **environ;
+
+#define MAX_LINE ((size_t)256 << 20)   /* a worker's record line; longer fails the item */
+#define TERM_GRACE_MS 2000             /* SIGTERM, then SIGKILL after this */
+/*
+ * Items a worker holds at once (the first in progress, the others waiting in its stdin
+ * pipe), so it never sits idle waiting for the supervisor to read its last result and
+ * write the next item: one round trip per item cost ~60 us per partition even on an idle
+ * machine, and whole scheduler time slices on a busy one.  A crash still fails only the
+ * item in progress; the ones behind it go back to the queue.  Near the end, when fewer
+ * than DEPTH items per worker are left, workers get one at a time, to share them out.
+ */
+#define DEPTH 4
+
+static const struct jobs_kind jobs_kinds[] = {
+	{ "scan", scan_worker_item },
+	{ NULL, NULL },
+};
+
+unsigned jobs_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static bool debug_jobs(void)
+{
+	const char *d = getenv("DELTAQ_DEBUG");
+	if (!d)
+		return false;
+	for (const char *p = d; (p = strstr(p, "jobs")); p += 4)
+		if ((p == d || p[-1] == ',') && (p[4] == '\0' || p[4] == ','))
+			return true;
+	return false;
+}
+
+/* ---- supervisor ---------------------------------------------------------------------- */
+
+struct worker {
+	pid_t pid;              /* 0: slot unused */
+	int in, out;            /* our ends of its stdin and stdout; -1 once closed */
+	bool reaped;
+	int status;             /* wait status once reaped */
+	size_t q[DEPTH];        /* items handed to it, in order; q[0] is in progress */
+	unsigned nq;
+	json_t *recs;           /* records of q[0] so far */
+	char *wbuf;             /* bytes still to write to its stdin */
+	size_t wlen, woff, wcap;
+	char *lbuf;             /* an incomplete line from its stdout */
+	size_t llen, lcap;
+	char bad[200];          /* why it was killed for breaking the protocol */
+	double spawned;         /* now_ms() at spawn */
+	bool ready;
+	unsigned id;
+};
+
+struct sup {
+	const struct jobs_spec *spec;
+	struct worker *w;
+	unsigned nw;
+	size_t next;            /* next item to hand out */
+	size_t *retry;          /* items a dead worker held but had not started */
+	size_t nretry;
+	int stopping;           /* signal that stopped us, 0 while running */
+	double deadline;        /* SIGKILL time after stopping */
+	bool killed;
+	bool debug;
+	const char *exe;
+	unsigned threads;
+	char ppid[24], threads_s[16];
+	unsigned started, failed_spawns, ids;
+	double startup_total, startup_max;
+	size_t ok, failed;
+};
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+static void sig_name(int sig, char *buf, size_t len)
+{
+	const char *abbrev = sigabbrev_np(sig);
+	if (abbrev)
+		snprintf(buf, len, "signal %d (SIG%s)", sig, abbrev);
+	else
+		snprintf(buf, len, "signal %d", sig);
+}
+
+static void item_done(struct sup *s, long item, const char *failure)
+{
+	if (failure)
+		s->failed++;
+	else
+		s->ok++;
+	s->spec->done(s->spec->ctx, (size_t)item, failure);
+}
+
+static void flush_input(struct worker *w);
+
+static size_t remaining(const struct sup *s)
+{
+	return s->nretry + (s->spec->nitems - s->next);
+}
+
+/* Tops up what worker w holds (see DEPTH); closes its stdin when nothing is left. */
+static void assign(struct sup *s, struct worker *w)
+{
+	if (w->in < 0)
+		return;
+	if (s->stopping || (!remaining(s) && !w->nq)) {
+		close_fd(&w->in);
+		return;
+	}
+	unsigned depth = remaining(s) >= (size_t)DEPTH * s->nw ? DEPTH : 1;
+	while (w->nq < depth && remaining(s)) {
+		size_t i = s->nretry ? s->retry[--s->nretry] : s->next++;
+		const char *item = s->spec->items[i];
+		size_t n = strlen(item) + 48;
+		if (w->woff) { /* drop what was written */
+			memmove(w->wbuf, w->wbuf + w->woff, w->wlen - w->woff);
+			w->wlen -= w->woff;
+			w->woff = 0;
+		}
+		if (w->wlen + n > w->wcap) {
+			char *b = realloc(w->wbuf, w->wlen + n + 4096);
+			if (!b) {
+				item_done(s, (long)i, "out of memory handing out the item");
+				break;
+			}
+			w->wbuf = b;
+			w->wcap = w->wlen + n + 4096;
+		}
+		w->wlen += (size_t)snprintf(w->wbuf + w->wlen, n, "{\"seq\":%zu,\"item\":%s}\n", i, item);
+		if (!w->nq)
+			w->recs = json_array();
+		w->q[w->nq++] = i;
+	}
+	flush_input(w);
+}
+
+static void flush_input(struct worker *w)
+{
+	while (w->in >= 0 && w->woff < w->wlen) {
+		ssize_t r = write(w->in, w->wbuf + w->woff, w->wlen - w->woff);
+		if (r > 0) {
+			w->woff += (size_t)r;
+		} else if (r < 0 && errno == EINTR) {
+			continue;
+		} else if (r < 0 && errno == EAGAIN) {
+			return;
+		} else {
+			/* EPIPE: it died; its exit status will tell why. */
+			close_fd(&w->in);
+		}
+	}
+}
+
+static void kill_worker(struct worker *w, int sig)
+{
+	if (w->pid > 0 && !w->reaped)
+		kill(w->pid, sig);
+}
+
+/* A protocol violation: the item fails with `why` and the worker is not trusted again. */
+static void violation(struct worker *w, const char *why)
+{
+	if (!w->bad[0])
+		snprintf(w->bad, sizeof(w->bad), "%s", why);
+	kill_worker(w, SIGKILL);
+	close_fd(&w->in);
+}
+
+static void handle_line(struct sup *s, struct worker *w, const char *line, size_t len)
+{
+	if (w->bad[0])
+		return;
+	json_error_t je;
+	json_t *m = json_loadb(line, len, 0, &je);
+	const char *type = json_string_value(json_object_get(m, "type"));
+	if (!m || !type) {
+		violation(w, "worker sent a line that is not a protocol record");
+		json_decref(m);
+		return;
+	}
+	json_t *seqv = json_object_get(m, "seq");
+	long seq = json_is_integer(seqv) ? (long)json_integer_value(seqv) : -2;
+	if (!strcmp(type, "hello")) {
+		if (!w->ready) {
+			w->ready = true;
+			double t = now_ms() - w->spawned;
+			s->startup_total += t;
+			if (t > s->startup_max)
+				s->startup_max = t;
+			if (s->debug) {
+				char *txt = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
+				fprintf(stderr, "deltaq: jobs: worker %u pid %d ready in %.2f ms: %s\n",
+					w->id, (int)w->pid, t, txt ? txt : "");
+				free(txt);
+			}
+		}
+	} else if (!strcmp(type, "record") && w->nq && seq == (long)w->q[0] &&
+		   json_object_get(m, "record")) {
+		json_array_append(w->recs, json_object_get(m, "record"));
+	} else if (!strcmp(type, "end") && w->nq && seq == (long)w->q[0]) {
+		json_t *k = json_object_get(m, "records");
+		if (!json_is_integer(k) || (size_t)json_integer_value(k) != json_array_size(w->recs)) {
+			violation(w, "worker's end record does not match the records it sent");
+		} else {
+			size_t i, item = w->q[0];
+			json_t *r;
+			json_array_foreach(w->recs, i, r)
+				s->spec->record(s->spec->ctx, item, r);
+			json_decref(w->recs);
+			w->recs = w->nq > 1 ? json_array() : NULL;
+			memmove(w->q, w->q + 1, --w->nq * sizeof(*w->q));
+			item_done(s, (long)item, NULL);
+			assign(s, w);
+		}
+	} else {
+		violation(w, "worker sent a record for an item it was not given");
+	}
+	json_decref(m);
+}
+
+/* Reads what the worker wrote; handles whole lines; closes the pipe at EOF. */
+static void drain(struct sup *s, struct worker *w)
+{
+	for (;;) {
+		if (w->lcap - w->llen < 65536) {
+			size_t cap = w->lcap ? 2 * w->lcap : 131072;
+			char *b = w->llen + 65536 > MAX_LINE ? NULL : realloc(w->lbuf, cap);
+			if (!b) {
+				violation(w, "worker sent a record longer than 256 MiB");
+				w->llen = 0;
+				close_fd(&w->out);
+				return;
+			}
+			w->lbuf = b;
+			w->lcap = cap;
+		}
+		ssize_t r = read(w->out, w->lbuf + w->llen, w->lcap - w->llen);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			return;
+		if (r <= 0) {
+			close_fd(&w->out);
+			return;
+		}
+		size_t start = 0, end = w->llen + (size_t)r;
+		for (size_t i = w->llen; i < end; i++)
+			if (w->lbuf[i] == '\n') {
+				handle_line(s, w, w->lbuf + start, i - start);
+				start = i + 1;
+			}
+		memmove(w->lbuf, w->lbuf + start, end - start);
+		w->llen = end - start;
+	}
+}
+
+static void spawn(struct sup *s, struct worker *w)
+{
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, rc;
+	memset(w, 0, sizeof(*w));
+	w->in = w->out = -1;
+	w->id = ++s->ids;
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
+		rc = errno;
+		goto fail;
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	/* dup2 onto 0 and 1 clears close-on-exec there; everything from 3 up is closed,
+	 * including whatever our own caller leaked to us. */
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	sigset_t none, all;
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &all);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	char *argv[] = { "deltaq", "__worker", "--kind", (char *)s->spec->kind, "--table",
+			 (char *)s->spec->table, "--threads", s->threads_s, "--parent-pid",
+			 s->ppid, NULL };
+	w->spawned = now_ms();
+	rc = posix_spawn(&w->pid, s->exe, &fa, &at, argv, environ);
+	if ((rc == ENOENT || rc == EACCES) && !strcmp(s->exe, "/proc/self/exe")) {
+		/* No /proc (a minimal chroot): the path the kernel ran us by. */
+		const char *alt = (const char *)getauxval(AT_EXECFN);
+		if (alt && strchr(alt, '/')) {
+			cli_warn("/proc/self/exe is not available; starting workers from '%s'", alt);
+			s->exe = alt;
+			rc = posix_spawn(&w->pid, s->exe, &fa, &at, argv, environ);
+		}
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	if (rc)
+		goto fail;
+	close(in[0]);
+	close(out[1]);
+	w->in = in[1];
+	w->out = out[0];
+	fcntl(w->in, F_SETFL, O_NONBLOCK);
+	fcntl(w->out, F_SETFL, O_NONBLOCK);
+	s->started++;
+	if (s->debug)
+		fprintf(stderr, "deltaq: jobs: worker %u pid %d started (%s threads)\n", w->id,
+			(int)w->pid, s->threads_s);
+	assign(s, w);
+	return;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (out[i] >= 0)
+			close(out[i]);
+	}
+	w->pid = 0;
+	s->failed_spawns++;
+	/* The item this worker was for fails; the loop tries the next one with a new spawn. */
+	if (!s->stopping && remaining(s)) {
+		char why[160];
+		snprintf(why, sizeof(why), "cannot start a worker: %s", strerror(rc));
+		item_done(s, (long)(s->nretry ? s->retry[--s->nretry] : s->next++), why);
+	}
+}
+
+/* A worker that has exited and closed its stdout: settle its item, free the slot. */
+static void finish(struct sup *s, struct worker *w)
+{
+	if (w->nq) {
+		char why[300], sig[64];
+		if (w->bad[0])
+			snprintf(why, sizeof(why), "%s", w->bad);
+		else if (WIFSIGNALED(w->status)) {
+			sig_name(WTERMSIG(w->status), sig, sizeof(sig));
+			snprintf(why, sizeof(why), "worker killed by %s", sig);
+		} else if (WIFEXITED(w->status) && WEXITSTATUS(w->status))
+			snprintf(why, sizeof(why), "worker exited with status %d",
+				 WEXITSTATUS(w->status));
+		else
+			snprintf(why, sizeof(why), "worker exited without the end record");
+		if (w->llen && !w->bad[0])
+			strncat(why, " (a truncated record was discarded)", sizeof(why) - strlen(why) - 1);
+		if (!s->stopping) { /* interrupted items are not accounted for (jobs.h) */
+			item_done(s, (long)w->q[0], why);
+			/* The ones it had not started go to another worker. */
+			for (unsigned k = 1; k < w->nq; k++)
+				s->retry[s->nretry++] = w->q[k];
+		}
+	}
+	if (s->debug) {
+		char how[80];
+		if (WIFSIGNALED(w->status)) {
+			char sig[64];
+			sig_name(WTERMSIG(w->status), sig, sizeof(sig));
+			snprintf(how, sizeof(how), "killed by %s", sig);
+		} else {
+			snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(w->status));
+		}
+		fprintf(stderr, "deltaq: jobs: worker %u pid %d %s\n", w->id, (int)w->pid, how);
+	}
+	json_decref(w->recs);
+	free(w->wbuf);
+	free(w->lbuf);
+	close_fd(&w->in);
+	close_fd(&w->out);
+	w->pid = 0;
+}
+
+static void reap(struct sup *s)
+{
+	for (;;) {
+		int st;
+		pid_t pid = waitpid(-1, &st, WNOHANG);
+		if (pid <= 0)
+			return;
+		for (unsigned i = 0; i < s->nw; i++)
+			if (s->w[i].pid == pid && !s->w[i].reaped) {
+				s->w[i].reaped = true;
+				s->w[i].status = st;
+				/* It is gone: nobody will read what we still had for it. */
+				close_fd(&s->w[i].in);
+			}
+	}
+}
+
+static void stop(struct sup *s, int sig)
+{
+	if (s->stopping) {
+		/* A second signal: no more grace. */
+		for (unsigned i = 0; i < s->nw; i++)
+			kill_worker(&s->w[i], SIGKILL);
+		s->killed = true;
+		return;
+	}
+	s->stopping = sig;
+	s->deadline = now_ms() + TERM_GRACE_MS;
+	for (unsigned i = 0; i < s->nw; i++) {
+		close_fd(&s->w[i].in);
+		kill_worker(&s->w[i], SIGTERM);
+	}
+}
+
+int jobs_run(const struct jobs_spec *spec)
+{
+	struct sup s = { .spec = spec, .debug = debug_jobs(), .exe = "/proc/self/exe" };
+	if (getenv("DELTAQ_TEST_WORKER_EXE")) /* test-only: a worker binary that cannot start */
+		s.exe = getenv("DELTAQ_TEST_WORKER_EXE");
+	if (!spec->nitems)
+		return 0;
+	s.nw = spec->workers ? spec->workers : 1;
+	if (s.nw > spec->nitems)
+		s.nw = (unsigned)spec->nitems;
+	s.threads = spec->threads ? spec->threads : 1;
+	snprintf(s.ppid, sizeof(s.ppid), "%d", (int)getpid());
+	snprintf(s.threads_s, sizeof(s.threads_s), "%u", s.threads);
+	s.w = calloc(s.nw, sizeof(*s.w));
+	s.retry = calloc(spec->nitems, sizeof(*s.retry));
+	if (!s.w || !s.retry) {
+		free(s.w);
+		free(s.retry);
+		fprintf(stderr, "deltaq: out of memory starting %u workers\n", s.nw);
+		return -1;
+	}
+
+	/* A signal we were started with ignored (`deltaq ... &` in a script ignores SIGINT)
+	 * stays ignored: only the ones that would have ended us are turned into a stop. */
+	sigset_t mask, old;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	static const int stops[] = { SIGINT, SIGTERM };
+	for (size_t i = 0; i < 2; i++) {
+		struct sigaction cur;
+		if (sigaction(stops[i], NULL, &cur) == 0 && cur.sa_handler != SIG_IGN)
+			sigaddset(&mask, stops[i]);
+	}
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		fprintf(stderr, "deltaq: cannot start workers: signalfd: %s\n", strerror(errno));
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		free(s.w);
+		return -1;
+	}
+	struct sigaction ign = { .sa_handler = SIG_IGN }, oldpipe;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &oldpipe);
+
+	if (getenv("DELTAQ_TEST_LEAK_FD")) /* test-only: a descriptor workers must not get */
+		(void)open("/dev/null", O_RDONLY);
+
+	double t0 = now_ms();
+	for (unsigned i = 0; i < s.nw && remaining(&s); i++)
+		spawn(&s, &s.w[i]);
+
+	struct pollfd *pfd = calloc(2 * (size_t)s.nw + 1, sizeof(*pfd));
+	struct worker **who = calloc(2 * (size_t)s.nw + 1, sizeof(*who));
+	double last_tick = 0;
+	while (pfd && who) {
+		/* Settle finished workers and start replacements. */
+		bool live = false;
+		for (unsigned i = 0; i < s.nw; i++) {
+			struct worker *w = &s.w[i];
+			if (w->pid && w->reaped && w->out < 0)
+				finish(&s, w);
+			if (!w->pid && !s.stopping && remaining(&s))
+				spawn(&s, w);
+			if (w->pid)
+				live = true;
+		}
+		if (!live) {
+			/* Every spawn that failed failed an item, so this ends. */
+			if (s.stopping || !remaining(&s))
+				break;
+			continue;
+		}
+
+		size_t n = 0;
+		pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		for (unsigned i = 0; i < s.nw; i++) {
+			struct worker *w = &s.w[i];
+			if (!w->pid)
+				continue;
+			if (w->out >= 0) {
+				who[n] = w;
+				pfd[n++] = (struct pollfd){ .fd = w->out, .events = POLLIN };
+			}
+			if (w->in >= 0 && w->woff < w->wlen) {
+				who[n] = w;
+				pfd[n++] = (struct pollfd){ .fd = w->in, .events = POLLOUT };
+			}
+		}
+		int timeout = -1;
+		if (s.stopping && !s.killed) {
+			double left = s.deadline - now_ms();
+			timeout = left > 0 ? (int)left + 1 : 0;
+		}
+		if (spec->tick && (timeout < 0 || timeout > 100))
+			timeout = 100;
+		int r = poll(pfd, n, timeout);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (s.stopping && !s.killed && now_ms() >= s.deadline) {
+			for (unsigned i = 0; i < s.nw; i++)
+				kill_worker(&s.w[i], SIGKILL);
+			s.killed = true;
+		}
+		if (spec->tick && now_ms() - last_tick >= 100) {
+			spec->tick(spec->ctx);
+			last_tick = now_ms();
+		}
+		if (r <= 0)
+			continue;
+		if (pfd[0].revents) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				if (si.ssi_signo == SIGCHLD)
+					reap(&s);
+				else
+					stop(&s, (int)si.ssi_signo);
+			}
+		}
+		for (size_t k = 1; k < n; k++) {
+			struct worker *w = who[k];
+			if (!pfd[k].revents || !w->pid)
+				continue;
+			if (pfd[k].fd == w->out && w->out >= 0)
+				drain(&s, w);
+			else if (pfd[k].fd == w->in && w->in >= 0) {
+				if (pfd[k].revents & (POLLERR | POLLHUP))
+					close_fd(&w->in);
+				else
+					flush_input(w);
+			}
+		}
+		/* A SIGCHLD can be merged with one that arrived before we polled. */
+		reap(&s);
+	}
+	if (!pfd || !who) {
+		/* Out of memory in the loop's own arrays: end every worker and wait for them. */
+		s.stopping = s.stopping ? s.stopping : -1;
+		for (unsigned i = 0; i < s.nw; i++)
+			kill_worker(&s.w[i], SIGKILL);
+		for (unsigned i = 0; i < s.nw; i++)
+			if (s.w[i].pid && !s.w[i].reaped)
+				waitpid(s.w[i].pid, &s.w[i].status, 0), s.w[i].reaped = true;
+		for (unsigned i = 0; i < s.nw; i++)
+			if (s.w[i].pid)
+				finish(&s, &s.w[i]);
+		fprintf(stderr, "deltaq: out of memory supervising workers\n");
+	}
+	free(pfd);
+	free(who);
+	if (s.debug)
+		fprintf(stderr, "deltaq: jobs: %u workers started for %zu items (%zu ok, %zu failed); "
+			"start-up %.2f ms total, %.2f ms max; wall %.2f ms\n", s.started,
+			spec->nitems, s.ok, s.failed, s.startup_total, s.startup_max, now_ms() - t0);
+	close(sfd);
+	sigaction(SIGPIPE, &oldpipe, NULL);
+	/* Drop signals still pending (a SIGCHLD already handled) before unblocking them. */
+	struct timespec zero = { 0, 0 };
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	while (sigtimedwait(&chld, NULL, &zero) > 0)
+		;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	free(s.w);
+	free(s.retry);
+	return s.stopping > 0 ? s.stopping : s.stopping < 0 ? -1 : 0;
+}
+
+void jobs_reraise(int sig)
+{
+	fflush(stdout);
+	signal(sig, SIG_DFL);
+	sigset_t m;
+	sigemptyset(&m);
+	sigaddset(&m, sig);
+	sigprocmask(SIG_UNBLOCK, &m, NULL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+/* ---- worker ---------------------------------------------------------------------------- */
+
+const char usage_worker[] =
+	"usage: deltaq __worker --kind KIND --table LOCATION --threads M --parent-pid PID\n"
+	"\n"
+	"Internal: a --jobs worker process (see cmd/jobs.h).  Not for direct use.\n";
+
+enum { OPT_KIND = 2000, OPT_TABLE, OPT_PARENT };
+
+const struct option options_worker[] = {
+	{ "kind", required_argument, NULL, OPT_KIND },
+	{ "parent-pid", required_argument, NULL, OPT_PARENT },
+	{ "table", required_argument, NULL, OPT_TABLE },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct jobs_emitter {
+	long seq;
+	size_t n;
+};
+
+int jobs_emit(struct jobs_emitter *em, json_t *rec)
+{
+	json_t *m = json_pack("{s:s, s:I, s:o}", "type", "record", "seq", (json_int_t)em->seq,
+			      "record", rec);
+	if (!m)
+		return -1;
+	int rc = json_dumpf(m, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(m);
+	if (rc || fputc('\n', stdout) == EOF)
+		return -1;
+	em->n++;
+	return 0;
+}
+
+/* The worker's own view of how it was started (DELTAQ_DEBUG=jobs): fds, mask, SIG_IGN. */
+static void start_facts(json_t *hello)
+{
+	json_t *fds = json_array(), *blocked = json_array(), *ignored = json_array();
+	DIR *d = opendir("/proc/self/fd");
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
+				json_array_append_new(fds, json_integer(atoi(e->d_name)));
+		closedir(d);
+	}
+	sigset_t cur;
+	sigprocmask(SIG_SETMASK, NULL, &cur);
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+		if (sigismember(&cur, sig) == 1)
+			json_array_append_new(blocked, json_integer(sig));
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			json_array_append_new(ignored, json_integer(sig));
+	}
+	json_object_set_new(hello, "fds", fds);
+	json_object_set_new(hello, "blocked", blocked);
+	json_object_set_new(hello, "ignored", ignored);
+}
+
+/* DELTAQ_TEST_WORKER_CRASH (test-only, see jobs.h): misbehave on item `seq`. */
+static void test_crash(long seq)
+{
+	const char *spec = getenv("DELTAQ_TEST_WORKER_CRASH");
+	if (!spec)
+		return;
+	char *end;
+	long at = strtol(spec, &end, 10);
+	if (end == spec || at != seq)
+		return;
+	const char *mode = *end == ':' ? end + 1 : "kill";
+	if (!strcmp(mode, "abort")) {
+		abort();
+	} else if (!strcmp(mode, "exit")) {
+		fflush(stdout);
+		_exit(1);
+	} else if (!strcmp(mode, "hang") || !strcmp(mode, "hang-hard")) {
+		if (!strcmp(mode, "hang-hard"))
+			signal(SIGTERM, SIG_IGN);
+		fflush(stdout);
+		for (;;)
+			pause();
+	} else if (strcmp(mode, "noend")) {
+		printf("{\"type\":\"record\",\"seq\":%ld,\"rec", seq);
+		fflush(stdout);
+		raise(SIGKILL);
+	}
+}
+
+int cmd_worker(int argc, char **argv, struct cli *cli)
+{
+	double t0 = now_ms();
+	const char *kind = NULL, *table = NULL;
+	long parent = 0;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "", options_worker, NULL)) != -1) {
+		switch (opt) {
+		case OPT_KIND: kind = optarg; break;
+		case OPT_TABLE: table = optarg; break;
+		case OPT_PARENT: parent = strtol(optarg, NULL, 10); break;
+		case OPT_THREADS: cli->threads = atoi(optarg); break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (!kind || !table || parent <= 0 || optind != argc) {
+		fputs(usage_worker, stderr);
+		return EXIT_USAGE;
+	}
+	/* Die with the supervisor; if it died before the prctl, we were re-parented. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != (pid_t)parent)
+		return EXIT_UNREADABLE;
+	json_t *hello = json_pack("{s:s, s:i, s:s, s:i}", "type", "hello", "pid", (int)getpid(),
+				  "kind", kind, "threads", cli->threads);
+	if (debug_jobs())
+		start_facts(hello);
+	const struct jobs_kind *k = jobs_kinds;
+	while (k->name && strcmp(k->name, kind))
+		k++;
+	if (!k->name) {
+		fprintf(stderr, "deltaq: worker: unknown kind '%s'\n", kind);
+		json_decref(hello);
+		return EXIT_USAGE;
+	}
+	dq_table *t;
+	int rc = cli_open(cli, table, &t);
+	if (rc) {
+		json_decref(hello);
+		return rc;
+	}
+	json_object_set_new(hello, "init_ms", json_real((double)(long)((now_ms() - t0) * 1000) / 1000));
+	json_dumpf(hello, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(hello);
+	fputc('\n', stdout);
+	fflush(stdout);
+
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	while (rc == 0 && (len = getline(&line, &cap, stdin)) > 0) {
+		json_error_t je;
+		json_t *m = json_loadb(line, (size_t)len, 0, &je);
+		json_t *seqv = json_object_get(m, "seq"), *item = json_object_get(m, "item");
+		if (!json_is_integer(seqv) || !json_is_object(item)) {
+			fprintf(stderr, "deltaq: worker: bad work item: %s\n", m ? "no seq or item" : je.text);
+			json_decref(m);
+			rc = EXIT_USAGE;
+			break;
+		}
+		struct jobs_emitter em = { .seq = (long)json_integer_value(seqv) };
+		test_crash(em.seq);
+		rc = k->run(t, item, &em);
+		json_decref(m);
+		if (rc)
+			break;
+		const char *crash = getenv("DELTAQ_TEST_WORKER_CRASH");
+		if (crash && strtol(crash, NULL, 10) == em.seq && strstr(crash, ":noend")) {
+			fflush(stdout);
+			_exit(0);
+		}
+		printf("{\"type\":\"end\",\"seq\":%ld,\"records\":%zu}\n", em.seq, em.n);
+		if (fflush(stdout) != 0)
+			rc = EXIT_UNREADABLE;
+	}
+	free(line);
+	dq_table_close(t);
+	return rc;
+}

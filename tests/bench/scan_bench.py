@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""
+scan_bench.py - the `scan` workload of `make bench` (called by scan.sh).
+
+Table: 500 partitions x 4 small Parquet data files (tests/fixtures/scan_table.py, 200 to 203
+rows in 2 row groups each, 10 commits), written under --work when missing or when the
+generator changed.
+
+Runs, round-robin, --reps times each (stdout to /dev/null):
+    scan                 in-process, the CPUs' threads
+    scan --jobs 1/2/4    workers, default threads (max(1, CPUs / N) each)
+    scan --jobs 1/2/4 --threads 1
+and reports for each the minimum and median wall time, user+system CPU (of deltaq and its
+reaped workers, from wait4), bytes read (the change in this script's /proc/self/io rchar:
+Linux adds a reaped child's I/O, with its own reaped children's, to the parent), and for
+--jobs the workers' start-up: spawn until the worker's hello record (exec, dynamic linking,
+opening the table), from the DELTAQ_DEBUG=jobs summary line, as the slowest worker's share
+of the wall time.  The first run of each command is checked: 500 partitions, 2000 files,
+no mismatches, the generator's row count.
+
+Targets (from issue 4): --jobs 2 at least 1.6x faster than --jobs 1 on 2 cores; start-up
+under 5% of the total.  Reported, not enforced: the machine may be shared.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIX = os.path.join(HERE, "..", "fixtures")
+GEN_ARGS = ["--partitions", "500", "--files", "4", "--rows", "200", "--row-groups", "2",
+            "--commits", "10"]
+
+
+def rchar():
+    with open("/proc/self/io") as f:
+        for line in f:
+            if line.startswith("rchar:"):
+                return int(line.split()[1])
+    return 0
+
+
+def generate(work):
+    stamp = hashlib.sha256()
+    for name in ("scan_table.py", "parquet_writer.py"):
+        with open(os.path.join(FIX, name), "rb") as f:
+            stamp.update(f.read())
+    stamp.update(" ".join(GEN_ARGS).encode())
+    stamp = stamp.hexdigest()
+    table = os.path.join(work, "table")
+    stamp_file = os.path.join(work, "stamp")
+    facts_file = os.path.join(work, "facts.json")
+    if os.path.exists(stamp_file) and open(stamp_file).read() == stamp:
+        return table, json.load(open(facts_file))
+    print("bench: writing the scan table (500 partitions x 4 Parquet files)", file=sys.stderr)
+    subprocess.run(["rm", "-rf", table], check=True)
+    os.makedirs(work, exist_ok=True)
+    out = subprocess.run([sys.executable, os.path.join(FIX, "scan_table.py"), table] + GEN_ARGS,
+                         check=True, capture_output=True, text=True).stdout
+    with open(facts_file, "w") as f:
+        f.write(out)
+    with open(stamp_file, "w") as f:
+        f.write(stamp)
+    return table, json.loads(out)
+
+
+def run(argv, env=None):
+    """(wall s, cpu s, bytes read, stderr) of one run."""
+    before = rchar()
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.monotonic() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise SystemExit("bench: %s exited %d: %s" % (" ".join(argv), p.returncode, err.decode()[:500]))
+    return wall, ru.ru_utime + ru.ru_stime, rchar() - before, err.decode()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--deltaq", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--results")
+    a = ap.parse_args()
+    table, facts = generate(a.work)
+
+    check = subprocess.run([a.deltaq, "scan", "-o", "json", table], capture_output=True, text=True)
+    parts = json.loads(check.stdout) if check.returncode == 0 else None
+    if (not parts or len(parts) != facts["partitions"] or
+            sum(p["num_files"] for p in parts) != facts["files"] or
+            sum(p["num_rows"] for p in parts) != facts["rows"] or
+            any(p["mismatches"] for p in parts)):
+        raise SystemExit("bench: scan gave a wrong answer (exit %d)" % check.returncode)
+
+    cmds = [("scan", [])]
+    for j in (1, 2, 4):
+        cmds.append(("scan --jobs %d" % j, ["--jobs", str(j)]))
+    for j in (1, 2, 4):
+        cmds.append(("scan --jobs %d --threads 1" % j, ["--jobs", str(j), "--threads", "1"]))
+    env = dict(os.environ, DELTAQ_DEBUG="jobs")
+    res = {name: {"wall": [], "cpu": [], "bytes": [], "startup_max": [], "startup_total": [],
+                  "workers": 0} for name, _ in cmds}
+    for name, extra in cmds:  # warm-up and check of each command
+        out = subprocess.run([a.deltaq, "scan", "-o", "ndjson"] + extra + [table],
+                             capture_output=True, text=True)
+        if out.returncode != 0 or len(out.stdout.splitlines()) != facts["partitions"]:
+            raise SystemExit("bench: %s failed" % name)
+    for _ in range(a.reps):
+        for name, extra in cmds:
+            wall, cpu, nbytes, err = run([a.deltaq, "scan", "-o", "ndjson"] + extra + [table], env)
+            r = res[name]
+            r["wall"].append(wall)
+            r["cpu"].append(cpu)
+            r["bytes"].append(nbytes)
+            m = re.search(r"jobs: (\d+) workers started .* start-up ([0-9.]+) ms total, "
+                          r"([0-9.]+) ms max", err)
+            if m:
+                r["workers"] = int(m.group(1))
+                r["startup_total"].append(float(m.group(2)) / 1e3)
+                r["startup_max"].append(float(m.group(3)) / 1e3)
+
+    cpus = len(os.sched_getaffinity(0))
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = -1
+    print("scan workload: %d partitions x 4 files (%d files, %d rows, %.1f MB of Parquet); "
+          "%d CPUs, load %.1f; %d rounds" % (facts["partitions"], facts["files"], facts["rows"],
+                                             facts["bytes"] / 1e6, cpus, load, a.reps))
+    hdr = "%-28s %9s %9s %9s %10s %8s %12s" % ("command", "min s", "median s", "cpu s",
+                                              "read KB", "workers", "start-up %")
+    print(hdr)
+    print("-" * len(hdr))
+    out = {}
+    for name, _ in cmds:
+        r = res[name]
+        su = ""
+        if r["startup_max"]:
+            # the slowest worker's start-up as a share of that run's wall time, median
+            su = "%.1f" % (100 * statistics.median(m / w for m, w in zip(r["startup_max"], r["wall"])))
+        print("%-28s %9.3f %9.3f %9.3f %10.0f %8s %12s" % (
+            name, min(r["wall"]), statistics.median(r["wall"]), statistics.median(r["cpu"]),
+            statistics.median(r["bytes"]) / 1024, r["workers"] or "-", su))
+        out[name] = {"wall_min_s": min(r["wall"]), "wall_median_s": statistics.median(r["wall"]),
+                     "cpu_median_s": statistics.median(r["cpu"]),
+                     "bytes_read_median": statistics.median(r["bytes"]),
+                     "workers": r["workers"],
+                     "startup_max_median_s": statistics.median(r["startup_max"]) if r["startup_max"] else None,
+                     "startup_total_median_s": statistics.median(r["startup_total"]) if r["startup_total"] else None}
+    for suffix in ("", " --threads 1"):
+        j1 = min(res["scan --jobs 1" + suffix]["wall"])
+        j2 = min(res["scan --jobs 2" + suffix]["wall"])
+        print("speed-up --jobs 2 over --jobs 1%s (min wall): %.2fx (target >= 1.6x on 2 cores)"
+              % (suffix, j1 / j2))
+        out["speedup_jobs2" + suffix.replace(" ", "_")] = j1 / j2
+    if a.results:
+        with open(a.results, "w") as f:
+            json.dump({"cpus": cpus, "load": load, "reps": a.reps, "facts": facts, "results": out},
+                      f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,200 @@
+#!/usr/bin/env bats
+# --jobs: exec'd workers (cmd/jobs.c).  A worker that crashes fails only its partition and
+# is replaced; workers start with fds 0-2 only and default signals; SIGINT stops, reaps and
+# re-raises; PDEATHSIG ends workers whose supervisor was killed.  The misbehaving workers
+# come from the test-only hook DELTAQ_TEST_WORKER_CRASH=SEQ[:MODE] (see cmd/jobs.h).
+
+load helpers
+
+setup() {
+	T="$BATS_TEST_TMPDIR/t"
+	python3 "$FIX/scan_table.py" "$T" --partitions 8 --files 2 >/dev/null
+	REF=$(stdout_of deltaq scan -o ndjson "$T")
+}
+
+# The reference records with partition SEQ (0-based) replaced by nothing.
+others() { sed "$(($1 + 1))d" <<<"$REF"; }
+
+# Pids of the processes left in session SID (none expected).
+left_in_session() { ps -e -o sid=,pid=,stat=,args= | awk -v s="$1" '$1 == s { print }'; }
+
+@test "jobs: a worker killed mid-record fails its partition only, and is replaced" {
+	run --separate-stderr env DELTAQ_TEST_WORKER_CRASH=3:kill DELTAQ_DEBUG=jobs \
+		"$DELTAQ" scan --jobs 1 -o ndjson "$T"
+	assert_failure 1
+	assert_equal "$(sed -n 4p <<<"$output" | jq -r .error)" \
+		"worker killed by signal 9 (SIGKILL) (a truncated record was discarded)"
+	assert_equal "$(sed -n 4p <<<"$output" | jq -c '[.num_files, .num_rows, .mismatches]')" '[2,null,[]]'
+	assert_equal "$(sed 4d <<<"$output")" "$(others 3)"
+	# one worker, and one more to replace it for partitions 4-7
+	assert_equal "$(grep -c 'started (' <<<"$stderr")" 2
+	grep -qx "deltaq: scan: 1 of 8 partitions could not be scanned" <<<"$stderr"
+}
+
+@test "jobs: abort, exit without end, and a missing end record each fail one partition" {
+	local mode want
+	for mode in abort exit noend; do
+		case $mode in
+		abort) want="worker killed by signal 6 (SIGABRT)" ;;
+		exit) want="worker exited with status 1" ;;
+		noend) want="worker exited without the end record" ;;
+		esac
+		run --separate-stderr env DELTAQ_TEST_WORKER_CRASH=0:$mode "$DELTAQ" scan --jobs 3 -o ndjson "$T"
+		assert_failure 1
+		assert_equal "$(head -n 1 <<<"$output" | jq -r .error)" "$want"
+		assert_equal "$(sed 1d <<<"$output")" "$(others 0)"
+	done
+}
+
+@test "jobs: a worker that cannot be started fails each partition, and the scan ends" {
+	run --separate-stderr env DELTAQ_TEST_WORKER_EXE=/nonexistent/deltaq "$DELTAQ" scan --jobs 2 -o ndjson "$T"
+	assert_failure 1
+	assert_equal "${#lines[@]}" 8
+	assert_equal "$(jq -r .error <<<"$output" | sort -u)" "cannot start a worker: No such file or directory"
+}
+
+@test "jobs: a failed partition shows in text output with its reason" {
+	run --separate-stderr env DELTAQ_TEST_WORKER_CRASH=7:abort "$DELTAQ" scan --jobs 1 "$T"
+	assert_failure 1
+	assert_line --regexp '^day=2024-01-08 +2 +- +- +- +failed$'
+	assert_line "partition day=2024-01-08: failed: worker killed by signal 6 (SIGABRT)"
+}
+
+@test "jobs: workers get fds 0-2 only, an empty signal mask and no ignored signal" {
+	# The supervisor leaks a descriptor on purpose (DELTAQ_TEST_LEAK_FD), blocks SIGINT,
+	# SIGTERM and SIGCHLD and ignores SIGPIPE itself; the shell ignores SIGUSR1 and SIGHUP.
+	run --separate-stderr bash -c 'trap "" USR1 HUP; exec 7</dev/null
+		DELTAQ_TEST_LEAK_FD=1 DELTAQ_DEBUG=jobs exec "$0" scan --jobs 2 -o ndjson "$1"' "$DELTAQ" "$T"
+	assert_success
+	local hellos
+	hellos=$(grep -o '{"type":"hello".*}' <<<"$stderr")
+	assert_equal "$(wc -l <<<"$hellos")" 2
+	assert_equal "$(jq -c '[.fds, .blocked, .ignored]' <<<"$hellos" | sort -u)" '[[0,1,2],[],[]]'
+}
+
+@test "jobs: a worker refuses to run when its parent is not the one named" {
+	run --separate-stderr bash -c 'echo | "$0" __worker --kind scan --table "$1" --threads 1 --parent-pid 1' "$DELTAQ" "$T"
+	assert_failure 3
+	assert_equal "$output" ""
+}
+
+@test "jobs: SIGINT terminates and reaps every worker and exits by the signal" {
+	local sid out="$BATS_TEST_TMPDIR/out" err="$BATS_TEST_TMPDIR/err"
+	DELTAQ_TEST_WORKER_CRASH=2:hang DELTAQ_DEBUG=jobs env --default-signal=INT setsid "$DELTAQ" scan --jobs 3 "$T" \
+		>"$out" 2>"$err" &
+	local pid=$!
+	# wait until the hanging worker has its item
+	for _ in $(seq 100); do
+		grep -q 'ready in' "$err" 2>/dev/null && [ "$(grep -c 'exited' "$err")" -ge 1 ] && break
+		sleep 0.1
+	done
+	sid=$(ps -o sid= -p "$pid" | tr -d ' ')
+	kill -INT "$pid"
+	local status=0
+	wait "$pid" || status=$?
+	assert_equal "$status" 130
+	assert_equal "$(cat "$out")" ""
+	grep -q "deltaq: scan interrupted" "$err"
+	assert_equal "$(left_in_session "$sid")" ""
+}
+
+@test "jobs: a supervisor started with SIGINT ignored keeps ignoring it" {
+	local err="$BATS_TEST_TMPDIR/err"
+	# a background job of a script: bash starts it with SIGINT ignored
+	DELTAQ_TEST_WORKER_CRASH=0:hang DELTAQ_DEBUG=jobs setsid "$DELTAQ" scan --jobs 1 "$T" \
+		>/dev/null 2>"$err" &
+	local pid=$!
+	for _ in $(seq 100); do
+		grep -q 'ready in' "$err" 2>/dev/null && break
+		sleep 0.1
+	done
+	kill -INT "$pid"
+	sleep 0.3
+	kill -0 "$pid"
+	local status=0
+	kill -TERM "$pid"
+	wait "$pid" || status=$?
+	assert_equal "$status" 143
+}
+
+@test "jobs: a worker that ignores SIGTERM is killed after the grace period" {
+	local out="$BATS_TEST_TMPDIR/out" err="$BATS_TEST_TMPDIR/err"
+	DELTAQ_TEST_WORKER_CRASH=0:hang-hard DELTAQ_DEBUG=jobs env --default-signal=INT setsid "$DELTAQ" scan --jobs 2 "$T" \
+		>"$out" 2>"$err" &
+	local pid=$!
+	for _ in $(seq 100); do
+		[ "$(grep -c 'ready in' "$err" 2>/dev/null)" -ge 2 ] && break
+		sleep 0.1
+	done
+	sleep 0.3
+	local sid
+	sid=$(ps -o sid= -p "$pid" | tr -d ' ')
+	kill -TERM "$pid"
+	local status=0
+	wait "$pid" || status=$?
+	assert_equal "$status" 143
+	grep -q "killed by signal 9 (SIGKILL)" "$err"
+	assert_equal "$(left_in_session "$sid")" ""
+}
+
+@test "jobs: a second SIGINT kills the workers at once" {
+	local err="$BATS_TEST_TMPDIR/err"
+	DELTAQ_TEST_WORKER_CRASH=0:hang-hard DELTAQ_DEBUG=jobs env --default-signal=INT setsid "$DELTAQ" scan --jobs 1 "$T" \
+		>/dev/null 2>"$err" &
+	local pid=$!
+	for _ in $(seq 100); do
+		grep -q 'ready in' "$err" 2>/dev/null && break
+		sleep 0.1
+	done
+	sleep 0.3
+	local sid
+	sid=$(ps -o sid= -p "$pid" | tr -d ' ')
+	kill -INT "$pid"
+	sleep 0.2
+	kill -INT "$pid"
+	local status=0
+	wait "$pid" || status=$?
+	assert_equal "$status" 130
+	grep -q "signal 9 (SIGKILL)" "$err"
+	assert_equal "$(left_in_session "$sid")" ""
+}
+
+@test "jobs: workers die with a supervisor killed by SIGKILL (PR_SET_PDEATHSIG)" {
+	local err="$BATS_TEST_TMPDIR/err"
+	DELTAQ_TEST_WORKER_CRASH=0:hang DELTAQ_DEBUG=jobs env --default-signal=INT setsid "$DELTAQ" scan --jobs 2 "$T" \
+		>/dev/null 2>"$err" &
+	local pid=$!
+	for _ in $(seq 100); do
+		[ "$(grep -c 'ready in' "$err" 2>/dev/null)" -ge 2 ] && break
+		sleep 0.1
+	done
+	local workers
+	workers=$(grep -o 'pid [0-9]* ready' "$err" | awk '{ print $2 }')
+	[ -n "$workers" ]
+	kill -KILL "$pid"
+	wait "$pid" || true
+	local w alive
+	for _ in $(seq 50); do
+		alive=""
+		for w in $workers; do
+			# gone, or a zombie waiting for init to reap it
+			if [ -e "/proc/$w" ] && ! awk '{ exit $3 != "Z" }' "/proc/$w/stat" 2>/dev/null; then
+				alive="$alive $w"
+			fi
+		done
+		[ -z "$alive" ] && break
+		sleep 0.1
+	done
+	assert_equal "$alive" ""
+}
+
+@test "jobs: the SIGINT stress loop leaves no process or zombie behind" {
+	# Runs tests/stress/jobs_sigint.py: STRESS_RUNS (default 200) runs of scan --jobs 4,
+	# each in its own session, 3 in 4 interrupted by SIGINT after a random 0-25 ms, under
+	# a 45 s budget (the runs done in time are the sample; at least 20 must be).
+	run python3 "$BATS_TEST_DIRNAME/stress/jobs_sigint.py" --deltaq "$DELTAQ" \
+		--runs "${STRESS_RUNS:-200}" --budget 45 --min-runs 20
+	echo "$output"
+	assert_success
+	assert_line --regexp '^[0-9]+ runs: [0-9]+ interrupted, [0-9]+ finished, 0 with leftovers$'
+}
