@@ -124,23 +124,27 @@ static void shapes(void)
 	CHECKF(same < 10, "%d of 3000 dates came back unchanged", same);
 
 	/* stats values keep their JSON type */
-	json_t *v = json_integer(2147483000), *o = redact_stat_value(&r, json_string("integer"), v);
+	json_t *type = json_string("integer");
+	json_t *v = json_integer(2147483000), *o = redact_stat_value(&r, type, v);
 	CHECK(json_is_integer(o) && json_integer_value(o) <= 2147483647 &&
 	      json_integer_value(o) >= 1000000000);
 	json_decref(v);
 	json_decref(o);
+	json_string_set(type, "double");
 	v = json_real(-0.0375);
-	o = redact_stat_value(&r, json_string("double"), v);
+	o = redact_stat_value(&r, type, v);
 	CHECK(json_is_real(o) && json_real_value(o) < -0.01 && json_real_value(o) > -0.1);
 	json_decref(v);
 	json_decref(o);
+	json_string_set(type, "timestamp");
 	v = json_string("2023-06-01T12:39:58.417Z");
-	o = redact_stat_value(&r, json_string("timestamp"), v);
+	o = redact_stat_value(&r, type, v);
 	CHECK(json_is_string(o) && strlen(json_string_value(o)) == 24 &&
 	      json_string_value(o)[23] == 'Z' && valid_date(json_string_value(o)) &&
 	      strcmp(json_string_value(o), json_string_value(v)));
 	json_decref(v);
 	json_decref(o);
+	json_decref(type);
 	redact_release(&r);
 }
 
