@@ -503,38 +503,50 @@ static int sv_pages(const json_t *doc, enum out_format fmt)
 /* ---- rows ----------------------------------------------------------------------------- */
 
 /*
- * The first `want` rows, row group by row group.  Nothing is printed before the first row
- * group has been read, so a file that cannot be read leaves stdout empty.
+ * The first `want` rows, row group by row group.  They are gathered in memory and written
+ * only once every row group they come from has been read, so a file that fails anywhere
+ * leaves stdout empty rather than holding a prefix that looks complete.
  */
 static int print_rows(parquet_file *f, const struct cli *cli, size_t want)
 {
 	const struct parquet_meta *m = parquet_metadata(f);
 	struct dq_error err = { 0 };
+	struct dq_buf b = { 0 }, doc = { 0 };
 	size_t printed = 0;
 	bool array = cli->format == OUT_JSON;
+	int rc = EXIT_OK;
 
 	for (size_t g = 0; g < m->nrow_groups && printed < want; g++) {
-		struct dq_buf b = { 0 };
+		b.len = 0;
 		if (parquet_read_rows_text(f, g, NULL, 0, 0, want - printed, &b, &err)) {
-			dq_buf_release(&b);
-			return cli_fail(&err);
+			rc = cli_fail(&err);
+			goto out;
 		}
 		for (size_t i = 0; i < b.len;) {
 			char *nl = memchr(b.data + i, '\n', b.len - i);
 			size_t n = nl ? (size_t)(nl - (b.data + i)) : b.len - i;
-			if (array)
-				fputs(printed ? ",\n" : "[\n", stdout);
-			fwrite(b.data + i, 1, n, stdout);
-			if (!array)
-				fputc('\n', stdout);
+			if ((array && dq_buf_puts(&doc, printed ? ",\n" : "[\n")) ||
+			    dq_buf_append(&doc, b.data + i, n) ||
+			    (!array && dq_buf_puts(&doc, "\n"))) {
+				fputs("deltaq: out of memory\n", stderr);
+				rc = EXIT_UNREADABLE;
+				goto out;
+			}
 			printed++;
 			i += n + 1;
 		}
-		dq_buf_release(&b);
 	}
-	if (array)
-		fputs(printed ? "\n]\n" : "[]\n", stdout);
-	return ferror(stdout) ? EXIT_UNREADABLE : EXIT_OK;
+	if (array && dq_buf_puts(&doc, printed ? "\n]\n" : "[]\n")) {
+		fputs("deltaq: out of memory\n", stderr);
+		rc = EXIT_UNREADABLE;
+		goto out;
+	}
+	fwrite(doc.data, 1, doc.len, stdout);
+	rc = ferror(stdout) ? EXIT_UNREADABLE : EXIT_OK;
+out:
+	dq_buf_release(&b);
+	dq_buf_release(&doc);
+	return rc;
 }
 
 /* Opens FILE's directory as a store and the file in it. */

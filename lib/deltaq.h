@@ -263,4 +263,22 @@ int dq_snapshot_diff(const dq_snapshot *from, const dq_snapshot *to,
 		     const struct dq_file ***added, size_t *nadded,
 		     const struct dq_file ***removed, size_t *nremoved, struct dq_error *err);
 
+/* ---- data files: what scan and check --deep read beyond the log ------------------- */
+
+struct dq_data_file {
+	int64_t size;               /* bytes on disk */
+	int64_t modification_time;  /* ms, from the file system */
+	int64_t num_rows;           /* rows in the Parquet footer; -1 when not read */
+	int64_t row_groups;         /* row groups in the footer; -1 when not read */
+};
+
+/*
+ * Stats the data file `path` (a struct dq_file path: relative to the table root, or an
+ * absolute local path) and, with `footer`, reads its Parquet footer (one tail read; no
+ * data).  DQ_EIO with sys_errno ENOENT when it is missing; DQ_ECORRUPT when it is not a
+ * readable Parquet file; DQ_ENOTIMPL for a remote URI (s3://...) or an encrypted file.
+ */
+int dq_data_file_inspect(dq_table *t, const char *path, bool footer, struct dq_data_file *out,
+			 struct dq_error *err);
+
 #endif

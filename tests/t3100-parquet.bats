@@ -183,6 +183,28 @@ testing_file() {
 	assert_success
 }
 
+@test "parquet: rows of a file damaged in a later row group leave stdout empty" {
+	local f="$BATS_TEST_TMPDIR/late.parquet"
+	python3 "$FIX/parquet_writer.py" "$f" 30 3
+	run deltaq parquet -o ndjson "$f"
+	assert_success
+	assert_equal "${#lines[@]}" 30
+	# damage the page header of the last row group only
+	local off
+	off=$(deltaq parquet -o json "$f" | jq '.row_groups[2].columns[0].data_page_offset')
+	printf '\377\377\377\377\377\377\377\377' | dd of="$f" bs=1 seek="$off" conv=notrunc 2>/dev/null
+	for args in "-o ndjson" "--rows 25" "-o json --rows 100"; do
+		run --separate-stderr deltaq parquet $args "$f"
+		assert_failure 3
+		assert_output ''
+		assert_regex "$stderr" "^deltaq: cannot read '$f': .*offset $off"
+	done
+	# the rows before the damage are still there for whoever asks only for them
+	run deltaq parquet --rows 10 "$f"
+	assert_success
+	assert_equal "${#lines[@]}" 10
+}
+
 @test "parquet: a page CRC mismatch is exit 3" {
 	f=$(testing_file datapage_v1-corrupt-checksum.parquet)
 	run --separate-stderr deltaq parquet --rows 1 "$f"
