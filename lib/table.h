@@ -38,7 +38,8 @@ bool table_inherited(const dq_table *t);
  * DQ_EFORKED when table_inherited(t), with the message "table handle was opened in
  * process P before a fork; open a new one in this process (Q)"; else DQ_OK.  Every public
  * entry point taking a dq_table calls it (directly, or through table_commits) before it
- * touches anything else; tests/fork/fork_api.c holds each of them to that.
+ * touches anything else, and so must a public call on a snapshot that reaches back into
+ * its table (its store or pool); tests/fork/fork_api.c holds each of them to that.
  */
 int table_check(const dq_table *t, struct dq_error *err);
 

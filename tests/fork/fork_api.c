@@ -157,6 +157,12 @@ static int call_snapshot(dq_table *t, struct dq_error *err)
 	return rc;
 }
 
+static int call_data_file(dq_table *t, struct dq_error *err)
+{
+	struct dq_data_file df;
+	return dq_data_file_inspect(t, "_delta_log/00000000000000000000.json", false, &df, err);
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(dq_table *t, struct dq_error *err);
@@ -169,6 +175,7 @@ static const struct {
 	{ "dq_checkpoint_summary", call_checkpoint },
 	{ "dq_commit_read", call_commit },
 	{ "dq_snapshot_open", call_snapshot },
+	{ "dq_data_file_inspect", call_data_file },
 };
 
 /* Every refused[] call, then dq_table_close; no malloc, so a _Fork child can run it. */
