@@ -3,10 +3,11 @@
  *
  * The parent opens a handle (pool of 4, started by a replay), builds two snapshots and a
  * history, and forks.  The child then checks the rule in deltaq.h's header comment:
- *   - every call in refused[] below (each public call that takes a dq_table) fails with
- *     DQ_EFORKED and the documented message, and takes no lock: pthread_mutex_lock,
- *     pthread_mutex_trylock, pthread_join and pthread_mutex_destroy are interposed by this
- *     program and counted, and the child's counts must not move;
+ *   - every call in refused[] below (each public call that takes a dq_table, or takes a
+ *     snapshot and reaches back into its table) fails with DQ_EFORKED and the documented
+ *     message, and takes no lock: pthread_mutex_lock, pthread_mutex_trylock, pthread_join
+ *     and pthread_mutex_destroy are interposed by this program and counted, and the
+ *     child's counts must not move;
  *   - dq_table_close on the inherited handle returns, locking and joining nothing (the
  *     pool is leaked, never joined);
  *   - the snapshots and the history built before the fork are plain memory: every
@@ -96,6 +97,13 @@ static bool untouched(const char *call, struct counts before)
 /* ---- the calls that take a dq_table: each must be refused --------------------------- */
 
 static int64_t ckpt_version; /* a version with a checkpoint, or 0 */
+
+/*
+ * The latest snapshot, built by the parent before the fork.  A public call on a snapshot
+ * that reaches back into its table (its store or pool) is refused like a table call: give
+ * it a wrapper below that calls it on this snapshot, and a row in refused[].
+ */
+static const dq_snapshot *inherited_snapshot;
 
 static int call_versions(dq_table *t, struct dq_error *err)
 {
@@ -301,6 +309,7 @@ static bool api_table(const struct ft_expect *e, unsigned wd, bool *pool_used)
 		ok = false;
 	}
 	ckpt_version = s && dq_snapshot_checkpoint(s) >= 0 ? dq_snapshot_checkpoint(s) : 0;
+	inherited_snapshot = s;
 	char *want = ok ? describe(t, s0, s, &h) : NULL;
 	pid_t me = getpid();
 
