@@ -120,9 +120,17 @@ def matches(got, expect):
 
 
 def level(cfg, depth, watchdog):
-    """One level (see the module docstring); returns a list of per-level result dicts."""
-    global _handle, _handle_pid
+    """One level (see the module docstring) under alarm(watchdog); returns a list of
+    per-level result dicts."""
     signal.alarm(watchdog)
+    try:
+        return run_level(cfg, depth, watchdog)
+    finally:
+        signal.alarm(0)
+
+
+def run_level(cfg, depth, watchdog):
+    global _handle, _handle_pid
     lib = load(cfg["lib"])
     me = os.getpid()
     res = {"pid": me, "method": cfg["method"], "inherited": "none", "fresh": None}
@@ -177,7 +185,6 @@ def level(cfg, depth, watchdog):
             t.join()
         if bad:
             res["fresh"] = "WRONG: %d concurrent parent replays wrong: %r" % (len(bad), bad[0])
-    signal.alarm(0)
     return results
 
 
