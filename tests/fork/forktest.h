@@ -45,7 +45,7 @@ static struct ft_expect ft_tables[FT_MAX_TABLES];
 static int ft_ntables;
 static const char *ft_where = ""; /* "level 2", ... for messages */
 
-/* One line on stderr, prefixed with the program, pid and ft_where; no stdio, no malloc. */
+/* One line on stderr, prefixed with the program, pid and ft_where; no FILE, no malloc. */
 __attribute__((format(printf, 1, 2))) static inline void ft_say(const char *fmt, ...)
 {
 	char buf[768];
@@ -53,14 +53,12 @@ __attribute__((format(printf, 1, 2))) static inline void ft_say(const char *fmt,
 			 *ft_where ? " " : "", ft_where);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		n = 0;
+	size_t cap = sizeof(buf) - (size_t)n - 1; /* vsnprintf's size; a byte stays for '\n' */
 	va_list ap;
 	va_start(ap, fmt);
-	int m = vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+	int m = vsnprintf(buf + n, cap, fmt, ap);
 	va_end(ap);
-	if (m < 0)
-		m = 0;
-	size_t len = (size_t)n + ((size_t)m < sizeof(buf) - (size_t)n - 1 ? (size_t)m
-									: sizeof(buf) - (size_t)n - 2);
+	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m < cap ? (size_t)m : cap - 1);
 	buf[len++] = '\n';
 	ssize_t w = write(2, buf, len);
 	(void)w;

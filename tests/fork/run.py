@@ -10,8 +10,8 @@
 3. The Python harness (ctypes over libdeltaq.so) with start methods fork, spawn and
    forkserver, recursive to depth 5.
 4. With --control: the same programs (and tests/unit/test_pool.c's fork-while-busy test)
-   built with -DDQ_NO_FORK_DETECTION must hang (their watchdog fires) or fail.  If the control passes, the tests cannot see the bug, and
-   that is a failure.
+   built with -DDQ_NO_FORK_DETECTION must hang (their watchdog fires) or fail.  If the
+   control passes, the tests cannot see the bug, and that is a failure.
 
 Tables and expected answers: the fixtures `many` (30 commits, so a replay fans out over
 the pool) and `example`, with answers from tests/fixtures/gen.py --facts; plus, when
