@@ -102,6 +102,7 @@ bats: all
 
 conformance: all
 	python3 tests/conformance/corpus.py --deltaq $(B)/deltaq
+	python3 tests/conformance/check_corpus.py --deltaq $(B)/deltaq
 	python3 tests/parquet/run_conformance.py --deltaq $(B)/deltaq
 
 # The whole suite again against an ASan+UBSan build (the fork programs with idle pools),

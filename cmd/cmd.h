@@ -151,16 +151,20 @@ int cmd_protocol(int argc, char **argv, struct cli *cli);
 int cmd_files(int argc, char **argv, struct cli *cli);
 int cmd_partitions(int argc, char **argv, struct cli *cli);
 int cmd_diff(int argc, char **argv, struct cli *cli);
+int cmd_orphans(int argc, char **argv, struct cli *cli);
 int cmd_parquet(int argc, char **argv, struct cli *cli);
+int cmd_check(int argc, char **argv, struct cli *cli);
 int cmd_help(int argc, char **argv, struct cli *cli);
 int cmd_completion(int argc, char **argv, struct cli *cli);
 
+extern const char usage_orphans[];
+extern const struct option options_orphans[];
 extern const char usage_version[], usage_log[], usage_show[], usage_info[], usage_schema[],
-	usage_protocol[], usage_files[], usage_partitions[], usage_diff[], usage_parquet[], usage_help[],
+	usage_protocol[], usage_files[], usage_partitions[], usage_diff[], usage_parquet[], usage_check[], usage_help[],
 	usage_completion[];
 extern const struct option options_version[], options_log[], options_show[], options_info[],
 	options_schema[], options_protocol[], options_files[], options_partitions[],
-	options_diff[], options_parquet[], options_help[], options_completion[];
+	options_diff[], options_parquet[], options_check[], options_help[], options_completion[];
 
 /* json helpers */
 json_t *json_int_or_null(int64_t v, bool known);

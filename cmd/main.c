@@ -22,6 +22,8 @@ const struct command commands[] = {
 	{ "files", cmd_files, "list the active data files", usage_files, options_files, false },
 	{ "partitions", cmd_partitions, "summarise files per partition", usage_partitions, options_partitions, false },
 	{ "diff", cmd_diff, "compare two versions", usage_diff, options_diff, false },
+	{ "orphans", cmd_orphans, "list untracked files (a VACUUM dry run)", usage_orphans, options_orphans, false },
+	{ "check", cmd_check, "validate the log (and --deep the files) for CI", usage_check, options_check, false },
 	{ "parquet", cmd_parquet, "show a Parquet file's footer, pages or rows", usage_parquet, options_parquet, false },
 	{ "help", cmd_help, "help on a command", usage_help, options_help, false },
 	{ "completion", cmd_completion, "print the bash completion script", usage_completion, options_completion, true },

@@ -148,6 +148,7 @@ struct raw_file {
 	const char *stats;       /* unescaped stats text, NULL when absent or null */
 	size_t stats_len;
 	const json_t *dv;        /* deletionVector object or NULL (jansson path only) */
+	int64_t deletion_timestamp; /* remove.deletionTimestamp, with WANT_TOMBSTONES */
 };
 
 static int file_record(struct ctx *c, const struct raw_file *r)
@@ -161,6 +162,7 @@ static int file_record(struct ctx *c, const struct raw_file *r)
 		f->size = r->size;
 	if (r->has_mtime)
 		f->modification_time = r->mtime;
+	f->deletion_timestamp = r->deletion_timestamp;
 	c->tmp.len = 0;
 	if (r->dv) {
 		int rc = action_dv_id(r->dv, &c->tmp);
@@ -225,6 +227,10 @@ static int file_action(struct ctx *c, json_t *a, bool add)
 	if ((rc = get_int(c, a, what, "modificationTime", false, &r.mtime)))
 		return rc;
 	r.has_mtime = r.mtime != INT64_MIN;
+	/* Spark reads a missing deletionTimestamp as 0: the tombstone has expired. */
+	if (!add && (c->want & WANT_TOMBSTONES) &&
+	    (rc = get_int(c, a, what, "deletionTimestamp", false, &r.deletion_timestamp)))
+		return rc;
 	json_t *dv = json_object_get(a, "deletionVector");
 	if (dv && !json_is_null(dv)) {
 		if (!json_is_object(dv))
@@ -396,8 +402,9 @@ int action_parse_commit(const char *root, const char *name, const char *data, si
 			s++;
 		if (s < q) {
 			enum line_kind k = peek_kind(s, q);
-			if ((k == L_ADD || k == L_REMOVE) && (want & WANT_FILES) &&
-			    file_fast(&c, s, (size_t)(q - s), &rc))
+			/* The fast path does not read remove.deletionTimestamp. */
+			if ((k == L_ADD || (k == L_REMOVE && !(want & WANT_TOMBSTONES))) &&
+			    (want & WANT_FILES) && file_fast(&c, s, (size_t)(q - s), &rc))
 				;
 			else if (wanted(k, want))
 				rc = parse_line(&c, s, (size_t)(q - s));

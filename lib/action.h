@@ -23,6 +23,7 @@ struct file_action {
 	int64_t dv_cardinality; /* -1 without a DV */
 	const char *partition_values; /* compact JSON of add.partitionValues */
 	const char *stats;      /* raw stats, only when asked for */
+	int64_t deletion_timestamp; /* remove.deletionTimestamp (0 when absent), with WANT_TOMBSTONES */
 	int line;               /* line in the commit file, for messages */
 };
 
@@ -33,6 +34,7 @@ enum action_want {
 	WANT_COMMIT_INFO = 1 << 3,
 	WANT_PM = 1 << 4,          /* protocol and metaData */
 	WANT_SIDECARS = 1 << 5,    /* sidecar actions (V2 checkpoints written as JSON) */
+	WANT_TOMBSTONES = 1 << 6,  /* also remove.deletionTimestamp (and checkpoint remove rows) */
 };
 
 struct commit_actions {

@@ -350,6 +350,80 @@ static int read_adds(const char *root, parquet_file *f, const char *name, size_t
 	return rc;
 }
 
+/* ---- removes, only for DQ_NEED_TOMBSTONES ----------------------------------------------- */
+
+enum { R_PATH, R_TS, R_DVTYPE, R_DVPATH, R_DVOFF, R_N };
+
+/* The remove rows of one row group (path, deletionTimestamp, DV id) as file actions. */
+static int read_removes(const char *root, parquet_file *f, const char *name, size_t rg,
+			struct add_batch *out, struct dq_error *err)
+{
+	const struct parquet_meta *m = parquet_metadata(f);
+	int idx[R_N] = {
+		find_leaf(m, "remove.path"), find_leaf(m, "remove.deletionTimestamp"),
+		find_leaf(m, "remove.deletionVector.storageType"),
+		find_leaf(m, "remove.deletionVector.pathOrInlineDv"),
+		find_leaf(m, "remove.deletionVector.offset"),
+	};
+	if (idx[R_PATH] < 0)
+		return DQ_OK;
+	const struct parquet_column_chunk *cc = &m->row_groups[rg].columns[idx[R_PATH]];
+	if (cc->has_meta && cc->meta.stats.has_null_count &&
+	    cc->meta.stats.null_count >= m->row_groups[rg].num_rows)
+		return DQ_OK; /* the footer says no row here is a remove */
+	static const enum parquet_type t1[R_N] = { PQ_BYTE_ARRAY, PQ_INT64, PQ_BYTE_ARRAY,
+						   PQ_BYTE_ARRAY, PQ_INT32 };
+	static const enum parquet_type t2[R_N] = { PQ_BYTE_ARRAY, PQ_INT32, PQ_BYTE_ARRAY,
+						   PQ_BYTE_ARRAY, PQ_INT64 };
+	struct leaf c[R_N];
+	int rc = DQ_OK;
+	memset(c, 0, sizeof(c));
+	for (int i = 0; i < R_N && rc == DQ_OK; i++)
+		rc = leaf_open(f, name, rg, idx[i], t1[i], t2[i], false, &c[i], err);
+	struct dq_buf key = { 0 };
+	int64_t rows = m->row_groups[rg].num_rows;
+	for (int64_t r = 0; r < rows && rc == DQ_OK; r++) {
+		size_t vp = 0, vts = 0, vt = 0, vdp = 0, vo = 0;
+		bool hp = flat_next(&c[R_PATH], &vp), hts = flat_next(&c[R_TS], &vts);
+		bool ht = flat_next(&c[R_DVTYPE], &vt), hdp = flat_next(&c[R_DVPATH], &vdp);
+		bool ho = flat_next(&c[R_DVOFF], &vo);
+		if (!hp)
+			continue;
+		struct file_action fa = { .add = false, .size = -1, .num_records = -1,
+					  .dv_cardinality = -1 };
+		fa.deletion_timestamp = hts ? int_value(&c[R_TS], vts) : 0;
+		const struct parquet_bytes *pb = &c[R_PATH].col.values.v.ba[vp];
+		char *q;
+		if (!uri_qualify(root, (const char *)pb->ptr, pb->len, &q)) {
+			rc = dq_fail(err, DQ_ECORRUPT, "cannot read '%s': row %lld: remove.path is not a valid URI",
+				     name, (long long)r);
+			break;
+		}
+		key.len = 0;
+		int e = 0;
+		if (ht && hdp) {
+			const struct parquet_bytes *a = &c[R_DVTYPE].col.values.v.ba[vt];
+			const struct parquet_bytes *b = &c[R_DVPATH].col.values.v.ba[vdp];
+			e = dq_buf_append(&key, a->ptr, a->len) || dq_buf_append(&key, b->ptr, b->len);
+			if (!e && ho) {
+				char off[32];
+				snprintf(off, sizeof(off), "@%lld", (long long)int_value(&c[R_DVOFF], vo));
+				e = dq_buf_puts(&key, off);
+			}
+		}
+		fa.path_off = key.len + 1;
+		e = e || dq_buf_append(&key, "\n", 1) || dq_buf_puts(&key, q);
+		free(q);
+		fa.key = key.data;
+		if (e || batch_push(out, &fa, key.len))
+			rc = dq_fail(err, DQ_ENOMEM, "out of memory reading '%s'", name);
+	}
+	dq_buf_release(&key);
+	for (int i = 0; i < R_N; i++)
+		leaf_release(&c[i]);
+	return rc;
+}
+
 /* ---- non-file actions ---------------------------------------------------------------- */
 
 static const char *const nonfile[] = { "protocol", "metaData", "txn", "domainMetadata",
@@ -483,6 +557,13 @@ static int read_parquet(dq_table *t, const char *path, unsigned want, dq_snapsho
 		}
 	}
 	free(jobs);
+	for (size_t rg = 0; (want & WANT_TOMBSTONES) && rg < m->nrow_groups && rc == DQ_OK; rg++) {
+		struct add_batch b = { 0 };
+		rc = read_removes(dq_table_location(t), f, path, rg, &b, err);
+		for (size_t i = 0; rc == DQ_OK && i < b.n; i++)
+			rc = replay_checkpoint_add(s, &b.fa[i], err);
+		batch_release(&b);
+	}
 	parquet_close(f);
 	return rc;
 }

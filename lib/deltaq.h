@@ -167,6 +167,9 @@ enum dq_need {
 	DQ_NEED_STATS = 1 << 1,      /* also keep each file's stats JSON (files --stats) */
 	DQ_NEED_TXNS = 1 << 2,       /* txn and domainMetadata reconciliation */
 	DQ_NEED_ORDER = 1 << 3,      /* files sorted by path (else in no particular order) */
+	DQ_NEED_TOMBSTONES = 1 << 4, /* also the removes no newer add revived, with their
+					deletionTimestamp (dq_snapshot_tombstone, VACUUM's rules);
+					use with DQ_NEED_FILES */
 };
 
 struct dq_snapshot_request {
@@ -243,6 +246,21 @@ size_t dq_snapshot_num_files(const dq_snapshot *s);
 /* Files, sorted by path with DQ_NEED_ORDER; borrowed.  i < dq_snapshot_num_files(). */
 const struct dq_file *dq_snapshot_file(const dq_snapshot *s, size_t i);
 
+/*
+ * A tombstone: a remove whose key (path + DV id) no newer add revived.  Checkpoint writers
+ * drop expired ones, so the set is what the log still holds, not every file ever removed.
+ */
+struct dq_tombstone {
+	const char *path;           /* as struct dq_file's */
+	const char *key;            /* replay key, as struct dq_file's */
+	int64_t deletion_timestamp; /* remove.deletionTimestamp, ms; 0 when absent (as Spark reads it) */
+};
+
+/* Tombstones of a snapshot opened with DQ_NEED_TOMBSTONES (else none), in no particular
+ * order; borrowed.  i < dq_snapshot_num_tombstones(). */
+size_t dq_snapshot_num_tombstones(const dq_snapshot *s);
+const struct dq_tombstone *dq_snapshot_tombstone(const dq_snapshot *s, size_t i);
+
 struct dq_totals {
 	int64_t num_files;
 	int64_t size_bytes;
@@ -280,5 +298,120 @@ struct dq_data_file {
  */
 int dq_data_file_inspect(dq_table *t, const char *path, bool footer, struct dq_data_file *out,
 			 struct dq_error *err);
+
+/* ---- untracked files: VACUUM's view of storage (vacuum.c) ---------------------------- */
+
+/*
+ * Parses a Spark calendar interval as delta.deletedFileRetentionDuration takes it:
+ * "interval 1 week", "7 days", "1 day 12 hours", "INTERVAL 168 HOURS" ("interval" optional,
+ * case ignored; units microsecond, millisecond, second, minute, hour, day, week, singular or
+ * plural; N may carry a sign and a fraction).  Months and years are refused, as Delta
+ * refuses them, and so is a negative total.  False when `s` is not such an interval.
+ */
+bool dq_parse_interval(const char *s, int64_t *ms);
+
+/*
+ * The table's delta.deletedFileRetentionDuration in ms: one week when unset; DQ_ECORRUPT
+ * when set to something dq_parse_interval refuses (Spark's VACUUM fails on it too).
+ */
+int dq_snapshot_deleted_file_retention(const dq_snapshot *s, int64_t *ms, struct dq_error *err);
+
+struct dq_untracked_request {
+	int64_t retention_ms;   /* VACUUM's retention; < 0: the table's (see above) */
+	int64_t now_ms;         /* the time VACUUM would run at; < 0: the clock */
+};
+
+/* One file under the table root that no active file references. */
+struct dq_untracked {
+	const char *path;           /* relative to the table root, as on storage (not
+				       percent-encoded); valid during the callback only */
+	int64_t size;               /* bytes, from storage */
+	int64_t modification_time;  /* ms, from storage */
+	bool deletable;             /* VACUUM (RETAIN the retention) would delete it */
+	const char *reason;         /* why not: "tombstone" (a remove within the retention
+				       names it or its deletion vector) or "recent" (modified
+				       at or after now - retention); NULL when deletable */
+};
+
+struct dq_untracked_totals {
+	int64_t retention_ms, now_ms;
+	int64_t delete_before_ms;   /* now - retention: older untracked files go */
+	int64_t num_files, size_bytes;          /* every untracked file */
+	int64_t num_deletable, deletable_bytes; /* those VACUUM would delete */
+};
+
+/* Called once per untracked file.  Return 0 to go on; anything else stops the walk. */
+typedef int (*dq_untracked_fn)(const struct dq_untracked *f, void *arg);
+
+/*
+ * Walks the storage under the table root the way Spark's VACUUM lists it and calls fn for
+ * every file that no active file references: neither an active add's path nor the
+ * deletion-vector file of an active add.  Nothing is kept between calls, so any number of
+ * files can be reported.  Skipped like VACUUM skips them: names starting with '_' or '.'
+ * (so _delta_log, _SUCCESS, .crc files), except _change_data*, _delta_index* and partition
+ * directories "<partition column>=..."; and names equal to "metadata" (UniForm).  Files and
+ * directories are visited depth-first, names in byte order within a directory; entries that
+ * cannot be stat'ed (a dangling link) are skipped.
+ *
+ * Of those files VACUUM would delete the ones modified before now - retention, except those
+ * a tombstone within the retention names (remove.deletionTimestamp >= now - retention).
+ * Log paths outside the root reference nothing under it.  Deletion vectors with absolute
+ * paths ('p') are treated as referenced when they lie under the root (VACUUM does not look
+ * at them; deltaq errs on the side of keeping).
+ *
+ * `s` must be opened with DQ_NEED_FILES | DQ_NEED_TOMBSTONES (else DQ_EINVAL) on a table
+ * whose file list can be trusted (else dq_snapshot_require_files's DQ_EUNSUPPORTED).
+ * `totals` (may be NULL) is filled when the walk ends.  Returns DQ_OK, a DQ_* code with
+ * err filled (DQ_EIO naming a directory that cannot be listed, DQ_ECORRUPT for a bad
+ * retention property), or fn's nonzero return value unchanged (err untouched).  Never
+ * writes to storage.
+ */
+int dq_snapshot_untracked(const dq_snapshot *s, const struct dq_untracked_request *req,
+			  dq_untracked_fn fn, void *arg, struct dq_untracked_totals *totals,
+			  struct dq_error *err);
+/* ---- check: rules over the log (and, with --deep, the files it names) ----------------- */
+
+enum dq_severity { DQ_SEV_ERROR = 1, DQ_SEV_WARNING = 2 };
+
+struct dq_check_rule {
+	const char *id;             /* "DQ101": stable, never reused */
+	int severity;               /* enum dq_severity, fixed per rule */
+	bool deep;                  /* a storage rule: runs only when data files are read */
+	const char *summary;        /* one line */
+};
+
+/* Every rule, in id order; *n gets the count.  Static. */
+const struct dq_check_rule *dq_check_rules(size_t *n);
+/* The rule with `id`, or NULL.  Static. */
+const struct dq_check_rule *dq_check_rule(const char *id);
+
+/*
+ * Runs the log rules (no data file is read): the listing, every commit once (parsed on the
+ * pool), every complete checkpoint, every .crc and _last_checkpoint.  *findings is a new
+ * array of objects {"rule", "severity" ("error"|"warning"), "message", "version" (integer
+ * or null), "path" (table-relative string or null)} in a deterministic order; *latest the
+ * newest listed commit.  Fails (DQ_ENOTTABLE, DQ_EMISSING, ...) only when the table cannot
+ * be read at all: no _delta_log, or not one commit in it.
+ */
+int dq_check_log(dq_table *t, json_t **findings, int64_t *latest, struct dq_error *err);
+
+/*
+ * The storage rules for ONE active file, appended to `findings`: that it exists with
+ * f->size bytes, that its Parquet footer reads and counts f->num_records rows (when known),
+ * and, when the key names a deletion vector, that the DV exists, its checksum holds and it
+ * deletes f->dv_cardinality rows.  Reads only f->path, f->key (the DV id before '\n'),
+ * f->size, f->num_records and f->dv_cardinality, never a snapshot, so a worker process can
+ * run it on a file description it was sent.  `version` is the snapshot's, for the findings.
+ * Fails only on DQ_ENOMEM / DQ_EFORKED.
+ */
+/*
+ * DQ310 for every file under the table root that no active file of `s` references (the
+ * listing of dq_snapshot_untracked, with the table's retention), appended to findings.
+ * `s` needs DQ_NEED_FILES | DQ_NEED_TOMBSTONES.
+ */
+int dq_check_untracked(const dq_snapshot *s, json_t *findings, struct dq_error *err);
+
+int dq_check_data_file(dq_table *t, const struct dq_file *f, int64_t version, json_t *findings,
+		       struct dq_error *err);
 
 #endif

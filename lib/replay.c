@@ -33,6 +33,8 @@ struct dq_snapshot {
 	struct dq_strset seen;
 	struct dq_file *files;
 	size_t nfiles, cap;
+	struct dq_tombstone *tombstones; /* with DQ_NEED_TOMBSTONES */
+	size_t ntombstones, captombstones;
 };
 
 struct parse_job {
@@ -86,6 +88,24 @@ static int add_live(dq_snapshot *s, const struct file_action *a, const char *key
 	return 0;
 }
 
+/* Keeps a remove no newer action revived (DQ_NEED_TOMBSTONES), for VACUUM's rules. */
+static int add_tombstone(dq_snapshot *s, const struct file_action *a, const char *key)
+{
+	if (s->ntombstones == s->captombstones) {
+		size_t cap = s->captombstones ? s->captombstones * 2 : 64;
+		struct dq_tombstone *t = dq_realloc_array(s->tombstones, cap, sizeof(*t));
+		if (!t)
+			return -1;
+		s->tombstones = t;
+		s->captombstones = cap;
+	}
+	struct dq_tombstone *t = &s->tombstones[s->ntombstones++];
+	t->key = key;
+	t->path = uri_display(dq_table_location(s->t), key + a->path_off);
+	t->deletion_timestamp = a->deletion_timestamp;
+	return 0;
+}
+
 /* Applies one commit's actions, newest snapshot state first (see the file comment). */
 int replay_reconcile(dq_snapshot *s, struct commit_actions *c, struct dq_error *err)
 {
@@ -120,7 +140,8 @@ int replay_reconcile(dq_snapshot *s, struct commit_actions *c, struct dq_error *
 		if (dq_strset_has(&s->seen, fa->key))
 			continue;
 		char *key = dq_arena_strdup(&s->arena, fa->key);
-		if (!key || dq_strset_add(&s->seen, key) < 0 || (fa->add && add_live(s, fa, key)))
+		if (!key || dq_strset_add(&s->seen, key) < 0 || (fa->add && add_live(s, fa, key)) ||
+		    (!fa->add && (s->need & DQ_NEED_TOMBSTONES) && add_tombstone(s, fa, key)))
 			return dq_fail(err, DQ_ENOMEM, "out of memory replaying the log");
 	}
 	return DQ_OK;
@@ -129,7 +150,14 @@ int replay_reconcile(dq_snapshot *s, struct commit_actions *c, struct dq_error *
 int replay_checkpoint_add(dq_snapshot *s, const struct file_action *fa, struct dq_error *err)
 {
 	/* A checkpoint holds the newest state of every key it has: only keys the newer
-	 * commits did not touch are live, and none needs remembering afterwards. */
+	 * commits did not touch are live, and none needs remembering afterwards; so are
+	 * its removes, as tombstones, when they are asked for. */
+	if (!fa->add && (s->need & DQ_NEED_TOMBSTONES) && !dq_strset_has(&s->seen, fa->key)) {
+		char *key = dq_arena_strdup(&s->arena, fa->key);
+		if (!key || add_tombstone(s, fa, key))
+			return dq_fail(err, DQ_ENOMEM, "out of memory replaying the checkpoint");
+		return DQ_OK;
+	}
 	if (!fa->add || dq_strset_has(&s->seen, fa->key))
 		return DQ_OK;
 	char *key = dq_arena_strdup(&s->arena, fa->key);
@@ -329,6 +357,7 @@ static int finish(dq_snapshot *s, int64_t first_version, struct dq_error *err)
 		return DQ_OK;
 	if (json_array_size(s->unsupported)) {
 		s->nfiles = 0; /* not trustworthy: the protocol asks for what deltaq lacks */
+		s->ntombstones = 0;
 		return DQ_OK;
 	}
 	s->files_available = true;
@@ -449,6 +478,8 @@ int dq_snapshot_open(dq_table *t, const struct dq_snapshot_request *req, dq_snap
 		want |= WANT_STATS;
 	if (req->need & DQ_NEED_TXNS)
 		want |= WANT_TXNS;
+	if (req->need & DQ_NEED_TOMBSTONES)
+		want |= WANT_FILES | WANT_TOMBSTONES;
 	json_t *warnings = json_array();
 	if (req->version < 0 || req->version == l->commits[l->ncommits - 1]->n.version)
 		hint_warnings(t, l, warnings);
@@ -523,6 +554,7 @@ void dq_snapshot_close(dq_snapshot *s)
 	dq_strset_release(&s->seen);
 	dq_arena_release(&s->arena);
 	free(s->files);
+	free(s->tombstones);
 	free(s);
 }
 
@@ -540,6 +572,14 @@ const json_t *dq_snapshot_domains(const dq_snapshot *s) { return s->domains; }
 const json_t *dq_snapshot_partition_columns(const dq_snapshot *s) { return s->partition_columns; }
 bool dq_snapshot_files_available(const dq_snapshot *s) { return s->files_available; }
 size_t dq_snapshot_num_files(const dq_snapshot *s) { return s->nfiles; }
+size_t dq_snapshot_num_tombstones(const dq_snapshot *s) { return s->ntombstones; }
+dq_table *replay_table(const dq_snapshot *s) { return s->t; }
+bool replay_has_tombstones(const dq_snapshot *s) { return s->need & DQ_NEED_TOMBSTONES; }
+
+const struct dq_tombstone *dq_snapshot_tombstone(const dq_snapshot *s, size_t i)
+{
+	return i < s->ntombstones ? &s->tombstones[i] : NULL;
+}
 
 const struct dq_file *dq_snapshot_file(const dq_snapshot *s, size_t i)
 {
@@ -668,5 +708,37 @@ int dq_snapshot_diff(const dq_snapshot *from, const dq_snapshot *to,
 	free(ta);
 	*added = a, *nadded = na;
 	*removed = r, *nremoved = nr;
+	return DQ_OK;
+}
+
+int replay_checkpoint_snapshot(dq_table *t, int64_t version, unsigned need, dq_snapshot **out,
+			       bool *missing_pm, struct dq_error *err)
+{
+	const struct log_listing *l;
+	*out = NULL;
+	*missing_pm = false;
+	int rc = table_listing(t, &l, err);
+	if (rc)
+		return rc;
+	dq_snapshot *s = snapshot_new(t, need);
+	if (!s)
+		return dq_fail(err, DQ_ENOMEM, "out of memory");
+	s->version = version;
+	s->checkpoint = version;
+	unsigned want = WANT_PM | ((need & DQ_NEED_FILES) ? WANT_FILES : 0) |
+			((need & DQ_NEED_TXNS) ? WANT_TXNS : 0);
+	rc = checkpoint_apply(t, l, version, want, s, err);
+	if (rc == DQ_OK && (!s->protocol || !s->metadata)) {
+		*missing_pm = true;
+		rc = dq_fail(err, DQ_ECORRUPT, "the checkpoint at version %lld has no %s action",
+			     (long long)version, s->protocol ? "metaData" : "protocol");
+	}
+	if (rc == DQ_OK)
+		rc = finish(s, version, err);
+	if (rc) {
+		dq_snapshot_close(s);
+		return rc;
+	}
+	*out = s;
 	return DQ_OK;
 }

@@ -26,10 +26,14 @@ int history_commit_info(dq_table *t, const struct log_file *f, json_t **ci, stru
 
 /* Applies one commit's actions (newest first, see replay.c). */
 int replay_reconcile(dq_snapshot *s, struct commit_actions *c, struct dq_error *err);
-/* Offers one add or remove from a checkpoint: adds whose key no newer commit touched are live. */
+/* Offers one add or remove from a checkpoint: adds whose key no newer commit touched are
+ * live; such removes are kept as tombstones with DQ_NEED_TOMBSTONES. */
 int replay_checkpoint_add(dq_snapshot *s, const struct file_action *fa, struct dq_error *err);
 /* Both protocol and metaData found already. */
 bool replay_has_pm(const dq_snapshot *s);
+/* The table a snapshot belongs to, and whether it was opened with DQ_NEED_TOMBSTONES. */
+dq_table *replay_table(const dq_snapshot *s);
+bool replay_has_tombstones(const dq_snapshot *s);
 
 /*
  * Reads the checkpoint at `version` (checkpoint.c): its non-file actions go through
@@ -37,5 +41,12 @@ bool replay_has_pm(const dq_snapshot *s);
  */
 int checkpoint_apply(dq_table *t, const struct log_listing *l, int64_t version, unsigned want,
 		     dq_snapshot *s, struct dq_error *err);
+
+/*
+ * A snapshot of the checkpoint at `version` alone, no commit replayed (check.c compares it
+ * with the JSON commits it covers).  *missing_pm when it lacks protocol or metaData.
+ */
+int replay_checkpoint_snapshot(dq_table *t, int64_t version, unsigned need, dq_snapshot **out,
+			       bool *missing_pm, struct dq_error *err);
 
 #endif

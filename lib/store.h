@@ -27,8 +27,8 @@ enum store_list_flags {
 struct store;
 
 struct store_ops {
-	/* Entries of directory `dir` (one level), sorted by name.  DQ_EIO with ENOENT when the
-	 * directory does not exist. */
+	/* Entries of directory `dir` (one level; "" is the root), sorted by name.  DQ_EIO
+	 * with ENOENT when the directory does not exist. */
 	int (*list)(struct store *s, const char *dir, unsigned flags, struct store_entry **out,
 		    size_t *n, struct dq_error *err);
 	int (*stat)(struct store *s, const char *path, struct store_entry *out,

@@ -33,9 +33,10 @@ static int dir_list(struct store *s, const char *dir, unsigned flags, struct sto
 		    size_t *n, struct dq_error *err)
 {
 	struct store_dir *d = (struct store_dir *)s;
-	int fd = openat(d->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* "" is the table root itself. */
+	int fd = openat(d->rootfd, *dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return dq_fail_errno(err, DQ_EIO, errno, "cannot list '%s'", dir);
+		return dq_fail_errno(err, DQ_EIO, errno, "cannot list '%s'", *dir ? dir : ".");
 	DIR *dp = fdopendir(fd);
 	if (!dp) {
 		close(fd);

@@ -192,8 +192,10 @@ check_examples() {
 @test "man: deltaq-files.1 examples run" { check_examples deltaq-files.1; }
 @test "man: deltaq-partitions.1 examples run" { check_examples deltaq-partitions.1; }
 @test "man: deltaq-diff.1 examples run" { check_examples deltaq-diff.1; }
+@test "man: deltaq-orphans.1 examples run" { check_examples deltaq-orphans.1; }
 @test "man: deltaq-help.1 examples run" { check_examples deltaq-help.1; }
 @test "man: deltaq-parquet.1 examples run" { check_examples deltaq-parquet.1; }
+@test "man: deltaq-check.1 examples run" { check_examples deltaq-check.1; }
 
 @test "man: every command has a page, and every page an examples test" {
 	local c

@@ -1,0 +1,387 @@
+/*
+ * check.c - `deltaq check TABLE`: validates a table for CI.  The library runs the rules
+ * (lib/check.c) and returns findings; this file filters them (--ignore, --baseline),
+ * prints them as text, JSON, NDJSON or JUnit XML, and turns them into an exit status.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+const char usage_check[] =
+	"usage: deltaq check [options] TABLE\n"
+	"\n"
+	"Validate a table's log (and with --deep its data and deletion vector files)\n"
+	"against the rules 'deltaq check --list-rules' prints.  Exit 0 when no rule\n"
+	"found an error, 1 when one did (or a warning, with --strict), 3 when the table\n"
+	"cannot be read at all, 4 for --deep on a table whose reader features deltaq\n"
+	"does not honour.\n"
+	"\n"
+	"      --deep           also read every active data file's size and Parquet\n"
+	"                       footer, and every deletion vector\n"
+	"      --ignore ID      do not report rule ID (repeatable)\n"
+	"      --baseline FILE  do not report findings that FILE, an earlier\n"
+	"                       'check -o json' report, holds\n"
+	"      --strict         warnings fail too (exit 1)\n"
+	"      --list-rules     print the rules: id, severity, deep, summary\n"
+	"  -o, --output FORMAT  text (default), json, ndjson, junit (JUnit XML), or for\n"
+	"                       --list-rules also tsv or csv\n"
+	"      --threads N      parser threads (default: CPUs available)\n"
+	"  -h, --help           this help\n";
+
+enum { OPT_DEEP = 2000, OPT_IGNORE, OPT_BASELINE, OPT_STRICT, OPT_LIST_RULES };
+
+const struct option options_check[] = {
+	{ "baseline", required_argument, NULL, OPT_BASELINE },
+	{ "deep", no_argument, NULL, OPT_DEEP },
+	{ "help", no_argument, NULL, 'h' },
+	{ "ignore", required_argument, NULL, OPT_IGNORE },
+	{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
+	{ "output", required_argument, NULL, 'o' },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct check_opts {
+	bool deep, strict, list, junit;
+	const char **ignore;
+	size_t nignore;
+	const char *baseline;
+};
+
+/* The stable fingerprint a baseline matches on (documented in deltaq-check(1)). */
+static char *fingerprint(const json_t *f)
+{
+	const json_t *v = json_object_get(f, "version");
+	const char *p = json_string_value(json_object_get(f, "path"));
+	const char *r = json_string_value(json_object_get(f, "rule"));
+	const char *m = json_string_value(json_object_get(f, "message"));
+	char *s = NULL;
+	if (asprintf(&s, "%s\t%lld\t%s\t%s", r ? r : "",
+		     json_is_integer(v) ? (long long)json_integer_value(v) : -1LL, p ? p : "",
+		     m ? m : "") < 0)
+		return NULL;
+	return s;
+}
+
+static int load_baseline(const struct cli *cli, const char *file, json_t **set)
+{
+	json_error_t je;
+	json_t *doc = json_load_file(file, 0, &je);
+	json_t *arr = json_object_get(doc, "findings");
+	if (!json_is_array(arr)) {
+		fprintf(stderr, "deltaq %s: cannot read baseline '%s': %s\n", cli->cmd, file,
+			doc ? "not a 'check -o json' report (no findings array)" : je.text);
+		json_decref(doc);
+		return EXIT_USAGE;
+	}
+	*set = json_object();
+	size_t i;
+	json_t *f;
+	json_array_foreach(arr, i, f) {
+		char *fp = fingerprint(f);
+		if (fp)
+			json_object_set_new(*set, fp, json_true());
+		free(fp);
+	}
+	json_decref(doc);
+	return EXIT_OK;
+}
+
+static bool is_warning(const json_t *f)
+{
+	const char *s = json_string_value(json_object_get(f, "severity"));
+	return s && !strcmp(s, "warning");
+}
+
+static void xml_escape(FILE *fp, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		switch (ch) {
+		case '<': fputs("&lt;", fp); break;
+		case '>': fputs("&gt;", fp); break;
+		case '&': fputs("&amp;", fp); break;
+		case '"': fputs("&quot;", fp); break;
+		case '\'': fputs("&apos;", fp); break;
+		default:
+			/* XML 1.0 allows no other C0 control than tab, newline and return. */
+			if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r')
+				fprintf(fp, "?");
+			else
+				fputc(ch, fp);
+		}
+	}
+}
+
+/* One testcase per rule that ran; error findings (and warnings with --strict) fail it. */
+static void write_junit(const char *table, const json_t *findings, const struct check_opts *o,
+			const bool *ran)
+{
+	size_t nrules, i, k;
+	const struct dq_check_rule *rules = dq_check_rules(&nrules);
+	size_t tests = 0, failures = 0;
+	json_t *f;
+	for (i = 0; i < nrules; i++)
+		tests += ran[i];
+	json_array_foreach(findings, k, f)
+		failures += !is_warning(f) || o->strict;
+	printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+	printf("  <testsuite name=\"deltaq check ");
+	xml_escape(stdout, table);
+	printf("\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\">\n", tests, failures);
+	for (i = 0; i < nrules; i++) {
+		if (!ran[i])
+			continue;
+		printf("    <testcase classname=\"deltaq.check\" name=\"%s: ", rules[i].id);
+		xml_escape(stdout, rules[i].summary);
+		printf("\">\n");
+		json_array_foreach(findings, k, f) {
+			const char *rule = json_string_value(json_object_get(f, "rule"));
+			if (strcmp(rule, rules[i].id))
+				continue;
+			const char *msg = json_string_value(json_object_get(f, "message"));
+			if (!is_warning(f) || o->strict) {
+				printf("      <failure type=\"%s\" message=\"", is_warning(f) ? "warning" : "error");
+				xml_escape(stdout, msg);
+				printf("\">");
+				xml_escape(stdout, msg);
+				printf("</failure>\n");
+			} else {
+				printf("      <system-out>warning: ");
+				xml_escape(stdout, msg);
+				printf("</system-out>\n");
+			}
+		}
+		printf("    </testcase>\n");
+	}
+	printf("  </testsuite>\n</testsuites>\n");
+}
+
+static const struct out_col finding_cols[] = {
+	{ "rule", "RULE", 0 },
+	{ "severity", "SEVERITY", 0 },
+	{ "version", "VERSION", COL_RIGHT },
+	{ "path", "PATH", 0 },
+	{ "message", "MESSAGE", 0 },
+};
+
+static const struct out_col rule_cols[] = {
+	{ "id", "ID", 0 },
+	{ "severity", "SEVERITY", 0 },
+	{ "deep", "DEEP", 0 },
+	{ "summary", "SUMMARY", 0 },
+};
+
+static int list_rules(const struct cli *cli, const struct check_opts *o)
+{
+	size_t n;
+	const struct dq_check_rule *r = dq_check_rules(&n);
+	if (o->junit) {
+		bool ran[128] = { false };
+		for (size_t i = 0; i < n && i < 128; i++)
+			ran[i] = true;
+		json_t *none = json_array();
+		write_junit("--list-rules", none, o, ran);
+		json_decref(none);
+		return EXIT_OK;
+	}
+	struct out out;
+	out_begin(&out, cli->format, rule_cols, 4, false);
+	for (size_t i = 0; i < n; i++)
+		out_row(&out, json_pack("{ss ss sb ss}", "id", r[i].id, "severity",
+					r[i].severity == DQ_SEV_ERROR ? "error" : "warning", "deep",
+					r[i].deep, "summary", r[i].summary));
+	return out_end(&out);
+}
+
+static int cmp_finding(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int c = (int)is_warning(x) - (int)is_warning(y);
+	if (c)
+		return c;
+	c = strcmp(json_string_value(json_object_get(x, "rule")), json_string_value(json_object_get(y, "rule")));
+	if (c)
+		return c;
+	json_int_t vx = json_integer_value(json_object_get(x, "version"));
+	json_int_t vy = json_integer_value(json_object_get(y, "version"));
+	return vx < vy ? -1 : vx > vy;
+}
+
+static void write_text(const json_t *findings, size_t errors, size_t warnings)
+{
+	size_t i;
+	json_t *f;
+	const char *section = NULL;
+	json_array_foreach(findings, i, f) {
+		const char *sev = is_warning(f) ? "warnings" : "errors";
+		if (section != sev) {
+			printf("%s%s:\n", section ? "\n" : "", sev);
+			section = sev;
+		}
+		printf("  %s  %s\n", json_string_value(json_object_get(f, "rule")),
+		       json_string_value(json_object_get(f, "message")));
+	}
+	if (json_array_size(findings))
+		putchar('\n');
+	printf("%zu error%s, %zu warning%s\n", errors, errors == 1 ? "" : "s", warnings,
+	       warnings == 1 ? "" : "s");
+}
+
+/* The deep rules over the latest snapshot's files; exit 4 when its file list is not
+ * trustworthy, 3 when it cannot be built at all (the log rules say why). */
+static int deep_rules(dq_table *t, json_t *findings, int64_t *version)
+{
+	struct dq_error err = { 0 };
+	dq_snapshot *s;
+	struct dq_snapshot_request req = { .version = -1,
+					   .need = DQ_NEED_FILES | DQ_NEED_ORDER | DQ_NEED_TOMBSTONES };
+	if (dq_snapshot_open(t, &req, &s, &err)) {
+		cli_warn("--deep: no data file was checked: %s", err.msg);
+		return EXIT_OK;
+	}
+	if (dq_snapshot_require_files(s, &err)) {
+		dq_snapshot_close(s);
+		return cli_fail(&err);
+	}
+	*version = dq_snapshot_version(s);
+	int rc = EXIT_OK;
+	for (size_t i = 0, n = dq_snapshot_num_files(s); i < n && !rc; i++)
+		if (dq_check_data_file(t, dq_snapshot_file(s, i), *version, findings, &err))
+			rc = cli_fail(&err);
+	if (!rc && dq_check_untracked(s, findings, &err))
+		rc = cli_fail(&err);
+	dq_snapshot_close(s);
+	return rc;
+}
+
+int cmd_check(int argc, char **argv, struct cli *cli)
+{
+	const struct command *self = find_command("check");
+	struct check_opts o = { 0 };
+	int opt, rc = EXIT_OK;
+	bool done = false;
+	json_t *baseline = NULL, *findings = NULL;
+	dq_table *t = NULL;
+	o.ignore = calloc((size_t)argc + 1, sizeof(*o.ignore));
+	if (!o.ignore)
+		return EXIT_UNREADABLE;
+	while ((opt = getopt_long(argc, argv, COMMON_SHORTOPTS, options_check, NULL)) != -1) {
+		if (opt == 'o' && !strcmp(optarg, "junit")) {
+			o.junit = true;
+			cli->format = OUT_TEXT;
+			continue;
+		}
+		if (opt == 'o')
+			o.junit = false;
+		if ((rc = cli_common(cli, self, opt, optarg, &done)) != -2 && rc != -1)
+			goto out;
+		rc = EXIT_OK;
+		if (opt == OPT_DEEP)
+			o.deep = true;
+		else if (opt == OPT_STRICT)
+			o.strict = true;
+		else if (opt == OPT_LIST_RULES)
+			o.list = true;
+		else if (opt == OPT_BASELINE)
+			o.baseline = optarg;
+		else if (opt == OPT_IGNORE) {
+			if (!dq_check_rule(optarg)) {
+				rc = cli_usage_error(cli, "--ignore: no rule '%s' (see --list-rules)", optarg);
+				goto out;
+			}
+			o.ignore[o.nignore++] = optarg;
+		}
+	}
+	if (o.list) {
+		rc = argc > optind ? cli_usage_error(cli, "--list-rules takes no TABLE") : list_rules(cli, &o);
+		goto out;
+	}
+	if (!o.junit && (cli->format == OUT_TSV || cli->format == OUT_CSV)) {
+		rc = cli_usage_error(cli, "findings print as text, json, ndjson or junit");
+		goto out;
+	}
+	if ((rc = cli_positional(cli, argc, argv, 1, "TABLE")))
+		goto out;
+	if (o.baseline && (rc = load_baseline(cli, o.baseline, &baseline)))
+		goto out;
+	const char *table = argv[optind];
+	if ((rc = cli_open(cli, table, &t)))
+		goto out;
+	struct dq_error err = { 0 };
+	int64_t version;
+	if (dq_check_log(t, &findings, &version, &err)) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	if (o.deep && (rc = deep_rules(t, findings, &version)))
+		goto out;
+
+	/* Filter, count, order. */
+	size_t nrules, i, k;
+	const struct dq_check_rule *rules = dq_check_rules(&nrules);
+	bool ran[128] = { false };
+	for (i = 0; i < nrules && i < 128; i++) {
+		ran[i] = !rules[i].deep || o.deep;
+		for (k = 0; k < o.nignore; k++)
+			if (!strcmp(o.ignore[k], rules[i].id))
+				ran[i] = false;
+	}
+	json_t *kept = json_array();
+	size_t errors = 0, warnings = 0;
+	json_t *f;
+	json_array_foreach(findings, i, f) {
+		const char *rule = json_string_value(json_object_get(f, "rule"));
+		bool skip = false;
+		for (k = 0; k < o.nignore; k++)
+			skip = skip || !strcmp(o.ignore[k], rule);
+		char *fp = baseline ? fingerprint(f) : NULL;
+		if (fp && json_object_get(baseline, fp))
+			skip = true;
+		free(fp);
+		if (skip)
+			continue;
+		json_array_append(kept, f);
+		if (is_warning(f))
+			warnings++;
+		else
+			errors++;
+	}
+	size_t n = json_array_size(kept);
+	json_t **sorted = calloc(n ? n : 1, sizeof(*sorted));
+	for (i = 0; i < n; i++)
+		sorted[i] = json_array_get(kept, i);
+	qsort(sorted, n, sizeof(*sorted), cmp_finding);
+	json_t *ordered = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append(ordered, sorted[i]);
+	free(sorted);
+	json_decref(kept);
+
+	if (o.junit) {
+		write_junit(dq_table_location(t), ordered, &o, ran);
+	} else if (cli->format == OUT_JSON) {
+		out_json_doc(json_pack("{si ss sI sI sI sO}", "schema_version", 1, "table",
+				       dq_table_location(t), "version", (json_int_t)version, "errors",
+				       (json_int_t)errors, "warnings", (json_int_t)warnings, "findings",
+				       ordered));
+	} else if (cli->format == OUT_NDJSON) {
+		struct out out;
+		out_begin(&out, OUT_NDJSON, finding_cols, 5, false);
+		json_array_foreach(ordered, i, f)
+			out_row(&out, json_incref(f));
+		out_end(&out);
+	} else {
+		write_text(ordered, errors, warnings);
+	}
+	json_decref(ordered);
+	rc = errors || (o.strict && warnings) ? EXIT_FINDINGS : EXIT_OK;
+out:
+	json_decref(findings);
+	json_decref(baseline);
+	dq_table_close(t);
+	free(o.ignore);
+	return rc;
+}

@@ -1,0 +1,369 @@
+/*
+ * vacuum.c - the files under a table root that no active file references, and which of
+ * them VACUUM would delete (protocol.md 3.4 tombstone retention, 7.2 locating DV files).
+ *
+ * The rules are Spark's VacuumCommand, read for its semantics: storage is listed
+ * recursively, skipping hidden names the way DeltaTableUtils.isHiddenDirectory does; a file
+ * survives when an active add names it or its deletion vector, or when a tombstone whose
+ * deletionTimestamp is not older than now - retention names it or its deletion vector;
+ * any other file modified before now - retention is deleted.  Paths are compared
+ * percent-decoded and relative to the root, as Hadoop's Path compares them (normalised:
+ * "a//b" and "./a" are "a/b" and "a").  Nothing here writes to storage.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "replay.h"
+#include "uri.h"
+
+#define DEFAULT_RETENTION_MS (INT64_C(7) * 24 * 3600 * 1000)
+#define MAX_DEPTH 256 /* deeper than any table; stops a symbolic-link loop */
+
+/* ---- delta.deletedFileRetentionDuration --------------------------------------------- */
+
+static const struct { const char *name; int64_t us; } units[] = {
+	{ "microsecond", 1 }, { "millisecond", 1000 }, { "second", 1000000 },
+	{ "minute", INT64_C(60000000) }, { "hour", INT64_C(3600000000) },
+	{ "day", INT64_C(86400000000) }, { "week", INT64_C(604800000000) },
+};
+
+bool dq_parse_interval(const char *s, int64_t *ms)
+{
+	const char *p = s;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!strncasecmp(p, "interval", 8) && (isspace((unsigned char)p[8]) || !p[8]))
+		p += 8;
+	int64_t total = 0;
+	int pairs = 0;
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		bool neg = *p == '-';
+		if (*p == '-' || *p == '+')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			return false;
+		int64_t whole = 0, frac = 0, scale = 1;
+		for (; isdigit((unsigned char)*p); p++)
+			if (__builtin_mul_overflow(whole, 10, &whole) ||
+			    __builtin_add_overflow(whole, *p - '0', &whole))
+				return false;
+		if (*p == '.') {
+			for (p++; isdigit((unsigned char)*p); p++)
+				if (scale < INT64_C(1000000000000)) /* digits below a microsecond of a week */
+					frac = frac * 10 + (*p - '0'), scale *= 10;
+		}
+		while (isspace((unsigned char)*p))
+			p++;
+		const char *w = p;
+		while (isalpha((unsigned char)*p))
+			p++;
+		size_t n = (size_t)(p - w);
+		if (n && (w[n - 1] == 's' || w[n - 1] == 'S'))
+			n--;
+		int64_t us = 0;
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (strlen(units[i].name) == n && !strncasecmp(w, units[i].name, n))
+				us = units[i].us;
+		if (!us)
+			return false; /* also month and year, which Delta refuses */
+		int64_t v;
+		if (__builtin_mul_overflow(whole, us, &v) ||
+		    __builtin_add_overflow(v, (int64_t)((long double)frac * us / scale), &v) ||
+		    __builtin_add_overflow(total, neg ? -v : v, &total))
+			return false;
+		pairs++;
+	}
+	if (!pairs || total < 0)
+		return false;
+	*ms = total / 1000;
+	return true;
+}
+
+int dq_snapshot_deleted_file_retention(const dq_snapshot *s, int64_t *ms, struct dq_error *err)
+{
+	const json_t *conf = json_object_get(dq_snapshot_metadata(s), "configuration");
+	const char *v = json_string_value(json_object_get(conf, "delta.deletedFileRetentionDuration"));
+	if (!v) {
+		*ms = DEFAULT_RETENTION_MS;
+		return DQ_OK;
+	}
+	if (!dq_parse_interval(v, ms))
+		return dq_fail(err, DQ_ECORRUPT,
+			       "table property delta.deletedFileRetentionDuration at version %lld is '%.80s', "
+			       "not an interval such as 'interval 1 week'", (long long)dq_snapshot_version(s), v);
+	return DQ_OK;
+}
+
+/* ---- the referenced paths ------------------------------------------------------------ */
+
+struct walk {
+	struct store *store;
+	const json_t *partition_columns;
+	struct dq_arena arena;
+	struct dq_strset active;    /* paths of active files and their DVs */
+	struct dq_strset kept;      /* paths of tombstones within the retention, and their DVs */
+	int64_t delete_before;
+	dq_untracked_fn fn;
+	void *arg;
+	struct dq_untracked_totals *tot;
+	struct dq_buf path;
+	struct dq_error *err;
+};
+
+/*
+ * Normalises a relative path in place as Hadoop's Path does: empty and "." segments
+ * dropped, ".." taking the previous one away.  Returns false when ".." climbs above the root.
+ */
+static bool normalise(char *p)
+{
+	char *out = p;
+	const char *in = p;
+	while (*in) {
+		const char *end = strchr(in, '/');
+		size_t n = end ? (size_t)(end - in) : strlen(in);
+		if (n == 2 && in[0] == '.' && in[1] == '.') {
+			if (out == p)
+				return false;
+			out--;
+			while (out > p && out[-1] != '/')
+				out--;
+			if (out > p)
+				out--; /* the slash before the dropped segment */
+		} else if (n && !(n == 1 && in[0] == '.')) {
+			if (out != p)
+				*out++ = '/';
+			memmove(out, in, n);
+			out += n;
+		}
+		in += n + (end ? 1 : 0);
+	}
+	*out = '\0';
+	return true;
+}
+
+/* Adds a path relative to the root (a copy, normalised); absolute ones name nothing here. */
+static int add_path(struct walk *w, struct dq_strset *set, const char *path, size_t n)
+{
+	if (n && path[0] == '/')
+		return 0;
+	char *c = dq_arena_strndup(&w->arena, path, n);
+	if (!c)
+		return -1;
+	if (!normalise(c) || !*c)
+		return 0;
+	return dq_strset_add(set, c) < 0 ? -1 : 0;
+}
+
+/* Z85 (protocol.md 7.3) of the 20 characters at s into 16 bytes; false when not Z85. */
+static bool z85_uuid(const char *s, unsigned char out[16])
+{
+	static const char alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				       ".-:+=^!/*?&<>()[]{}@%$#";
+	for (int g = 0; g < 4; g++) {
+		uint64_t v = 0;
+		for (int i = 0; i < 5; i++) {
+			const char *hit = s[g * 5 + i] ? strchr(alphabet, s[g * 5 + i]) : NULL;
+			if (!hit)
+				return false;
+			v = v * 85 + (uint64_t)(hit - alphabet);
+		}
+		if (v > 0xffffffffu)
+			return false;
+		for (int i = 0; i < 4; i++)
+			out[g * 4 + i] = (unsigned char)(v >> (24 - 8 * i));
+	}
+	return true;
+}
+
+/* The file a deletion vector's pathOrInlineDv names (protocol.md 7.2), added to set. */
+static int add_dv_path(struct walk *w, struct dq_strset *set, char type, const char *p, size_t n)
+{
+	char buf[4096];
+	if (type == 'u') {
+		unsigned char u[16];
+		char z[21];
+		if (n < 20 || n - 20 > 1024)
+			return 0;
+		memcpy(z, p + n - 20, 20);
+		z[20] = '\0';
+		if (!z85_uuid(z, u))
+			return 0;
+		int len = snprintf(buf, sizeof(buf),
+				   "%.*s%sdeletion_vector_%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+				   "%02x%02x%02x%02x%02x%02x.bin", (int)(n - 20), p, n > 20 ? "/" : "",
+				   u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10],
+				   u[11], u[12], u[13], u[14], u[15]);
+		return add_path(w, set, buf, (size_t)len);
+	}
+	if (type == 'p') {
+		char *q;
+		const char *root = w->store->location;
+		if (!uri_qualify(root, p, n, &q))
+			return 0;
+		const char *rel = uri_display(root, q);
+		int rc = rel != q ? add_path(w, set, rel, strlen(rel)) : 0;
+		free(q);
+		return rc;
+	}
+	return 0; /* 'i': inline, no file */
+}
+
+/*
+ * The DV id ends a key's first line: storageType, pathOrInlineDv, then "@offset" when the
+ * descriptor has one.  '@' is a Z85 digit and may occur in a URI, so both readings, with
+ * and without the "@digits" tail, are added: a path named in error keeps nothing alive
+ * that is not there.
+ */
+static int add_key_dv(struct walk *w, struct dq_strset *set, const char *key)
+{
+	const char *nl = strchr(key, '\n');
+	if (!nl || nl - key < 2)
+		return 0;
+	const char *p = key + 1;
+	size_t n = (size_t)(nl - p);
+	if (add_dv_path(w, set, key[0], p, n))
+		return -1;
+	const char *at = memrchr(p, '@', n);
+	if (!at || at + 1 == nl)
+		return 0;
+	for (const char *d = at + 1; d < nl; d++)
+		if (!isdigit((unsigned char)*d) && !(d == at + 1 && *d == '-'))
+			return 0;
+	return add_dv_path(w, set, key[0], p, (size_t)(at - p));
+}
+
+static int referenced(struct walk *w, const dq_snapshot *s)
+{
+	for (size_t i = 0; i < dq_snapshot_num_files(s); i++) {
+		const struct dq_file *f = dq_snapshot_file(s, i);
+		if (add_path(w, &w->active, f->path, strlen(f->path)) || add_key_dv(w, &w->active, f->key))
+			return -1;
+	}
+	for (size_t i = 0; i < dq_snapshot_num_tombstones(s); i++) {
+		const struct dq_tombstone *t = dq_snapshot_tombstone(s, i);
+		if (t->deletion_timestamp < w->delete_before)
+			continue; /* expired: VACUUM no longer keeps its file */
+		if (add_path(w, &w->kept, t->path, strlen(t->path)) || add_key_dv(w, &w->kept, t->key))
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- the walk ------------------------------------------------------------------------ */
+
+/* DeltaTableUtils.isHiddenDirectory, applied to every name at every level. */
+static bool hidden(const struct walk *w, const char *name)
+{
+	if (!strcmp(name, "metadata"))
+		return true; /* UniForm's Iceberg metadata */
+	if (name[0] != '_' && name[0] != '.')
+		return false;
+	if (!strncmp(name, "_delta_index", 12) || !strncmp(name, "_change_data", 12))
+		return false;
+	size_t i;
+	json_t *c;
+	json_array_foreach(w->partition_columns, i, c) {
+		const char *col = json_string_value(c);
+		size_t n = col ? strlen(col) : 0;
+		if (col && !strncmp(name, col, n) && name[n] == '=')
+			return false;
+	}
+	return true;
+}
+
+static int visit(struct walk *w, const struct store_entry *e)
+{
+	const char *p = w->path.data;
+	if (dq_strset_has(&w->active, p))
+		return 0;
+	struct dq_untracked u = { .path = p, .size = e->size, .modification_time = e->mtime_ms };
+	if (dq_strset_has(&w->kept, p))
+		u.reason = "tombstone";
+	else if (e->mtime_ms >= w->delete_before)
+		u.reason = "recent";
+	u.deletable = !u.reason;
+	w->tot->num_files++;
+	w->tot->size_bytes += e->size;
+	if (u.deletable) {
+		w->tot->num_deletable++;
+		w->tot->deletable_bytes += e->size;
+	}
+	return w->fn(&u, w->arg);
+}
+
+/* Lists the directory w->path ("" for the root) and everything under it. */
+static int walk_dir(struct walk *w, int depth)
+{
+	const char *dir = w->path.len ? w->path.data : "";
+	if (depth > MAX_DEPTH)
+		return dq_fail(w->err, DQ_EIO, "cannot list '%.100s%s': nested more than %d directories "
+			       "deep (a symbolic link loop?)", dir, strlen(dir) > 100 ? "..." : "", MAX_DEPTH);
+	struct store_entry *e;
+	size_t n;
+	int rc = store_list(w->store, dir, STORE_LIST_STAT, &e, &n, w->err);
+	if (rc)
+		return rc;
+	size_t base = w->path.len;
+	for (size_t i = 0; i < n && rc == DQ_OK; i++) {
+		if (hidden(w, e[i].name) || (!e[i].is_dir && e[i].mtime_ms < 0))
+			continue;
+		w->path.len = base;
+		if ((base && dq_buf_append(&w->path, "/", 1)) || dq_buf_puts(&w->path, e[i].name)) {
+			rc = dq_fail(w->err, DQ_ENOMEM, "out of memory listing '%s'", dir);
+			break;
+		}
+		rc = e[i].is_dir ? walk_dir(w, depth + 1) : visit(w, &e[i]);
+	}
+	w->path.len = base;
+	if (w->path.data)
+		w->path.data[base] = '\0';
+	store_entries_free(e, n);
+	return rc;
+}
+
+int dq_snapshot_untracked(const dq_snapshot *s, const struct dq_untracked_request *req,
+			  dq_untracked_fn fn, void *arg, struct dq_untracked_totals *totals,
+			  struct dq_error *err)
+{
+	dq_table *t = replay_table(s);
+	int rc = table_check(t, err);
+	if (rc)
+		return rc;
+	if (!replay_has_tombstones(s))
+		return dq_fail(err, DQ_EINVAL, "the snapshot was opened without DQ_NEED_TOMBSTONES");
+	if ((rc = dq_snapshot_require_files(s, err)))
+		return rc;
+	if (!dq_snapshot_files_available(s))
+		return dq_fail(err, DQ_EINVAL, "the snapshot was opened without DQ_NEED_FILES");
+	struct dq_untracked_totals tot = { .retention_ms = req->retention_ms, .now_ms = req->now_ms };
+	if (tot.retention_ms < 0 && (rc = dq_snapshot_deleted_file_retention(s, &tot.retention_ms, err)))
+		return rc;
+	if (tot.now_ms < 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		tot.now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	}
+	tot.delete_before_ms = tot.now_ms - tot.retention_ms; /* both >= 0: no overflow */
+	struct walk w = { .store = t->store, .partition_columns = dq_snapshot_partition_columns(s),
+			  .delete_before = tot.delete_before_ms, .fn = fn, .arg = arg, .tot = &tot,
+			  .err = err };
+	if (referenced(&w, s))
+		rc = dq_fail(err, DQ_ENOMEM, "out of memory");
+	else
+		rc = walk_dir(&w, 0);
+	dq_buf_release(&w.path);
+	dq_strset_release(&w.active);
+	dq_strset_release(&w.kept);
+	dq_arena_release(&w.arena);
+	if (totals)
+		*totals = tot;
+	return rc;
+}

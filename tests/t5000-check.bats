@@ -1,0 +1,481 @@
+#!/usr/bin/env bats
+# deltaq check: every rule has a table that triggers it, built by breaking one thing in a
+# clean table (tests/make_check_table.py) that triggers none.
+
+load helpers
+
+LOG=_delta_log
+C0=$LOG/00000000000000000000.json
+C1=$LOG/00000000000000000001.json
+C2=$LOG/00000000000000000002.json
+CKPT=$LOG/00000000000000000002.checkpoint.80a083e8-7026-4e79-81be-64bd76c43a11.json
+
+# clean [NAME]: a fresh copy of the clean table; prints its path.
+clean() {
+	local d="$BATS_TEST_TMPDIR/${1:-t}"
+	rm -rf "$d"
+	python3 "$BATS_TEST_DIRNAME/make_check_table.py" "$d"
+	printf '%s\n' "$d"
+}
+
+# rules TABLE [OPTIONS...]: the rule ids check reports, sorted, space-separated.
+rules() {
+	local t=$1
+	shift
+	"$DELTAQ" check -o json "$@" "$t" 2>/dev/null | jq -r '[.findings[].rule] | sort | join(" ")'
+}
+
+# sub FILE PYTHON-EXPR: rewrites FILE's text as the expression of `s`.
+sub() {
+	python3 -c 'import sys; p=sys.argv[1]; s=open(p).read(); s=eval(sys.argv[2]); open(p,"w").write(s)' "$1" "$2"
+}
+
+@test "check: the clean table has no finding, with and without --deep" {
+	t=$(clean)
+	run deltaq check "$t"
+	assert_success
+	assert_output "0 errors, 0 warnings"
+	run deltaq check --deep "$t"
+	assert_success
+	assert_output "0 errors, 0 warnings"
+}
+
+@test "check: DQ101 a hole in the commits; none for commits missing before the earliest" {
+	t=$(clean)
+	rm "$t/$LOG/_last_checkpoint" "$t"/$LOG/*.checkpoint.* "$t"/$LOG/*.crc
+	cp "$t/$C2" "$t/$LOG/00000000000000000004.json"
+	sub "$t/$LOG/00000000000000000004.json" 's.replace("f2.parquet", "f4.parquet")'
+	run deltaq check "$t"
+	assert_failure 1
+	assert_output --partial "DQ101  version 3 is missing"
+	[ "$(rules "$t")" = "DQ101" ]
+	# Cleanup: commits 0 and 1 gone, the checkpoint at 2 starts the history.
+	t=$(clean c)
+	rm "$t/$C0" "$t/$C1"
+	[ "$(rules "$t")" = "" ]
+}
+
+@test "check: DQ102 a commit that does not parse names the file and line" {
+	t=$(clean)
+	echo '{"add": {"path": ' >> "$t/$C1"
+	run deltaq check "$t"
+	assert_failure 1
+	assert_output --partial "DQ102  cannot read '_delta_log/00000000000000000001.json' line 3"
+	[ "$(rules "$t")" = "DQ102" ]
+}
+
+@test "check: DQ103 no metaData in version 0 or in the log" {
+	t=$(clean)
+	rm "$t/$LOG/_last_checkpoint" "$t"/$LOG/*.checkpoint.* "$t"/$LOG/*.crc
+	sub "$t/$C0" '"\n".join(l for l in s.split("\n") if "metaData" not in l)'
+	run deltaq check "$t"
+	assert_failure 1
+	assert_output --partial "version 0 has no metaData action"
+	assert_output --partial "no metaData action in versions 0 to 2"
+	[ "$(rules "$t")" = "DQ103 DQ103" ]
+}
+
+@test "check: DQ104 a protocol beyond reader 3 / writer 7" {
+	t=$(clean)
+	rm "$t/$LOG/_last_checkpoint" "$t"/$LOG/*.checkpoint.* "$t"/$LOG/*.crc
+	sub "$t/$C0" 's.replace("\"minWriterVersion\":7", "\"minWriterVersion\":8")'
+	run deltaq check "$t"
+	assert_failure 1
+	assert_output --partial "protocol (3, 8) is beyond"
+	[ "$(rules "$t")" = "DQ104" ]
+}
+
+@test "check: DQ105 an unreadable _last_checkpoint" {
+	t=$(clean)
+	echo 'not json' > "$t/$LOG/_last_checkpoint"
+	[ "$(rules "$t")" = "DQ105" ]
+	run deltaq check "$t"
+	assert_failure 1
+}
+
+@test "check: DQ106 a _last_checkpoint whose checksum does not match" {
+	t=$(clean)
+	echo '{"version":2,"size":5,"checksum":"00000000000000000000000000000000"}' > "$t/$LOG/_last_checkpoint"
+	[ "$(rules "$t")" = "DQ106" ]
+}
+
+@test "check: DQ107 a _last_checkpoint naming a version without a checkpoint" {
+	t=$(clean)
+	echo '{"version":1,"size":5}' > "$t/$LOG/_last_checkpoint"
+	run deltaq check "$t"
+	assert_failure 1
+	assert_output --partial "names version 1, which has no complete checkpoint"
+	[ "$(rules "$t")" = "DQ107" ]
+}
+
+@test "check: DQ108 a checkpoint that cannot be read" {
+	t=$(clean)
+	echo 'not parquet at all' > "$t/$LOG/00000000000000000001.checkpoint.parquet"
+	run deltaq check "$t"
+	assert_failure 1
+	assert_output --partial "DQ108  cannot read '_delta_log/00000000000000000001.checkpoint.parquet'"
+	[ "$(rules "$t")" = "DQ108" ]
+}
+
+@test "check: DQ109 a checkpoint without protocol" {
+	t=$(clean)
+	sub "$t/$CKPT" '"\n".join(l for l in s.split("\n") if "protocol" not in l)'
+	run deltaq check "$t"
+	assert_failure 1
+	assert_output --partial "has no protocol action"
+	# the hint's size (5 actions) now disagrees too
+	[ "$(rules "$t")" = "DQ109 DQ201" ]
+}
+
+@test "check: DQ110 a checkpoint that differs from the commits it covers" {
+	t=$(clean)
+	sub "$t/$CKPT" '"\n".join(l for l in s.split("\n") if "f1.parquet" not in l)'
+	echo '{"version":2,"size":4}' > "$t/$LOG/_last_checkpoint"
+	run deltaq check "$t"
+	assert_failure 1
+	assert_output --partial "differs from the JSON commits up to version 2: it has 1 active files, the commits 2"
+	[ "$(rules "$t")" = "DQ110" ]
+	t=$(clean m)
+	sub "$t/$CKPT" 's.replace("\"id\":\"check-table\"", "\"id\":\"other\"")'
+	[ "$(rules "$t")" = "DQ110" ]
+}
+
+@test "check: DQ111 a .crc that disagrees with the replay, or does not parse" {
+	t=$(clean)
+	sub "$t/$LOG/00000000000000000002.crc" 's.replace("\"numFiles\": 2", "\"numFiles\": 10")'
+	run deltaq check "$t"
+	assert_failure 1
+	assert_output --partial "says numFiles 10; the log replays to 2 files at version 2"
+	[ "$(rules "$t")" = "DQ111" ]
+	t=$(clean b)
+	echo '{' > "$t/$LOG/00000000000000000002.crc"
+	[ "$(rules "$t")" = "DQ111" ]
+	t=$(clean c)
+	sub "$t/$LOG/00000000000000000002.crc" 's.replace("\"tableSizeBytes\": ", "\"tableSizeBytes\": 1")'
+	[ "$(rules "$t")" = "DQ111" ]
+}
+
+@test "check: DQ112 the same file added twice in one commit" {
+	t=$(clean)
+	line=$(grep '"add"' "$t/$C1")
+	printf '%s\n' "$line" >> "$t/$C1"
+	run deltaq check "$t"
+	assert_failure 1
+	assert_output --partial "'p=1/f1.parquet' is added a second time in version 1"
+	[ "$(rules "$t")" = "DQ112" ]
+}
+
+@test "check: DQ113 partition values: an unknown key, a value that is not its type" {
+	t=$(clean)
+	sub "$t/$C1" 's.replace("{\"p\":\"1\"}", "{\"p\":\"one\"}")'
+	run deltaq check "$t"
+	assert_failure 1
+	assert_output --partial "'p' = 'one' does not parse as integer"
+	[ "$(rules "$t")" = "DQ113" ]
+	t=$(clean b)
+	sub "$t/$C1" 's.replace("{\"p\":\"1\"}", "{\"p\":\"1\",\"q\":\"x\"}")'
+	[ "$(rules "$t")" = "DQ113" ]
+}
+
+@test "check: DQ114 stats that do not parse, or a negative numRecords" {
+	t=$(clean)
+	sub "$t/$C1" 's.replace("{\\\"numRecords\\\": 3}", "{\\\"numRecords\\\": 3")'
+	run deltaq check "$t"
+	assert_failure 1
+	assert_output --partial "the stats of 'p=1/f1.parquet' does not parse"
+	[ "$(rules "$t")" = "DQ114" ]
+	t=$(clean b)
+	sub "$t/$C1" 's.replace("{\\\"numRecords\\\": 3}", "{\\\"numRecords\\\": -3}")'
+	[ "$(rules "$t")" = "DQ114" ]
+}
+
+@test "check: DQ115 a schemaString that does not parse" {
+	t=$(clean)
+	rm "$t/$LOG/_last_checkpoint" "$t"/$LOG/*.checkpoint.* "$t"/$LOG/*.crc
+	sub "$t/$C0" 's.replace("\"schemaString\":\"{", "\"schemaString\":\"{{")'
+	run deltaq check "$t"
+	assert_failure 1
+	assert_output --partial "metaData.schemaString is not valid JSON"
+	[ "$(rules "$t")" = "DQ115" ]
+}
+
+@test "check: DQ116 two columns with one column-mapping id or physical name" {
+	t=$(clean)
+	rm "$t/$LOG/_last_checkpoint" "$t"/$LOG/*.checkpoint.* "$t"/$LOG/*.crc
+	sub "$t/$C0" 's.replace("\\\"metadata\\\":{}", "\\\"metadata\\\":{\\\"delta.columnMapping.id\\\":1,\\\"delta.columnMapping.physicalName\\\":\\\"c1\\\"}")'
+	run deltaq check -o ndjson "$t"
+	assert_failure 1
+	assert_output --partial "share column-mapping id 1"
+	assert_output --partial "share physical name 'c1'"
+	[ "$(rules "$t")" = "DQ116 DQ116" ]
+}
+
+@test "check: DQ117 a malformed deletion vector descriptor" {
+	t=$(clean)
+	rm "$t"/$LOG/*.checkpoint.* "$t/$LOG/_last_checkpoint"
+	sub "$t/$C2" 's.replace("\"storageType\":\"u\"", "\"storageType\":\"x\"")'
+	run deltaq check "$t"
+	assert_failure 1
+	assert_output --partial "storageType is not u, i or p"
+	[ "$(rules "$t")" = "DQ117" ]
+	t=$(clean b)
+	rm "$t"/$LOG/*.checkpoint.* "$t/$LOG/_last_checkpoint"
+	sub "$t/$C2" 's.replace("\"cardinality\":2", "\"cardinality\":\"two\"")'
+	[ "$(rules "$t")" = "DQ117" ]
+}
+
+@test "check: DQ118 history that starts after 0 without a checkpoint" {
+	t=$(clean)
+	rm "$t/$C0" "$t/$LOG/_last_checkpoint" "$t"/$LOG/*.checkpoint.* "$t"/$LOG/*.crc
+	run deltaq check "$t"
+	assert_failure 1
+	assert_output --partial "history starts at version 1"
+	[ "$(rules "$t")" = "DQ118" ]
+}
+
+@test "check: DQ201 _last_checkpoint fields that disagree with the disk (a warning)" {
+	t=$(clean)
+	echo '{"version":2,"size":99}' > "$t/$LOG/_last_checkpoint"
+	run deltaq check "$t"
+	assert_success
+	assert_output --partial "size is 99; the checkpoint holds 5 actions"
+	assert_output --partial "0 errors, 1 warning"
+	[ "$(rules "$t")" = "DQ201" ]
+	echo '{"version":2,"size":5,"numOfAddFiles":7}' > "$t/$LOG/_last_checkpoint"
+	[ "$(rules "$t")" = "DQ201" ]
+	echo '{"version":2,"size":5,"sizeInBytes":1}' > "$t/$LOG/_last_checkpoint"
+	[ "$(rules "$t")" = "DQ201" ]
+	echo '{"version":2,"size":5,"parts":3}' > "$t/$LOG/_last_checkpoint"
+	[ "$(rules "$t")" = "DQ201" ]
+	echo '{"version":2,"size":5,"v2Checkpoint":{"path":"nope.json","sizeInBytes":1,"modificationTime":1}}' > "$t/$LOG/_last_checkpoint"
+	[ "$(rules "$t")" = "DQ201" ]
+}
+
+@test "check: DQ202 DQ203 DQ204 unknown writer, unhonoured reader and preview features warn" {
+	t=$(clean)
+	rm "$t/$LOG/_last_checkpoint" "$t"/$LOG/*.checkpoint.* "$t"/$LOG/*.crc
+	sub "$t/$C0" 's.replace("\"writerFeatures\":[\"deletionVectors\"]", "\"writerFeatures\":[\"deletionVectors\",\"fancyWrites\",\"collations-preview\"]")'
+	[ "$(rules "$t")" = "DQ202 DQ204" ]
+	sub "$t/$C0" 's.replace("\"readerFeatures\":[\"deletionVectors\"]", "\"readerFeatures\":[\"deletionVectors\",\"futureRead\"]")'
+	run deltaq check "$t"
+	assert_success
+	assert_output --partial "reader feature 'futureRead' is not honoured"
+	[ "$(rules "$t")" = "DQ202 DQ203 DQ204" ]
+	# --deep needs the file list: exit 4
+	run deltaq check --deep "$t"
+	assert_failure 4
+}
+
+@test "check: DQ205 a checkpoint deltaq cannot read is a warning" {
+	t=$(clean)
+	printf 'PARExxxxxxxx\010\000\000\000PARE' > "$t/$LOG/00000000000000000001.checkpoint.parquet"
+	run deltaq check "$t"
+	assert_success
+	assert_output --partial "encrypted Parquet files are not supported"
+	[ "$(rules "$t")" = "DQ205" ]
+}
+
+@test "check --deep: DQ301 DQ302 DQ303 DQ304 data files missing, resized, not Parquet, wrong rows" {
+	t=$(clean)
+	rm "$t/p=1/f1.parquet"
+	[ "$(rules "$t")" = "" ]
+	run deltaq check --deep "$t"
+	assert_failure 1
+	assert_output --partial "active file 'p=1/f1.parquet' (version 2): does not exist"
+	[ "$(rules "$t" --deep)" = "DQ301" ]
+	t=$(clean b)
+	echo x >> "$t/p=1/f1.parquet"
+	[ "$(rules "$t" --deep)" = "DQ302" ]
+	t=$(clean c)
+	size=$(stat -c %s "$t/p=1/f1.parquet")
+	head -c "$size" /dev/zero > "$t/p=1/f1.parquet"
+	[ "$(rules "$t" --deep)" = "DQ303" ]
+	t=$(clean d)
+	sub "$t/$C1" 's.replace("{\\\"numRecords\\\": 3}", "{\\\"numRecords\\\": 4}")'
+	sub "$t/$CKPT" 's.replace("{\\\"numRecords\\\": 3}", "{\\\"numRecords\\\": 4}")'
+	run deltaq check --deep "$t"
+	assert_output --partial "holds 3 rows; its stats say numRecords 4"
+	[ "$(rules "$t" --deep)" = "DQ304" ]
+}
+
+@test "check --deep: DQ305 DQ306 DQ307 DQ308 deletion vectors missing, undecodable, corrupt, miscounted" {
+	dvf() { ls "$1"/dv/deletion_vector_*.bin; }
+	t=$(clean)
+	rm "$(dvf "$t")"
+	[ "$(rules "$t" --deep)" = "DQ305" ]
+	t=$(clean b)
+	# a wrong magic, with a CRC that matches it
+	python3 - "$(dvf "$t")" <<'PY'
+import struct, sys, zlib
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+n = struct.unpack(">I", b[1:5])[0]
+b[5] ^= 0xff
+b[5 + n:9 + n] = struct.pack(">I", zlib.crc32(bytes(b[5:5 + n])))
+open(p, "wb").write(b)
+PY
+	run deltaq check --deep "$t"
+	assert_output --partial "does not decode: magic"
+	[ "$(rules "$t" --deep)" = "DQ306" ]
+	t=$(clean c)
+	python3 -c "import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); b[-1]^=1; open(p,'wb').write(b)" "$(dvf "$t")"
+	[ "$(rules "$t" --deep)" = "DQ307" ]
+	t=$(clean d)
+	sub "$t/$C2" 's.replace("\"cardinality\":2", "\"cardinality\":3")'
+	sub "$t/$CKPT" 's.replace("\"cardinality\":2", "\"cardinality\":3")'
+	run deltaq check --deep "$t"
+	assert_output --partial "deletes 2 rows; its descriptor says 3"
+	[ "$(rules "$t" --deep)" = "DQ308" ]
+}
+
+@test "check --deep: DQ309 a data file deltaq cannot read is a warning" {
+	t=$(clean)
+	rm "$t/$LOG/_last_checkpoint" "$t"/$LOG/*.checkpoint.* "$t"/$LOG/*.crc
+	sub "$t/$C1" 's.replace("\"path\":\"p=1/f1.parquet\"", "\"path\":\"s3://bucket/f1.parquet\"")'
+	run deltaq check --deep "$t"
+	assert_success
+	# the local file the log no longer names is left untracked
+	[ "$(rules "$t" --deep)" = "DQ309 DQ310" ]
+}
+
+@test "check --deep: DQ310 files no active file references, as orphans lists them" {
+	t=$(clean)
+	[ "$(rules "$t" --deep)" = "" ]
+	echo stray > "$t/p=1/stray.parquet"
+	touch -d 2020-01-01 "$t/p=1/stray.parquet"
+	mkdir "$t/_tmp" && echo x > "$t/_tmp/hidden" # VACUUM skips hidden folders, so does check
+	run deltaq check --deep "$t"
+	assert_success
+	assert_output --partial "'p=1/stray.parquet' (6 bytes) is under the table but no active file at version 2 references it; VACUUM would delete it"
+	[ "$(rules "$t" --deep)" = "DQ310" ]
+	[ "$(rules "$t")" = "" ]
+	run deltaq check --deep --strict "$t"
+	assert_failure 1
+	assert_equal "$(deltaq orphans -o tsv "$t" | tail -n +2 | cut -f 1)" "p=1/stray.parquet"
+}
+
+@test "check: --ignore drops a rule; an unknown id is a usage error" {
+	t=$(clean)
+	echo 'not json' > "$t/$LOG/_last_checkpoint"
+	echo '{' > "$t/$LOG/00000000000000000002.crc"
+	[ "$(rules "$t")" = "DQ105 DQ111" ]
+	[ "$(rules "$t" --ignore DQ105)" = "DQ111" ]
+	run deltaq check --ignore DQ105 --ignore DQ111 "$t"
+	assert_success
+	run deltaq check --ignore DQ999 "$t"
+	assert_failure 2
+	assert_output --partial "no rule 'DQ999'"
+}
+
+@test "check: --baseline round trip reports only new findings" {
+	t=$(clean)
+	echo 'not json' > "$t/$LOG/_last_checkpoint"
+	run deltaq check -o json "$t"
+	assert_failure 1
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/base.json"
+	run deltaq check --baseline "$BATS_TEST_TMPDIR/base.json" "$t"
+	assert_success
+	assert_output "0 errors, 0 warnings"
+	echo '{' > "$t/$LOG/00000000000000000002.crc"
+	[ "$(rules "$t" --baseline "$BATS_TEST_TMPDIR/base.json")" = "DQ111" ]
+	echo 'nope' > "$BATS_TEST_TMPDIR/bad.json"
+	run deltaq check --baseline "$BATS_TEST_TMPDIR/bad.json" "$t"
+	assert_failure 2
+}
+
+@test "check: --strict makes warnings fail" {
+	t=$(clean)
+	echo '{"version":2,"size":99}' > "$t/$LOG/_last_checkpoint"
+	run deltaq check "$t"
+	assert_success
+	run deltaq check --strict "$t"
+	assert_failure 1
+}
+
+@test "check: -o json is the documented report; -o ndjson one finding per line" {
+	t=$(clean)
+	echo 'not json' > "$t/$LOG/_last_checkpoint"
+	run deltaq check -o json "$t"
+	assert_failure 1
+	assert_equal "$(jq -c 'keys_unsorted' <<<"$output")" '["schema_version","table","version","errors","warnings","findings"]'
+	assert_equal "$(jq -c '[.schema_version, .version, .errors, .warnings]' <<<"$output")" '[1,2,1,0]'
+	assert_equal "$(jq -c '.findings[0] | keys_unsorted' <<<"$output")" '["rule","severity","message","version","path"]'
+	assert_equal "$(jq -r '.findings[0].path' <<<"$output")" "_delta_log/_last_checkpoint"
+	run deltaq check -o ndjson "$t"
+	assert_failure 1
+	assert_equal "${#lines[@]}" 1
+	assert_equal "$(jq -r .rule <<<"${lines[0]}")" DQ105
+	run deltaq check -o tsv "$t"
+	assert_failure 2
+}
+
+@test "check: -o junit is well-formed XML, one testcase per rule, failures for errors" {
+	t=$(clean)
+	echo 'not <json> & "more"' > "$t/$LOG/_last_checkpoint"
+	mkdir -p "$t/$LOG"
+	run deltaq check -o junit "$t"
+	assert_failure 1
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/j.xml"
+	run python3 - "$BATS_TEST_TMPDIR/j.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suite = root.find("testsuite")
+cases = suite.findall("testcase")
+names = [c.get("name").split(":")[0] for c in cases]
+assert len(names) == len(set(names)), names
+assert "DQ105" in names and "DQ301" not in names, names
+fails = [c.get("name").split(":")[0] for c in cases if c.find("failure") is not None]
+assert fails == ["DQ105"], fails
+assert suite.get("failures") == "1" and int(suite.get("tests")) == len(cases)
+print("ok", len(cases))
+PY
+	assert_success
+	assert_output --regexp '^ok [0-9]+$'
+	run deltaq check --deep -o junit "$t"
+	assert_output --partial 'name="DQ301: '
+}
+
+@test "check: exit 3 when the table cannot be read at all, 2 on usage errors" {
+	run deltaq check "$FIX/not_a_table"
+	assert_failure 3
+	mkdir -p "$BATS_TEST_TMPDIR/empty/_delta_log"
+	run deltaq check "$BATS_TEST_TMPDIR/empty"
+	assert_failure 3
+	run --separate-stderr deltaq check -o json "$BATS_TEST_TMPDIR/empty"
+	assert_equal "$output" ""
+	run deltaq check
+	assert_failure 2
+	run deltaq check --bogus "$FIX/basic"
+	assert_failure 2
+}
+
+@test "check: --list-rules prints every rule with a stable id in every format" {
+	run deltaq check --list-rules
+	assert_success
+	assert_line --index 0 --regexp '^ID +SEVERITY +DEEP +SUMMARY$'
+	assert_line --regexp '^DQ101 +error +false +commit versions are not contiguous'
+	run deltaq check --list-rules -o json
+	assert_equal "$(jq -c '.[0] | keys_unsorted' <<<"$output")" '["id","severity","deep","summary"]'
+	# ids are unique, and sorted
+	assert_equal "$(jq -r '.[].id' <<<"$output" | sort -u | wc -l)" "$(jq length <<<"$output")"
+	assert_equal "$(jq -r '.[].id' <<<"$output")" "$(jq -r '.[].id' <<<"$output" | sort)"
+	# every rule in the man page, and every rule of the man page in the list
+	assert_equal "$(jq -r '.[].id' <<<"$output")" \
+		"$(grep -o '^\.It Sy DQ[0-9]*' "$BATS_TEST_DIRNAME/../man/deltaq-check.1" | awk '{print $3}')"
+	for f in ndjson tsv csv junit; do
+		run deltaq check --list-rules -o "$f"
+		assert_success
+		assert_output --partial DQ309
+	done
+}
+
+@test "check: fixtures with known defects are flagged, healthy ones pass" {
+	for f in corrupt_json gap no_metadata no_version0 reader_v4 bad_types; do
+		run deltaq check "$FIX/$f"
+		assert_failure 1
+	done
+	for f in basic example partitioned dv ict colmap txn abspath noise empty_commit schema_evolution many catalog_managed unsupported_feature; do
+		run deltaq check "$FIX/$f"
+		assert_success
+	done
+}
