@@ -21,12 +21,14 @@
  * returns at once and leaks it: it never locks, joins or frees.  A handle opened in the
  * child works normally, with a pool of its own; so do handles in a process started with
  * exec or posix_spawn (Python: multiprocessing start methods "spawn" and "forkserver").
- * A snapshot or history that was complete before the fork is plain memory: its
- * accessors, dq_file_stats, dq_snapshot_diff and the _close/_release calls keep working
- * in the child, since none of them touches the table or its pool.  dq_table_location only
- * reads the handle too.  The library registers a pthread_atfork child handler (an atomic
- * counter; no prepare handler, so fork() never waits for deltaq) and keeps no other
- * process-global mutable state.  tests/fork/ proves all of this.
+ * Calls on a snapshot that reach back into its table's storage (dq_snapshot_untracked,
+ * dq_check_untracked) are refused the same way.  Otherwise a snapshot or history that was
+ * complete before the fork is plain memory: its accessors, dq_file_stats,
+ * dq_snapshot_diff and the _close/_release calls keep working in the child, since none of
+ * them touches the table or its pool.  dq_table_location only reads the handle too.  The
+ * library registers a pthread_atfork child handler (an atomic counter; no prepare handler,
+ * so fork() never waits for deltaq) and keeps no other process-global mutable state.
+ * tests/fork/ proves all of this.
  */
 #ifndef DELTAQ_H
 #define DELTAQ_H

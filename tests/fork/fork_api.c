@@ -171,6 +171,46 @@ static int call_data_file(dq_table *t, struct dq_error *err)
 	return dq_data_file_inspect(t, "_delta_log/00000000000000000000.json", false, &df, err);
 }
 
+static int call_check_log(dq_table *t, struct dq_error *err)
+{
+	json_t *j = NULL;
+	int64_t latest;
+	int rc = dq_check_log(t, &j, &latest, err);
+	json_decref(rc ? NULL : j);
+	return rc;
+}
+
+/* Made before the fork: a _Fork child must not malloc. */
+static json_t *findings;
+static const struct dq_file some_file = { .path = "part-0.parquet", .key = "\npart-0.parquet",
+					  .size = 1, .num_records = -1, .dv_cardinality = -1 };
+
+static int call_check_data_file(dq_table *t, struct dq_error *err)
+{
+	return dq_check_data_file(t, &some_file, 0, findings, err);
+}
+
+static int count_untracked(const struct dq_untracked *f, void *arg)
+{
+	(void)f;
+	++*(int *)arg;
+	return 0;
+}
+
+static int call_untracked(dq_table *t, struct dq_error *err)
+{
+	(void)t;
+	struct dq_untracked_request req = { .retention_ms = -1, .now_ms = -1 };
+	int n = 0;
+	return dq_snapshot_untracked(inherited_snapshot, &req, count_untracked, &n, NULL, err);
+}
+
+static int call_check_untracked(dq_table *t, struct dq_error *err)
+{
+	(void)t;
+	return dq_check_untracked(inherited_snapshot, findings, err);
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(dq_table *t, struct dq_error *err);
@@ -184,9 +224,13 @@ static const struct {
 	{ "dq_commit_read", call_commit },
 	{ "dq_snapshot_open", call_snapshot },
 	{ "dq_data_file_inspect", call_data_file },
+	{ "dq_check_log", call_check_log },
+	{ "dq_check_data_file", call_check_data_file },
+	{ "dq_snapshot_untracked", call_untracked },
+	{ "dq_check_untracked", call_check_untracked },
 };
 
-/* Every refused[] call, then dq_table_close; no malloc, so a _Fork child can run it. */
+/* Every refused[] call; no malloc, so a _Fork child can run it. */
 static bool check_refused(dq_table *t, pid_t opener)
 {
 	bool ok = true;
@@ -197,9 +241,15 @@ static bool check_refused(dq_table *t, pid_t opener)
 		ok = ft_is_eforked(refused[i].name, rc, &err, opener) && ok;
 		ok = untouched(refused[i].name, before) && ok;
 	}
+	return ok;
+}
+
+/* dq_table_close on the inherited handle: it leaks the handle and its pool. */
+static bool check_close(dq_table *t)
+{
 	struct counts before = counts_now();
-	dq_table_close(t); /* leaks the handle and its pool */
-	return untouched("dq_table_close", before) && ok;
+	dq_table_close(t);
+	return untouched("dq_table_close", before);
 }
 
 /* ---- what stays usable: snapshots and histories built before the fork -------------- */
@@ -246,6 +296,13 @@ static char *describe(const dq_table *t, const dq_snapshot *s0, const dq_snapsho
 	put_json(f, "txns", dq_snapshot_app_transactions(s));
 	put_json(f, "domains", dq_snapshot_domains(s));
 	put_json(f, "partition_columns", dq_snapshot_partition_columns(s));
+	int64_t retention = -1;
+	fprintf(f, "retention=%d %lld\n", dq_snapshot_deleted_file_retention(s, &retention, &err),
+		(long long)retention);
+	for (size_t i = 0; i < dq_snapshot_num_tombstones(s); i++) {
+		const struct dq_tombstone *ts = dq_snapshot_tombstone(s, i);
+		fprintf(f, "tombstone %s %lld\n", ts->key, (long long)ts->deletion_timestamp);
+	}
 	struct dq_totals tot;
 	dq_snapshot_totals(s, &tot);
 	fprintf(f, "totals=%lld %lld %lld %d\n", (long long)tot.num_files,
@@ -280,11 +337,11 @@ static char *describe(const dq_table *t, const dq_snapshot *s0, const dq_snapsho
 /* ---- the test ---------------------------------------------------------------------- */
 
 /*
- * In a fork() child: what was built before the fork reads as in the parent (`want`) and
- * can be released, and new handles give the expected answers.
+ * In a fork() child: what was built before the fork reads as in the parent (`want`), and
+ * new handles give the expected answers.
  */
-static bool child_reads(const struct ft_expect *e, const dq_table *t, dq_snapshot *s0,
-			dq_snapshot *s, struct dq_history *h, const char *want)
+static bool child_reads(const struct ft_expect *e, const dq_table *t, const dq_snapshot *s0,
+			const dq_snapshot *s, const struct dq_history *h, const char *want)
 {
 	bool ok = true;
 	char *got = describe(t, s0, s, h);
@@ -296,9 +353,6 @@ static bool child_reads(const struct ft_expect *e, const dq_table *t, dq_snapsho
 		ok = false;
 	}
 	free(got);
-	dq_snapshot_close(s);
-	dq_snapshot_close(s0);
-	dq_history_release(h);
 	return ft_fresh_handles_ok() && ok;
 }
 
@@ -314,7 +368,8 @@ static bool api_table(const struct ft_expect *e, unsigned wd, bool *pool_used)
 	struct dq_error err = { 0 };
 	struct dq_snapshot_request req = {
 		.version = -1,
-		.need = DQ_NEED_FILES | DQ_NEED_STATS | DQ_NEED_TXNS | DQ_NEED_ORDER,
+		.need = DQ_NEED_FILES | DQ_NEED_STATS | DQ_NEED_TXNS | DQ_NEED_ORDER |
+			DQ_NEED_TOMBSTONES,
 	};
 	struct dq_snapshot_request req0 = { .version = 0, .need = req.need };
 	dq_snapshot *s = NULL, *s0 = NULL;
@@ -333,7 +388,8 @@ static bool api_table(const struct ft_expect *e, unsigned wd, bool *pool_used)
 	}
 	ckpt_version = s && dq_snapshot_checkpoint(s) >= 0 ? dq_snapshot_checkpoint(s) : 0;
 	inherited_snapshot = s;
-	char *want = ok ? describe(t, s0, s, &h) : NULL;
+	findings = json_array();
+	char *want = ok && findings ? describe(t, s0, s, &h) : NULL;
 	pid_t me = getpid();
 
 	for (int raw = 0; raw < 2 && ok && want; raw++) {
@@ -341,9 +397,14 @@ static bool api_table(const struct ft_expect *e, unsigned wd, bool *pool_used)
 		if (pid == 0) {
 			ft_where = raw ? "(_Fork child)" : "(child)";
 			ft_watchdog(wd);
-			/* Reads first: check_refused ends with dq_table_close(t). */
 			bool cok = raw || child_reads(e, t, s0, s, &h, want);
 			cok = check_refused(t, me) && cok;
+			if (!raw) { /* releasing what was built is plain free() */
+				dq_snapshot_close(s);
+				dq_snapshot_close(s0);
+				dq_history_release(&h);
+			}
+			cok = check_close(t) && cok;
 			_exit(cok ? 0 : 1);
 		}
 		if (pid < 0) {
@@ -356,6 +417,7 @@ static bool api_table(const struct ft_expect *e, unsigned wd, bool *pool_used)
 	/* The parent's handle still works after its children are gone. */
 	ok = ok && ft_replay_check(t, e, NULL);
 	free(want);
+	json_decref(findings);
 	dq_history_release(&h);
 	dq_snapshot_close(s);
 	dq_snapshot_close(s0);
