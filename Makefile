@@ -26,7 +26,7 @@ SAN     ?=
 
 DQ_CFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -Ilib -Ilib/parquet \
 	     $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(SAN)
-DQ_LDLIBS  = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread
+DQ_LDLIBS  = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
 DQ_LDFLAGS = $(SAN)
 
 LIB_SRC  := $(sort $(wildcard lib/*.c lib/parquet/*.c))
@@ -43,7 +43,8 @@ FORK_BIN := $(FORK_SRC:tests/fork/%.c=$(B)/fork/%)
 
 # Debian packages the build and the tests need.
 DEPS := gcc make pkg-config libjansson-dev libarchive-dev libzstd-dev libsnappy-dev \
-	liblz4-dev zlib1g-dev libbrotli-dev bats bats-assert bats-support python3 jq clang
+	liblz4-dev zlib1g-dev libbrotli-dev bats bats-assert bats-support python3 jq clang \
+	tar zstd xz-utils zip
 
 .PHONY: all deps demo check unit bats conformance sanitize tsan install uninstall clean bench fuzz \
 	forktest forkbins
@@ -102,8 +103,10 @@ bats: all
 
 conformance: all
 	python3 tests/conformance/corpus.py --deltaq $(B)/deltaq
+	python3 tests/conformance/test_dispute.py
 	python3 tests/conformance/check_corpus.py --deltaq $(B)/deltaq
 	python3 tests/parquet/run_conformance.py --deltaq $(B)/deltaq
+	python3 tests/archive/compare.py --deltaq $(B)/deltaq
 
 # The whole suite again against an ASan+UBSan build (the fork programs with idle pools),
 # and the pool under ThreadSanitizer.

@@ -27,7 +27,9 @@ const char usage_check[] =
 	"  -o, --output FORMAT  text (default), json, ndjson, junit (JUnit XML), or for\n"
 	"                       --list-rules also tsv or csv\n"
 	"      --threads N      parser threads (default: CPUs available)\n"
-	"  -h, --help           this help\n";
+	"      --max-archive-bytes N  when TABLE is an archive, stop after reading N\n"
+	"                       uncompressed bytes in one pass (default 64G; K, M, G, T)\n"
+	HELP_USAGE;
 
 enum { OPT_DEEP = 2000, OPT_IGNORE, OPT_BASELINE, OPT_STRICT, OPT_LIST_RULES };
 
@@ -37,6 +39,7 @@ const struct option options_check[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "ignore", required_argument, NULL, OPT_IGNORE },
 	{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
+	{ "max-archive-bytes", required_argument, NULL, OPT_MAX_ARCHIVE_BYTES },
 	{ "output", required_argument, NULL, 'o' },
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "threads", required_argument, NULL, OPT_THREADS },
@@ -248,6 +251,22 @@ static int deep_rules(dq_table *t, json_t *findings, int64_t *version)
 	}
 	*version = dq_snapshot_version(s);
 	int rc = EXIT_OK;
+	/* A table in an archive fetches every footer in one pass, not one pass per file. */
+	size_t nf = dq_snapshot_num_files(s);
+	const char **paths = malloc((nf ? nf : 1) * sizeof(*paths));
+	if (!paths) {
+		dq_snapshot_close(s);
+		fputs("deltaq: out of memory\n", stderr);
+		return EXIT_UNREADABLE;
+	}
+	for (size_t i = 0; i < nf; i++)
+		paths[i] = dq_snapshot_file(s, i)->path;
+	int prc = dq_data_files_prefetch(t, paths, nf, &err);
+	free(paths);
+	if (prc) {
+		dq_snapshot_close(s);
+		return cli_fail(&err);
+	}
 	for (size_t i = 0, n = dq_snapshot_num_files(s); i < n && !rc; i++)
 		if (dq_check_data_file(t, dq_snapshot_file(s, i), *version, findings, &err))
 			rc = cli_fail(&err);

@@ -14,6 +14,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "deltaq.h"
@@ -35,6 +36,7 @@ struct cli {
 	const char *at;            /* --at REF, or NULL */
 	int threads;               /* --threads N, 0 = CPUs available */
 	bool no_checkpoint;        /* --no-checkpoint (info, files) */
+	uint64_t max_archive_bytes; /* --max-archive-bytes N, 0 = the library's default */
 };
 
 struct command {
@@ -52,7 +54,7 @@ void main_usage(FILE *fp);
 const struct command *find_command(const char *name);
 
 /* Options every command takes; append to a command's option table with COMMON_OPTIONS. */
-enum { OPT_AT = 1000, OPT_THREADS, OPT_HELP_LONG, OPT_NO_CHECKPOINT };
+enum { OPT_AT = 1000, OPT_THREADS, OPT_HELP_LONG, OPT_NO_CHECKPOINT, OPT_MAX_ARCHIVE_BYTES };
 #define NO_CHECKPOINT_OPTION { "no-checkpoint", no_argument, NULL, OPT_NO_CHECKPOINT }
 #define NO_CHECKPOINT_USAGE                                                               \
 	"      --no-checkpoint  replay the JSON commits from version 0 only (to compare a\n" \
@@ -62,13 +64,23 @@ enum { OPT_AT = 1000, OPT_THREADS, OPT_HELP_LONG, OPT_NO_CHECKPOINT };
 	{ "help", no_argument, NULL, 'h' },                       \
 	{ "output", required_argument, NULL, 'o' },               \
 	{ "threads", required_argument, NULL, OPT_THREADS }
+/* Commands that open a TABLE take the common options and these. */
+#define TABLE_OPTIONS                                                       \
+	COMMON_OPTIONS,                                                     \
+	{ "max-archive-bytes", required_argument, NULL, OPT_MAX_ARCHIVE_BYTES }
 #define COMMON_SHORTOPTS "ho:"
-#define COMMON_USAGE                                                                    \
+#define COMMON_USAGE_OPTS                                                                    \
 	"  -o, --output FORMAT  text (default), json, ndjson, tsv or csv\n"             \
 	"      --at REF         a version (42), @MILLIS, or a timestamp (2024-05-01,\n"  \
 	"                       '2024-05-01 12:00', 2024-05-01T12:00:00Z)\n"            \
-	"      --threads N      parser threads (default: CPUs available)\n"             \
-	"  -h, --help           this help\n"
+	"      --threads N      parser threads (default: CPUs available)\n"
+#define HELP_USAGE "  -h, --help           this help\n"
+#define COMMON_USAGE COMMON_USAGE_OPTS HELP_USAGE
+#define TABLE_USAGE                                                                     \
+	COMMON_USAGE_OPTS                                                               \
+	"      --max-archive-bytes N  when TABLE is an archive, stop after reading N\n"   \
+	"                       uncompressed bytes in one pass (default 64G; K, M, G, T)\n" \
+	HELP_USAGE
 
 /*
  * Handles a common option.  Returns -1 when `opt` is not one, else an exit code to return
@@ -154,17 +166,18 @@ int cmd_diff(int argc, char **argv, struct cli *cli);
 int cmd_orphans(int argc, char **argv, struct cli *cli);
 int cmd_parquet(int argc, char **argv, struct cli *cli);
 int cmd_check(int argc, char **argv, struct cli *cli);
+int cmd_bundle(int argc, char **argv, struct cli *cli);
 int cmd_help(int argc, char **argv, struct cli *cli);
 int cmd_completion(int argc, char **argv, struct cli *cli);
 
 extern const char usage_orphans[];
 extern const struct option options_orphans[];
 extern const char usage_version[], usage_log[], usage_show[], usage_info[], usage_schema[],
-	usage_protocol[], usage_files[], usage_partitions[], usage_diff[], usage_parquet[], usage_check[], usage_help[],
+	usage_protocol[], usage_files[], usage_partitions[], usage_diff[], usage_parquet[], usage_check[], usage_bundle[], usage_help[],
 	usage_completion[];
 extern const struct option options_version[], options_log[], options_show[], options_info[],
 	options_schema[], options_protocol[], options_files[], options_partitions[],
-	options_diff[], options_parquet[], options_check[], options_help[], options_completion[];
+	options_diff[], options_parquet[], options_check[], options_bundle[], options_help[], options_completion[];
 
 /* json helpers */
 json_t *json_int_or_null(int64_t v, bool known);

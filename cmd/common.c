@@ -3,6 +3,7 @@
  * --threads, --help), opening the table, resolving REFs, and turning library errors into
  * one-line messages and exit codes.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,27 @@ static bool parse_format(const char *s, enum out_format *f)
 	return false;
 }
 
+/* "123", "100K", "64G": a positive byte count, suffixes in powers of 1024. */
+static bool parse_bytes(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(s, &end, 10);
+	if (end == s || *s == '-' || errno)
+		return false;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	case 'T': case 't': shift = 40; end++; break;
+	}
+	if (*end || n == 0 || n > (UINT64_MAX >> shift))
+		return false;
+	*out = (uint64_t)n << shift;
+	return true;
+}
+
 int cli_common(struct cli *cli, const struct command *self, int opt, const char *arg, bool *done)
 {
 	char *end;
@@ -78,6 +100,11 @@ int cli_common(struct cli *cli, const struct command *self, int opt, const char 
 		cli->threads = (int)n;
 		return -2;
 	}
+	case OPT_MAX_ARCHIVE_BYTES:
+		if (!parse_bytes(arg, &cli->max_archive_bytes))
+			return cli_usage_error(cli, "--max-archive-bytes takes a size such as 100M or "
+					       "8G, not '%s'", arg);
+		return -2;
 	case 'h':
 		fputs(self->usage, stdout);
 		*done = true;
@@ -102,7 +129,8 @@ int cli_positional(const struct cli *cli, int argc, char **argv, int want, const
 int cli_open(struct cli *cli, const char *uri, dq_table **t)
 {
 	struct dq_error err = { 0 };
-	struct dq_options opt = { .threads = cli->threads, .ignore_checkpoints = cli->no_checkpoint };
+	struct dq_options opt = { .threads = cli->threads, .ignore_checkpoints = cli->no_checkpoint,
+				  .max_archive_bytes = cli->max_archive_bytes };
 	if (dq_table_open(uri, &opt, t, &err))
 		return cli_fail(&err);
 	return EXIT_OK;

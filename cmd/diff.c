@@ -17,10 +17,10 @@ const char usage_diff[] =
 	"removed, net bytes, and schema, property and protocol changes.  json: one\n"
 	"document; ndjson/tsv/csv: one record per change with a \"change\" field.\n"
 	"\n"
-	COMMON_USAGE;
+	TABLE_USAGE;
 
 const struct option options_diff[] = {
-	COMMON_OPTIONS,
+	TABLE_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 

@@ -22,12 +22,12 @@ const char usage_files[] =
 	"                         VALUE __HIVE_DEFAULT_PARTITION__ matches null)\n"
 	"      --stats            add min, max and null_count from the file statistics\n"
 	NO_CHECKPOINT_USAGE
-	COMMON_USAGE;
+	TABLE_USAGE;
 
 enum { OPT_WHERE = 2000, OPT_STATS };
 
 const struct option options_files[] = {
-	COMMON_OPTIONS,
+	TABLE_OPTIONS,
 	NO_CHECKPOINT_OPTION,
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "where", required_argument, NULL, OPT_WHERE },

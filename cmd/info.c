@@ -15,10 +15,10 @@ const char usage_info[] =
 	"properties, application transactions and domains.\n"
 	"\n"
 	NO_CHECKPOINT_USAGE
-	COMMON_USAGE;
+	TABLE_USAGE;
 
 const struct option options_info[] = {
-	COMMON_OPTIONS,
+	TABLE_OPTIONS,
 	NO_CHECKPOINT_OPTION,
 	{ NULL, 0, NULL, 0 },
 };

@@ -19,12 +19,12 @@ const char usage_log[] =
 	"      --until REF      newest commit to list (version or timestamp, inclusive)\n"
 	"      --reverse        oldest first\n"
 	"      --oneline        text: one short line per commit, no header\n"
-	COMMON_USAGE;
+	TABLE_USAGE;
 
 enum { OPT_SINCE = 2000, OPT_UNTIL, OPT_REVERSE, OPT_ONELINE };
 
 const struct option options_log[] = {
-	COMMON_OPTIONS,
+	TABLE_OPTIONS,
 	{ "max-count", required_argument, NULL, 'n' },
 	{ "oneline", no_argument, NULL, OPT_ONELINE },
 	{ "reverse", no_argument, NULL, OPT_REVERSE },

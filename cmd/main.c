@@ -24,6 +24,7 @@ const struct command commands[] = {
 	{ "diff", cmd_diff, "compare two versions", usage_diff, options_diff, false },
 	{ "orphans", cmd_orphans, "list untracked files (a VACUUM dry run)", usage_orphans, options_orphans, false },
 	{ "check", cmd_check, "validate the log (and --deep the files) for CI", usage_check, options_check, false },
+	{ "bundle", cmd_bundle, "write the log (and data) into an archive", usage_bundle, options_bundle, false },
 	{ "parquet", cmd_parquet, "show a Parquet file's footer, pages or rows", usage_parquet, options_parquet, false },
 	{ "help", cmd_help, "help on a command", usage_help, options_help, false },
 	{ "completion", cmd_completion, "print the bash completion script", usage_completion, options_completion, true },

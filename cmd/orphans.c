@@ -21,12 +21,12 @@ const char usage_orphans[] =
 	"                       delta.deletedFileRetentionDuration, else one week\n"
 	"      --now TIME       judge as of TIME (@MILLIS or a timestamp) instead of the clock\n"
 	NO_CHECKPOINT_USAGE
-	COMMON_USAGE;
+	TABLE_USAGE;
 
 enum { OPT_RETAIN = 2000, OPT_NOW };
 
 const struct option options_orphans[] = {
-	COMMON_OPTIONS,
+	TABLE_OPTIONS,
 	NO_CHECKPOINT_OPTION,
 	{ "now", required_argument, NULL, OPT_NOW },
 	{ "retain", required_argument, NULL, OPT_RETAIN },

@@ -541,7 +541,8 @@ static int print_rows(parquet_file *f, const struct cli *cli, size_t want)
 		rc = EXIT_UNREADABLE;
 		goto out;
 	}
-	fwrite(doc.data, 1, doc.len, stdout);
+	if (doc.len)
+		fwrite(doc.data, 1, doc.len, stdout);
 	rc = ferror(stdout) ? EXIT_UNREADABLE : EXIT_OK;
 out:
 	dq_buf_release(&b);

@@ -19,12 +19,12 @@ const char usage_partitions[] =
 	"\n"
 	"      --where COL=VALUE  keep partitions whose column COL equals VALUE (repeatable:\n"
 	"                         ANDed across columns, ORed within one)\n"
-	COMMON_USAGE;
+	TABLE_USAGE;
 
 enum { OPT_WHERE = 2000 };
 
 const struct option options_partitions[] = {
-	COMMON_OPTIONS,
+	TABLE_OPTIONS,
 	{ "where", required_argument, NULL, OPT_WHERE },
 	{ NULL, 0, NULL, 0 },
 };

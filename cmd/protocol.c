@@ -17,12 +17,12 @@ const char usage_protocol[] =
 	"honours.\n"
 	"\n"
 	"      --honoured       list the reader features deltaq honours\n"
-	COMMON_USAGE;
+	TABLE_USAGE;
 
 enum { OPT_HONOURED = 2000 };
 
 const struct option options_protocol[] = {
-	COMMON_OPTIONS,
+	TABLE_OPTIONS,
 	{ "honoured", no_argument, NULL, OPT_HONOURED },
 	{ NULL, 0, NULL, 0 },
 };

@@ -15,12 +15,12 @@ const char usage_schema[] =
 	"and ids when present); json: the raw schema; ndjson/tsv/csv: one row per field.\n"
 	"\n"
 	"      --ddl            a CREATE TABLE column list instead\n"
-	COMMON_USAGE;
+	TABLE_USAGE;
 
 enum { OPT_DDL = 2000 };
 
 const struct option options_schema[] = {
-	COMMON_OPTIONS,
+	TABLE_OPTIONS,
 	{ "ddl", no_argument, NULL, OPT_DDL },
 	{ NULL, 0, NULL, 0 },
 };

@@ -15,10 +15,10 @@ const char usage_show[] =
 	"summary and one line per action; json: the raw actions as an array; ndjson: one\n"
 	"raw action per line; tsv/csv: one row per action.\n"
 	"\n"
-	COMMON_USAGE;
+	TABLE_USAGE;
 
 const struct option options_show[] = {
-	COMMON_OPTIONS,
+	TABLE_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 

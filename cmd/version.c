@@ -12,10 +12,10 @@ const char usage_version[] =
 	"Print the table's latest version (from commit file names; nothing is parsed),\n"
 	"or with --at the version a REF selects.\n"
 	"\n"
-	COMMON_USAGE;
+	TABLE_USAGE;
 
 const struct option options_version[] = {
-	COMMON_OPTIONS,
+	TABLE_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
 

@@ -48,3 +48,28 @@ int dq_data_file_inspect(dq_table *t, const char *path, bool footer, struct dq_d
 	parquet_close(f);
 	return DQ_OK;
 }
+
+/* What a data file's cached tail must keep: its Parquet footer, length and magic. */
+static size_t footer_tail(const uint8_t *tail, size_t len, int64_t size)
+{
+	(void)size;
+	if (len < 8 || memcmp(tail + len - 4, "PAR1", 4))
+		return len;
+	const uint8_t *p = tail + len - 8;
+	uint64_t need = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+			(uint64_t)p[3] << 24;
+	need += 8;
+	return need < len ? (size_t)need : len;
+}
+
+/* Largest tail kept per file while prefetching; a bigger footer costs a pass of its own. */
+#define FOOTER_TAIL ((size_t)4 << 20)
+
+int dq_data_files_prefetch(dq_table *t, const char *const *paths, size_t n,
+			   struct dq_error *err)
+{
+	int rc = table_check(t, err);
+	if (rc)
+		return rc;
+	return store_prefetch(t->store, paths, n, FOOTER_TAIL, footer_tail, err);
+}

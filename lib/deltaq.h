@@ -74,11 +74,16 @@ typedef struct dq_table dq_table;
 struct dq_options {
 	int threads;     /* worker threads for parsing; 0 = CPUs available to the process */
 	bool ignore_checkpoints; /* replay the JSON commits from version 0 only */
+	uint64_t max_archive_bytes; /* uncompressed bytes one pass over an archive may read;
+				       0 = 64 GiB */
 };
 
 /*
- * Opens the table at `uri`: a directory path or a file:// URI (percent-decoded).  Checks
- * that _delta_log exists; lists nothing yet.  *out is new; close it with dq_table_close.
+ * Opens the table at `uri`: a directory path or a file:// URI (percent-decoded), or an
+ * archive holding the table (tar, plain or compressed with gzip, bzip2, xz or zstd, or
+ * zip; recognised by content).  "ARCHIVE#path/inside" picks one of several tables in an
+ * archive.  A folder is checked for _delta_log and nothing is listed yet; an archive is
+ * read through once (its log kept in memory).  *out is new; close it with dq_table_close.
  */
 int dq_table_open(const char *uri, const struct dq_options *opt, dq_table **out,
 		  struct dq_error *err);
@@ -415,5 +420,46 @@ int dq_check_untracked(const dq_snapshot *s, json_t *findings, struct dq_error *
 
 int dq_check_data_file(dq_table *t, const struct dq_file *f, int64_t version, json_t *findings,
 		       struct dq_error *err);
+
+/*
+ * Says that the footers of `paths` will be inspected next: a table in a compressed archive
+ * (which cannot seek) then fetches them all in one pass instead of one pass per file.
+ * Does nothing for a folder.  Paths not in the table are ignored.
+ */
+int dq_data_files_prefetch(dq_table *t, const char *const *paths, size_t n,
+			   struct dq_error *err);
+
+/* ---- bundles: a table's log (and data) in one archive --------------------------------- */
+
+struct dq_bundle_options {
+	int64_t from;           /* -1: the whole log; else only what replays versions >= from:
+				   the newest complete checkpoint at or below it (with every
+				   sidecar) and the log files after it; the whole log when no
+				   checkpoint is that old */
+	bool footers;           /* add each active data file as its footer, zeros for its data */
+	bool with_data;         /* add each active data file whole (wins over footers) */
+	const char *redact_key; /* replace paths, partition values, stats bounds and commitInfo
+				   details by surrogates keyed with this (see deltaq-bundle(1));
+				   the whole JSON log only, no data files */
+	void (*progress)(void *ctx, uint64_t done, uint64_t total); /* bytes; may be NULL */
+	void *progress_ctx;
+};
+
+struct dq_bundle_result {
+	const char *format;     /* "tar.zst", "tar.gz", "tar.xz", "tar" or "zip"; static */
+	uint64_t entries;       /* files written */
+	uint64_t bytes;         /* their bytes, uncompressed */
+	uint64_t total_bytes;   /* what was to be written (== bytes on success) */
+};
+
+/*
+ * Writes the table's _delta_log (see dq_bundle_options) into the archive `out`, whose
+ * format follows its name: .zip, .tar.gz/.tgz, .tar.xz/.txz, .tar, and zstd-compressed tar
+ * for anything else (.tar.zst).  Reproducible: the same table and options give the same
+ * bytes.  Written to a temporary file beside `out` and renamed at the end.  Paths outside
+ * the table root are left out.
+ */
+int dq_bundle_write(dq_table *t, const char *out, const struct dq_bundle_options *o,
+		    struct dq_bundle_result *res, struct dq_error *err);
 
 #endif

@@ -2,7 +2,8 @@
  * store.h - the storage interface.  Every byte deltaq reads from a table comes through a
  * struct store: list one directory level, stat, read a whole file, read a byte range.
  * Paths are relative to the table root ("_delta_log/00000000000000000000.json").
- * Backends: a local directory (store_dir.c); archives and object stores slot in beside it.
+ * Backends: a local directory (store_dir.c) and a tar or zip archive (store_archive.c);
+ * object stores would slot in beside them.
  */
 #ifndef DQ_STORE_H
 #define DQ_STORE_H
@@ -39,6 +40,15 @@ struct store_ops {
 	/* Up to len bytes from offset into buf; *got is what was read (short at end of file). */
 	int (*read_range)(struct store *s, const char *path, int64_t offset, size_t len,
 			  void *buf, size_t *got, struct dq_error *err);
+	/*
+	 * Optional (NULL when every read is cheap): a hint that the tails of `paths` will be
+	 * read next.  A backend that cannot seek fetches them all in one pass, keeping each
+	 * file's last `tail` bytes, cut down to trim(tail bytes, len, file size) bytes when
+	 * trim is given (a Parquet footer's own length).  Missing paths are ignored.
+	 */
+	int (*prefetch)(struct store *s, const char *const *paths, size_t n, size_t tail,
+			size_t (*trim)(const uint8_t *tail, size_t len, int64_t size),
+			struct dq_error *err);
 	void (*close)(struct store *s);
 };
 
@@ -49,6 +59,19 @@ struct store {
 
 /* Opens the local directory `path` as a store.  *out is new. */
 int store_dir_open(const char *path, struct store **out, struct dq_error *err);
+
+/* Uncompressed bytes one pass over an archive may read, unless the caller says otherwise. */
+#define DQ_ARCHIVE_MAX_BYTES ((uint64_t)64 << 30)
+
+/*
+ * Opens the table inside the archive `file` (tar, optionally compressed, or zip, told
+ * apart by content) as a store: the folder `inside` when given, else the one folder
+ * holding a _delta_log (DQ_ENOTTABLE listing the candidates when there are several).
+ * Reads the whole archive once; max_bytes (0 = DQ_ARCHIVE_MAX_BYTES) bounds each pass.
+ * DQ_ENOTTABLE when `file` is not an archive.  *out is new.
+ */
+int store_archive_open(const char *file, const char *inside, uint64_t max_bytes,
+		       struct store **out, struct dq_error *err);
 
 static inline int store_list(struct store *s, const char *dir, unsigned flags,
 			     struct store_entry **out, size_t *n, struct dq_error *err)
@@ -69,6 +92,13 @@ static inline int store_read_range(struct store *s, const char *path, int64_t of
 				   void *buf, size_t *got, struct dq_error *err)
 {
 	return s->ops->read_range(s, path, off, len, buf, got, err);
+}
+static inline int store_prefetch(struct store *s, const char *const *paths, size_t n,
+				 size_t tail,
+				 size_t (*trim)(const uint8_t *tail, size_t len, int64_t size),
+				 struct dq_error *err)
+{
+	return s->ops->prefetch ? s->ops->prefetch(s, paths, n, tail, trim, err) : DQ_OK;
 }
 void store_close(struct store *s);
 void store_entries_free(struct store_entry *e, size_t n);

@@ -56,6 +56,37 @@ static int local_path(const char *uri, char **out, struct dq_error *err)
 	return DQ_OK;
 }
 
+/*
+ * A folder, an archive file, or "ARCHIVE#inside" (the first '#' after which the part before
+ * names a file: names in the archive may hold '#' too).
+ */
+static int open_store(const char *uri, const char *path, const struct dq_options *opt,
+		      struct store **s, struct dq_error *err)
+{
+	uint64_t max = opt ? opt->max_archive_bytes : 0;
+	int rc = store_dir_open(path, s, err);
+	if (rc != DQ_ENOTTABLE)
+		return rc;
+	if (err->sys_errno == ENOTDIR)
+		return store_archive_open(path, NULL, max, s, err);
+	for (const char *h = strchr(path, '#'); h; h = strchr(h + 1, '#')) {
+		char *file = strndup(path, (size_t)(h - path));
+		if (!file)
+			return dq_fail(err, DQ_ENOMEM, "out of memory");
+		struct store *probe;
+		rc = store_dir_open(file, &probe, err);
+		if (rc == DQ_OK) {
+			store_close(probe);
+		} else if (rc == DQ_ENOTTABLE && err->sys_errno == ENOTDIR) {
+			rc = store_archive_open(file, h + 1, max, s, err);
+			free(file);
+			return rc;
+		}
+		free(file);
+	}
+	return dq_fail(err, DQ_ENOTTABLE, "'%s' is not a Delta table (no such directory)", uri);
+}
+
 int dq_table_open(const char *uri, const struct dq_options *opt, dq_table **out,
 		  struct dq_error *err)
 {
@@ -65,13 +96,10 @@ int dq_table_open(const char *uri, const struct dq_options *opt, dq_table **out,
 	if (rc)
 		return rc;
 	struct store *s;
-	rc = store_dir_open(path, &s, err);
+	rc = open_store(uri, path, opt, &s, err);
 	free(path);
-	if (rc) {
-		if (rc == DQ_ENOTTABLE)
-			return dq_fail(err, DQ_ENOTTABLE, "'%s' is not a Delta table (no such directory)", uri);
+	if (rc)
 		return rc;
-	}
 	struct store_entry st;
 	if (store_stat(s, "_delta_log", &st, NULL) != DQ_OK || !st.is_dir) {
 		store_close(s);

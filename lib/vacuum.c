@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "dv.h"
 #include "replay.h"
 #include "uri.h"
 
@@ -162,46 +163,14 @@ static int add_path(struct walk *w, struct dq_strset *set, const char *path, siz
 	return dq_strset_add(set, c) < 0 ? -1 : 0;
 }
 
-/* Z85 (protocol.md 7.3) of the 20 characters at s into 16 bytes; false when not Z85. */
-static bool z85_uuid(const char *s, unsigned char out[16])
-{
-	static const char alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				       ".-:+=^!/*?&<>()[]{}@%$#";
-	for (int g = 0; g < 4; g++) {
-		uint64_t v = 0;
-		for (int i = 0; i < 5; i++) {
-			const char *hit = s[g * 5 + i] ? strchr(alphabet, s[g * 5 + i]) : NULL;
-			if (!hit)
-				return false;
-			v = v * 85 + (uint64_t)(hit - alphabet);
-		}
-		if (v > 0xffffffffu)
-			return false;
-		for (int i = 0; i < 4; i++)
-			out[g * 4 + i] = (unsigned char)(v >> (24 - 8 * i));
-	}
-	return true;
-}
-
 /* The file a deletion vector's pathOrInlineDv names (protocol.md 7.2), added to set. */
 static int add_dv_path(struct walk *w, struct dq_strset *set, char type, const char *p, size_t n)
 {
 	char buf[4096];
 	if (type == 'u') {
-		unsigned char u[16];
-		char z[21];
-		if (n < 20 || n - 20 > 1024)
+		if (!dv_uuid_path(p, n, buf, sizeof(buf)))
 			return 0;
-		memcpy(z, p + n - 20, 20);
-		z[20] = '\0';
-		if (!z85_uuid(z, u))
-			return 0;
-		int len = snprintf(buf, sizeof(buf),
-				   "%.*s%sdeletion_vector_%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-				   "%02x%02x%02x%02x%02x%02x.bin", (int)(n - 20), p, n > 20 ? "/" : "",
-				   u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10],
-				   u[11], u[12], u[13], u[14], u[15]);
-		return add_path(w, set, buf, (size_t)len);
+		return add_path(w, set, buf, strlen(buf));
 	}
 	if (type == 'p') {
 		char *q;

@@ -196,6 +196,7 @@ check_examples() {
 @test "man: deltaq-help.1 examples run" { check_examples deltaq-help.1; }
 @test "man: deltaq-parquet.1 examples run" { check_examples deltaq-parquet.1; }
 @test "man: deltaq-check.1 examples run" { check_examples deltaq-check.1; }
+@test "man: deltaq-bundle.1 examples run" { check_examples deltaq-bundle.1; }
 
 @test "man: every command has a page, and every page an examples test" {
 	local c

@@ -10,7 +10,8 @@
 # table a Python json replay, DuckDB read_json with a SQL replay, a jq reduce, and the
 # `cat _delta_log/*.json` and `ls _delta_log` floors; on the second DuckDB read_parquet +
 # read_json replays doing what `info`, `files` and `partitions` do, DuckDB's `select 1`
-# and the cat floor.  Results go to tests/bench/results.json.
+# and the cat floor; archive.py then reads the first table from a .tar.zst, against its
+# folder and against extracting it first.  Results go to tests/bench/results.json.
 #
 # Builds nothing: uses $DELTAQ, else build/deltaq.  Exits 0 whether or not the targets
 # are met, non-zero when deltaq gives a wrong answer or a command fails.
@@ -68,4 +69,12 @@ if [ -x "$deltaq" ]; then
 else
 	echo "bench: $deltaq not found (run make, or set DELTAQ): timing the peers only" >&2
 fi
-exec python3 "$here/measure.py" "$@"
+status=0
+python3 "$here/measure.py" "$@" || status=$?
+# Issue 5's workload: the JSON table read from a .tar.zst, against its folder and tar -xf.
+if [ -x "$deltaq" ]; then
+	echo
+	python3 "$here/archive.py" --deltaq "$deltaq" --work "$work" --reps "${BENCH_REPS:-5}" \
+		--results "$here/results.json" || status=1
+fi
+exit $status
