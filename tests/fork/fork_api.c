@@ -171,6 +171,19 @@ static int call_data_file(dq_table *t, struct dq_error *err)
 	return dq_data_file_inspect(t, "_delta_log/00000000000000000000.json", false, &df, err);
 }
 
+static int call_prefetch(dq_table *t, struct dq_error *err)
+{
+	static const char *const paths[] = { "_delta_log/00000000000000000000.json" };
+	return dq_data_files_prefetch(t, paths, 1, err);
+}
+
+static int call_bundle(dq_table *t, struct dq_error *err)
+{
+	/* A directory that does not exist: even a broken build writes nothing. */
+	struct dq_bundle_result res;
+	return dq_bundle_write(t, "/nonexistent-deltaq-forktest/bundle.tar", NULL, &res, err);
+}
+
 static int call_check_log(dq_table *t, struct dq_error *err)
 {
 	json_t *j = NULL;
@@ -224,6 +237,8 @@ static const struct {
 	{ "dq_commit_read", call_commit },
 	{ "dq_snapshot_open", call_snapshot },
 	{ "dq_data_file_inspect", call_data_file },
+	{ "dq_data_files_prefetch", call_prefetch },
+	{ "dq_bundle_write", call_bundle },
 	{ "dq_check_log", call_check_log },
 	{ "dq_check_data_file", call_check_data_file },
 	{ "dq_snapshot_untracked", call_untracked },
