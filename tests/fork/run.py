@@ -14,7 +14,8 @@
    control passes, the tests cannot see the bug, and that is a failure.
 
 Tables and expected answers: the fixtures `many` (30 commits, so a replay fans out over
-the pool) and `example`, with answers from tests/fixtures/gen.py --facts; plus, when
+the pool) and `example`, with answers from tests/fixtures/gen.py --facts, and `many` again
+as a .tar.gz (the archive store); plus, when
 ../shared/corpus exists, a sample of two corpus tables that are replayed through a
 checkpoint (the readable ones with the most JSON commits), with answers from their
 <table>.expected.json.  Without the corpus that part is skipped with a message.
@@ -30,6 +31,8 @@ import re
 import signal
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -54,6 +57,14 @@ def fixture_tables():
         tables.append((rel(os.path.join(REPO, "tests/fixtures", name)),
                        (f["latest_version"], f["num_files"], f["size_bytes"], records)))
     return tables
+
+
+def archived(table, expect, tmp):
+    """The same table as a .tar.gz (the archive store), with the same answers."""
+    path = os.path.join(tmp, os.path.basename(table) + ".tar.gz")
+    with tarfile.open(path, "w:gz") as tf:
+        tf.add(os.path.join(REPO, table), arcname=os.path.basename(table))
+    return path, expect
 
 
 def corpus_tables(corpus):
@@ -186,6 +197,8 @@ def main():
              "dq_table, to describe() if it only reads a built snapshot")
 
     tables = fixture_tables()
+    tmp = tempfile.TemporaryDirectory(prefix="deltaq-forktest-")
+    tables.append(archived(*tables[0], tmp.name))
     corpus = a.corpus or os.path.join(os.path.dirname(REPO), "shared", "corpus")
     if os.path.isdir(corpus):
         sample = corpus_tables(corpus)
