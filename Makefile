@@ -37,13 +37,17 @@ CMD_OBJ  := $(CMD_SRC:%.c=$(B)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 # Unit tests of cmd/ helpers link these objects too.
 CMD_LIBOBJ := $(B)/cmd/schema_fmt.o
+# The fork-safety programs (tests/fork/), linked with the library only.
+FORK_SRC := $(sort $(wildcard tests/fork/*.c))
+FORK_BIN := $(FORK_SRC:tests/fork/%.c=$(B)/fork/%)
 
 # Debian packages the build and the tests need.
 DEPS := gcc make pkg-config libjansson-dev libarchive-dev libzstd-dev libsnappy-dev \
 	liblz4-dev zlib1g-dev libbrotli-dev bats bats-assert bats-support python3 jq clang \
 	tar zstd xz-utils zip
 
-.PHONY: all deps demo check unit bats conformance sanitize tsan install uninstall clean bench fuzz
+.PHONY: all deps demo check unit bats conformance sanitize tsan install uninstall clean bench fuzz \
+	forktest forkbins
 
 all: $(B)/deltaq $(B)/libdeltaq.a $(B)/libdeltaq.so $(B)/deltaq.bash
 
@@ -68,6 +72,11 @@ $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libdeltaq.a $(CMD_LIBOBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(DQ_CFLAGS) -Icmd $(CFLAGS) $(DQ_LDFLAGS) $(LDFLAGS) -o $@ $< $(CMD_LIBOBJ) \
 		$(B)/libdeltaq.a $(DQ_LDLIBS)
+
+$(B)/fork/%: tests/fork/%.c tests/fork/forktest.h $(B)/libdeltaq.a
+	@mkdir -p $(dir $@)
+	$(CC) $(DQ_CFLAGS) $(CFLAGS) $(DQ_LDFLAGS) $(LDFLAGS) -o $@ $< $(B)/libdeltaq.a \
+		$(DQ_LDLIBS) -ldl
 
 # Installs what is missing: with apt-get as root, else prints the command to run.
 deps:
@@ -99,10 +108,13 @@ conformance: all
 	python3 tests/parquet/run_conformance.py --deltaq $(B)/deltaq
 	python3 tests/archive/compare.py --deltaq $(B)/deltaq
 
-# The whole suite again against an ASan+UBSan build, and the pool under ThreadSanitizer.
+# The whole suite again against an ASan+UBSan build (the fork programs with idle pools),
+# and the pool under ThreadSanitizer.
 sanitize:
 	@$(MAKE) --no-print-directory B=build/asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
-		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" unit bats conformance
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" unit bats conformance \
+		forkbins
+	python3 tests/fork/run.py --build build/asan --sanitized
 # The pool's tests under ThreadSanitizer.  clang's TSan also follows the fork tests into
 # their children (gcc 12's cannot start threads in a forked child); the test is linked with
 # lib/pool.c alone, as other libraries' fork handlers confuse TSan in the forked children.
@@ -112,8 +124,18 @@ tsan:
 		-o build/tsan/test_pool lib/pool.c tests/unit/test_pool.c -lpthread
 	TSAN_OPTIONS="die_after_fork=0 halt_on_error=1" build/tsan/test_pool
 
+# Fork safety (tests/fork/README.md): the C programs and the Python harness against this
+# build, then against a control build with fork detection compiled out, which must hang
+# or fail; every child and every run has a watchdog.
+forkbins: $(FORK_BIN) $(B)/libdeltaq.so
+forktest: all
+	@$(MAKE) --no-print-directory forkbins
+	@$(MAKE) --no-print-directory B=build/forkctl CFLAGS="-O1 -g -DDQ_NO_FORK_DETECTION" \
+		forkbins build/forkctl/tests/test_pool
+	python3 tests/fork/run.py --build $(B) --control build/forkctl
+
 check: deps
-	@$(MAKE) --no-print-directory all unit bats conformance
+	@$(MAKE) --no-print-directory all unit bats conformance forktest
 	@$(MAKE) --no-print-directory sanitize
 	@$(MAKE) --no-print-directory tsan
 

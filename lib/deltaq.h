@@ -11,9 +11,24 @@
  *
  * Conventions (jansson's words): "new" results belong to the caller, "borrowed" ones live as
  * long as the handle they came from.  Every call that can fail returns a DQ_* code and fills
- * the caller's struct dq_error; the library never prints and never exits.  Handles record
- * the process that created them: used in another process after fork() every call fails
- * with DQ_EFORKED without taking a lock.
+ * the caller's struct dq_error; the library never prints and never exits.
+ *
+ * fork() (research/fork.md 4b): a dq_table records the process that opened it.  In a child
+ * made by fork() (or _Fork, vfork, clone), every call that takes an inherited dq_table
+ * fails with DQ_EFORKED, "table handle was opened in process P before a fork; open a new
+ * one in this process (Q)", before it takes any lock or touches the store or the worker
+ * pool, whose threads do not exist in the child.  dq_table_close on an inherited handle
+ * returns at once and leaks it: it never locks, joins or frees.  A handle opened in the
+ * child works normally, with a pool of its own; so do handles in a process started with
+ * exec or posix_spawn (Python: multiprocessing start methods "spawn" and "forkserver").
+ * Calls on a snapshot that reach back into its table's storage (dq_snapshot_untracked,
+ * dq_check_untracked) are refused the same way.  Otherwise a snapshot or history that was
+ * complete before the fork is plain memory: its accessors, dq_file_stats,
+ * dq_snapshot_diff and the _close/_release calls keep working in the child, since none of
+ * them touches the table or its pool.  dq_table_location only reads the handle too.  The
+ * library registers a pthread_atfork child handler (an atomic counter; no prepare handler,
+ * so fork() never waits for deltaq) and keeps no other process-global mutable state.
+ * tests/fork/ proves all of this.
  */
 #ifndef DELTAQ_H
 #define DELTAQ_H
@@ -37,7 +52,7 @@ enum dq_code {
 	DQ_ENOTIMPL,     /* a file uses what deltaq does not read (encrypted Parquet, LZO, ...) */
 	DQ_EUNSUPPORTED, /* protocol version or reader feature deltaq does not honour */
 	DQ_ENOMEM,
-	DQ_EFORKED,      /* handle opened in another process before a fork */
+	DQ_EFORKED,      /* handle opened in another process before a fork (see the top) */
 };
 
 struct dq_error {

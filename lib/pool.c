@@ -9,7 +9,7 @@
  * Both kinds of caller share `done`, so it is always broadcast, and only when someone
  * waits.  A worker drops the mutex while its job runs.
  *
- * The only process-global mutable state is pool_fork_gen, which a pthread_atfork child
+ * The only process-global mutable state is fork_gen, which a pthread_atfork child
  * handler bumps.  The handler is registered from a constructor rather than pthread_once,
  * because a pthread_once in progress at fork time would hang the child's next call.
  */
@@ -46,12 +46,12 @@ struct pool {
 	unsigned gen;
 };
 
-static atomic_uint pool_fork_gen;
+static atomic_uint fork_gen;
 
 /* Runs in the child, in the thread that called fork(); an atomic add is signal-safe. */
 static void pool_on_fork_child(void)
 {
-	atomic_fetch_add_explicit(&pool_fork_gen, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&fork_gen, 1, memory_order_relaxed);
 }
 
 __attribute__((constructor)) static void pool_fork_init(void)
@@ -60,10 +60,15 @@ __attribute__((constructor)) static void pool_fork_init(void)
 	(void)pthread_atfork(NULL, NULL, pool_on_fork_child);
 }
 
-bool pool_inherited(const pool *p)
+unsigned pool_fork_gen(void)
+{
+	return atomic_load_explicit(&fork_gen, memory_order_relaxed);
+}
+
+bool pool_forked(pid_t pid, unsigned gen)
 {
 #ifdef DQ_NO_FORK_DETECTION
-	(void)p;
+	(void)pid, (void)gen;
 	return false;
 #else
 	/*
@@ -72,9 +77,13 @@ bool pool_inherited(const pool *p)
 	 * long-dead creator's; getpid() covers _Fork(), vfork() and raw clone(), which run
 	 * no atfork handlers.
 	 */
-	return p->gen != atomic_load_explicit(&pool_fork_gen, memory_order_relaxed) ||
-	       p->pid != getpid();
+	return gen != pool_fork_gen() || pid != getpid();
 #endif
+}
+
+bool pool_inherited(const pool *p)
+{
+	return pool_forked(p->pid, p->gen);
 }
 
 pid_t pool_owner(const pool *p)
@@ -134,7 +143,7 @@ int pool_create(pool **out, unsigned nthreads, size_t queue_cap)
 	p->cap = queue_cap;
 	p->nthreads = nthreads;
 	p->pid = getpid();
-	p->gen = atomic_load_explicit(&pool_fork_gen, memory_order_relaxed);
+	p->gen = pool_fork_gen();
 	*out = p;
 	return POOL_OK;
 

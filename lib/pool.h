@@ -33,9 +33,10 @@
  * touching the pool; being the child's only thread, the child then exits with status 0
  * (glibc calls exit(0) when the last thread ends, so atexit handlers and stdio run).
  *
- * Building lib/pool.c with -DDQ_NO_FORK_DETECTION turns detection off (pool_inherited is
- * always false).  It exists only for the negative-control build of tests/unit/test_pool.c,
- * whose fork tests must then fail.
+ * Building lib/pool.c with -DDQ_NO_FORK_DETECTION turns detection off (pool_inherited and
+ * pool_forked are always false, so table_check is blind too).  It exists only for the
+ * negative-control builds of tests/unit/test_pool.c and tests/fork/ (`make forktest`),
+ * whose fork tests must then hang or fail.
  */
 #ifndef DQ_POOL_H
 #define DQ_POOL_H
@@ -97,6 +98,14 @@ int pool_wait(pool *p, pool_batch *b);
  * so it is safe on a pool whose mutex was copied while held.
  */
 bool pool_inherited(const pool *p);
+
+/*
+ * The same test for any other object: record getpid() and pool_fork_gen() when it is
+ * created, and pool_forked(pid, gen) is true once it is used in another process (table.c
+ * stamps every dq_table this way).  Lock-free and async-signal-safe.
+ */
+unsigned pool_fork_gen(void);
+bool pool_forked(pid_t pid, unsigned gen);
 
 /* The pid of the process that created p. */
 pid_t pool_owner(const pool *p);

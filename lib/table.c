@@ -13,9 +13,15 @@
 #include "table.h"
 #include "uri.h"
 
+bool table_inherited(const dq_table *t)
+{
+	/* The pool is created after a table_check, so it can only be inherited with t. */
+	return pool_forked(t->pid, t->gen) || (t->pool && pool_inherited(t->pool));
+}
+
 int table_check(const dq_table *t, struct dq_error *err)
 {
-	if (t->pid != getpid() || (t->pool && pool_inherited(t->pool)))
+	if (table_inherited(t))
 		return dq_fail(err, DQ_EFORKED,
 			       "table handle was opened in process %d before a fork; open a new one "
 			       "in this process (%d)",
@@ -105,6 +111,7 @@ int dq_table_open(const char *uri, const struct dq_options *opt, dq_table **out,
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
 	}
 	t->pid = getpid();
+	t->gen = pool_fork_gen();
 	t->store = s;
 	if (opt)
 		t->opt = *opt;
@@ -116,8 +123,11 @@ void dq_table_close(dq_table *t)
 {
 	if (!t)
 		return;
-	if (t->pid != getpid()) {
-		/* Inherited across fork: its pool's threads do not exist here.  Leak, never join. */
+	if (table_inherited(t)) {
+		/*
+		 * Inherited across fork: its pool's threads do not exist here and its mutex
+		 * may have been copied while held.  Leak everything, never lock or join.
+		 */
 		return;
 	}
 	pool_free(t->pool);

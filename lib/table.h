@@ -16,6 +16,7 @@
 
 struct dq_table {
 	pid_t pid;                  /* process that opened the handle */
+	unsigned gen;               /* and its fork generation then (pool_fork_gen) */
 	struct store *store;
 	struct dq_options opt;
 	struct log_listing listing;
@@ -26,7 +27,20 @@ struct dq_table {
 	int64_t ict_from;           /* first version with in-commit timestamps */
 };
 
-/* DQ_EFORKED when the handle (or its pool) was created in another process.  Takes no lock. */
+/*
+ * True when t was opened in another process (fork): the first test of every public call
+ * that takes a dq_table.  Reads the handle's pid and generation only: no lock, no store,
+ * no pool, so it is safe on a handle whose pool was copied mid-operation.
+ */
+bool table_inherited(const dq_table *t);
+
+/*
+ * DQ_EFORKED when table_inherited(t), with the message "table handle was opened in
+ * process P before a fork; open a new one in this process (Q)"; else DQ_OK.  Every public
+ * entry point taking a dq_table calls it (directly, or through table_commits) before it
+ * touches anything else, and so must a public call on a snapshot that reaches back into
+ * its table (its store or pool); tests/fork/fork_api.c holds each of them to that.
+ */
 int table_check(const dq_table *t, struct dq_error *err);
 
 /* The listing, with sizes and mtimes (listed once per handle). */

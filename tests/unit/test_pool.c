@@ -5,7 +5,9 @@
  * pool of its own, also when forked from inside a job and recursively.
  *
  * Every test that could hang runs under a watchdog (alarm): a hang fails, it does not wait.
- * Built with -DDQ_NO_FORK_DETECTION (the negative control) the fork tests must fail.
+ * Built with -DDQ_NO_FORK_DETECTION (the negative control) the fork tests must fail:
+ * `make forktest` builds it so in build/forkctl and checks that "fork: while busy" hangs
+ * (tests/fork/run.py).
  *
  * Environment: TEST_POOL_NO_FORK=1 skips the parts where a forked child starts threads
  * (a new pool in the child, the recursive test), which ThreadSanitizer refuses unless
@@ -718,6 +720,35 @@ static void child_new_pool(unsigned nthreads, size_t njobs)
 	free(jobs);
 }
 
+/*
+ * pool_forked, the stamp table.c puts on every handle: either half alone (a pid reused
+ * by a grandchild, whose generation moved; a _Fork child, whose generation did not)
+ * means another process, and fork() moves the generation in the child only.
+ */
+static void test_fork_stamp(void)
+{
+	pid_t me = getpid();
+	unsigned gen = pool_fork_gen();
+#ifdef DQ_NO_FORK_DETECTION
+	CHECK(!pool_forked(me + 1, gen + 1)); /* the control build sees nothing */
+#else
+	CHECK(!pool_forked(me, gen));
+	CHECK(pool_forked(me, gen + 1));
+	CHECK(pool_forked(me + 1, gen));
+	pid_t pid = fork();
+	if (pid == 0) {
+		child_watchdog(5);
+		CCHECK(pool_fork_gen() == gen + 1);
+		CCHECK(pool_forked(me, gen));
+		CCHECK(!pool_forked(getpid(), pool_fork_gen()));
+		_exit(0);
+	}
+	CHECK(pid > 0);
+	child_ok(pid, "fork stamp");
+	CHECK(pool_fork_gen() == gen); /* the parent's generation does not move */
+#endif
+}
+
 /* A pool that never started a thread is still refused in the child. */
 static void test_fork_idle(void)
 {
@@ -949,6 +980,7 @@ int main(void)
 	run("queue_cap 1 back-pressure", test_backpressure, 60);
 	run("more threads than cpus", test_more_threads_than_cpus, 60);
 	run("pool_free runs queued jobs", test_free_runs_queued, 20);
+	run("fork: pid and generation stamp", test_fork_stamp, 20);
 	run("fork: idle pool is refused in the child", test_fork_idle, 20);
 	run("fork: while busy, child refuses and makes a new pool", test_fork_busy, 120);
 	run("fork: from inside a job", test_fork_in_job, 60);
