@@ -171,6 +171,14 @@ static int call_data_file(dq_table *t, struct dq_error *err)
 	return dq_data_file_inspect(t, "_delta_log/00000000000000000000.json", false, &df, err);
 }
 
+static int call_data_files(dq_table *t, struct dq_error *err)
+{
+	static const char *const paths[] = { "_delta_log/00000000000000000000.json" };
+	struct dq_data_file out[1];
+	struct dq_error errs[1];
+	return dq_data_files_inspect(t, paths, 1, false, out, errs, err);
+}
+
 static int call_prefetch(dq_table *t, struct dq_error *err)
 {
 	static const char *const paths[] = { "_delta_log/00000000000000000000.json" };
@@ -237,6 +245,7 @@ static const struct {
 	{ "dq_commit_read", call_commit },
 	{ "dq_snapshot_open", call_snapshot },
 	{ "dq_data_file_inspect", call_data_file },
+	{ "dq_data_files_inspect", call_data_files },
 	{ "dq_data_files_prefetch", call_prefetch },
 	{ "dq_bundle_write", call_bundle },
 	{ "dq_check_log", call_check_log },
