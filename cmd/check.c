@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "jobs.h"
 
 const char usage_check[] =
 	"usage: deltaq check [options] TABLE\n"
@@ -19,6 +20,8 @@ const char usage_check[] =
 	"\n"
 	"      --deep           also read every active data file's size and Parquet\n"
 	"                       footer, and every deletion vector\n"
+	"  -j, --jobs N         with --deep, read the files in N worker processes (0: one\n"
+	"                       per CPU); a worker that dies fails only its files\n"
 	"      --ignore ID      do not report rule ID (repeatable)\n"
 	"      --baseline FILE  do not report findings that FILE, an earlier\n"
 	"                       'check -o json' report, holds\n"
@@ -38,6 +41,7 @@ const struct option options_check[] = {
 	{ "deep", no_argument, NULL, OPT_DEEP },
 	{ "help", no_argument, NULL, 'h' },
 	{ "ignore", required_argument, NULL, OPT_IGNORE },
+	{ "jobs", required_argument, NULL, 'j' },
 	{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
 	{ "max-archive-bytes", required_argument, NULL, OPT_MAX_ARCHIVE_BYTES },
 	{ "output", required_argument, NULL, 'o' },
@@ -233,10 +237,151 @@ static void write_text(const json_t *findings, size_t errors, size_t warnings)
 	       warnings == 1 ? "" : "s");
 }
 
-/* The deep rules over the latest snapshot's files; exit 4 when its file list is not
- * trustworthy, 3 when it cannot be built at all (the log rules say why). */
-static int deep_rules(dq_table *t, json_t *findings, int64_t *version)
+/* ---- --deep --jobs: the storage rules in worker processes ------------------------------ */
+
+/* Files per work item: enough to amortise a round trip, few enough to share the work. */
+#define DEEP_ITEM_FILES 64
+
+/*
+ * A work item: {"version":V,"files":[{"path","key","size","num_records","dv_cardinality"}]},
+ * what dq_check_data_file reads of each file.
+ */
+static char *deep_item(const dq_snapshot *s, size_t from, size_t to)
 {
+	json_t *files = json_array();
+	for (size_t i = from; i < to; i++) {
+		const struct dq_file *f = dq_snapshot_file(s, i);
+		json_array_append_new(files, json_pack("{ss ss sI sI sI}", "path", f->path, "key",
+						       f->key, "size", (json_int_t)f->size,
+						       "num_records", (json_int_t)f->num_records,
+						       "dv_cardinality", (json_int_t)f->dv_cardinality));
+	}
+	json_t *item = json_pack("{sI so}", "version", (json_int_t)dq_snapshot_version(s), "files",
+				 files);
+	char *text = item ? json_dumps(item, JSON_COMPACT) : NULL;
+	json_decref(item);
+	return text;
+}
+
+/* The worker side: the storage rules of one item's files, one record per finding. */
+int check_worker_item(dq_table *t, const json_t *item, struct jobs_emitter *em)
+{
+	const json_t *files = json_object_get(item, "files");
+	int64_t version = json_integer_value(json_object_get(item, "version"));
+	size_t n = json_array_size(files), i;
+	const char **paths = calloc(n ? n : 1, sizeof(*paths));
+	json_t *findings = json_array(), *f;
+	struct dq_error err = { 0 };
+	int rc = paths && findings ? EXIT_OK : EXIT_UNREADABLE;
+	for (i = 0; !rc && i < n; i++)
+		paths[i] = json_string_value(json_object_get(json_array_get(files, i), "path"));
+	if (!rc && dq_data_files_prefetch(t, paths, n, &err))
+		rc = cli_fail(&err);
+	json_array_foreach(files, i, f) {
+		if (rc)
+			break;
+		struct dq_file df = {
+			.path = json_string_value(json_object_get(f, "path")),
+			.key = json_string_value(json_object_get(f, "key")),
+			.size = json_integer_value(json_object_get(f, "size")),
+			.num_records = json_integer_value(json_object_get(f, "num_records")),
+			.dv_cardinality = json_integer_value(json_object_get(f, "dv_cardinality")),
+		};
+		if (!df.path || !df.key) {
+			fputs("deltaq: check worker: a work item file without path or key\n", stderr);
+			rc = EXIT_UNREADABLE;
+		} else if (dq_check_data_file(t, &df, version, findings, &err)) {
+			rc = cli_fail(&err);
+		}
+	}
+	json_array_foreach(findings, i, f)
+		if (!rc && jobs_emit(em, json_incref(f)))
+			rc = EXIT_UNREADABLE;
+	json_decref(findings);
+	free(paths);
+	return rc;
+}
+
+struct deep_jobs {
+	json_t *findings;
+	size_t failed_files;
+	size_t *item_files;        /* files in each item */
+};
+
+static void deep_record(void *ctx, size_t item, json_t *rec)
+{
+	(void)item;
+	json_array_append(((struct deep_jobs *)ctx)->findings, rec);
+}
+
+static void deep_done(void *ctx, size_t item, const char *failure)
+{
+	struct deep_jobs *d = ctx;
+	if (!failure)
+		return;
+	d->failed_files += d->item_files[item];
+	fprintf(stderr, "deltaq: check --deep: %zu files not checked: %s\n", d->item_files[item],
+		failure);
+}
+
+/*
+ * The storage rules of s's files in `jobs` exec'd workers (0: one per CPU).  Closes s and
+ * *t (joining the pool) before the first worker starts: a process never forks with live
+ * threads.  Findings arrive in item order; workers' deaths are counted in *failed.
+ */
+static int deep_jobs(dq_table **t, dq_snapshot *s, const struct cli *cli, long jobs,
+		     json_t *findings, size_t *failed)
+{
+	size_t nf = dq_snapshot_num_files(s), nitems = (nf + DEEP_ITEM_FILES - 1) / DEEP_ITEM_FILES;
+	char **items = calloc(nitems ? nitems : 1, sizeof(*items));
+	size_t *counts = calloc(nitems ? nitems : 1, sizeof(*counts));
+	char *location = strdup(dq_table_location(*t));
+	int rc = items && counts && location ? EXIT_OK : EXIT_UNREADABLE;
+	for (size_t i = 0; !rc && i < nitems; i++) {
+		size_t from = i * DEEP_ITEM_FILES, to = from + DEEP_ITEM_FILES < nf ? from + DEEP_ITEM_FILES : nf;
+		counts[i] = to - from;
+		if (!(items[i] = deep_item(s, from, to)))
+			rc = EXIT_UNREADABLE;
+	}
+	dq_snapshot_close(s);
+	dq_table_close(*t);
+	*t = NULL;
+	if (!rc && nitems) {
+		unsigned cpus = jobs_cpus(), workers = jobs > 0 ? (unsigned)jobs : cpus;
+		unsigned n = workers < nitems ? workers : (unsigned)nitems;
+		struct deep_jobs d = { findings, 0, counts };
+		struct jobs_spec spec = {
+			.kind = "check-deep", .table = location, .workers = workers,
+			.threads = cli->threads > 0 ? (unsigned)cli->threads : (n && cpus / n > 1 ? cpus / n : 1),
+			.items = items, .nitems = nitems, .ctx = &d,
+			.record = deep_record, .done = deep_done,
+		};
+		int r = jobs_run(&spec);
+		if (r > 0) {
+			fputs("deltaq: check interrupted\n", stderr);
+			jobs_reraise(r);
+		}
+		if (r < 0)
+			rc = EXIT_UNREADABLE;
+		*failed = d.failed_files;
+	}
+	if (rc == EXIT_UNREADABLE && !(items && counts && location))
+		fputs("deltaq: out of memory\n", stderr);
+	for (size_t i = 0; items && i < nitems; i++)
+		free(items[i]);
+	free(items);
+	free(counts);
+	free(location);
+	return rc;
+}
+
+/* The deep rules over the latest snapshot's files; exit 4 when its file list is not
+ * trustworthy, 3 when it cannot be built at all (the log rules say why).  With jobs >= 0
+ * the per-file rules run in worker processes and *t is closed on return. */
+static int deep_rules(dq_table **tp, json_t *findings, int64_t *version, const struct cli *cli,
+		      long jobs, size_t *failed)
+{
+	dq_table *t = *tp;
 	struct dq_error err = { 0 };
 	dq_snapshot *s;
 	struct dq_snapshot_request req = { .version = -1,
@@ -251,6 +396,14 @@ static int deep_rules(dq_table *t, json_t *findings, int64_t *version)
 	}
 	*version = dq_snapshot_version(s);
 	int rc = EXIT_OK;
+	if (jobs >= 0) {
+		/* Untracked files first: the walk needs the snapshot and the table. */
+		if (dq_check_untracked(s, findings, &err)) {
+			dq_snapshot_close(s);
+			return cli_fail(&err);
+		}
+		return deep_jobs(tp, s, cli, jobs, findings, failed);
+	}
 	/* A table in an archive fetches every footer in one pass, not one pass per file. */
 	size_t nf = dq_snapshot_num_files(s);
 	const char **paths = malloc((nf ? nf : 1) * sizeof(*paths));
@@ -284,10 +437,13 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 	bool done = false;
 	json_t *baseline = NULL, *findings = NULL;
 	dq_table *t = NULL;
+	char *location = NULL, *end;
+	long jobs = -1;
+	size_t failed = 0;
 	o.ignore = calloc((size_t)argc + 1, sizeof(*o.ignore));
 	if (!o.ignore)
 		return EXIT_UNREADABLE;
-	while ((opt = getopt_long(argc, argv, COMMON_SHORTOPTS, options_check, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, COMMON_SHORTOPTS "j:", options_check, NULL)) != -1) {
 		if (opt == 'o' && !strcmp(optarg, "junit")) {
 			o.junit = true;
 			cli->format = OUT_TEXT;
@@ -298,7 +454,13 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 		if ((rc = cli_common(cli, self, opt, optarg, &done)) != -2 && rc != -1)
 			goto out;
 		rc = EXIT_OK;
-		if (opt == OPT_DEEP)
+		if (opt == 'j') {
+			jobs = strtol(optarg, &end, 10);
+			if (!*optarg || *end || jobs < 0 || jobs > 1024) {
+				rc = cli_usage_error(cli, "--jobs takes a number from 0 to 1024, not '%s'", optarg);
+				goto out;
+			}
+		} else if (opt == OPT_DEEP)
 			o.deep = true;
 		else if (opt == OPT_STRICT)
 			o.strict = true;
@@ -335,7 +497,15 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	if (o.deep && (rc = deep_rules(t, findings, &version)))
+	if (jobs >= 0 && !o.deep) {
+		rc = cli_usage_error(cli, "--jobs goes with --deep: only the storage rules run in workers");
+		goto out;
+	}
+	if (!(location = strdup(dq_table_location(t)))) {
+		rc = EXIT_UNREADABLE;
+		goto out;
+	}
+	if (o.deep && (rc = deep_rules(&t, findings, &version, cli, jobs, &failed)))
 		goto out;
 
 	/* Filter, count, order. */
@@ -380,10 +550,10 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 	json_decref(kept);
 
 	if (o.junit) {
-		write_junit(dq_table_location(t), ordered, &o, ran);
+		write_junit(location, ordered, &o, ran);
 	} else if (cli->format == OUT_JSON) {
 		out_json_doc(json_pack("{si ss sI sI sI sO}", "schema_version", 1, "table",
-				       dq_table_location(t), "version", (json_int_t)version, "errors",
+				       location, "version", (json_int_t)version, "errors",
 				       (json_int_t)errors, "warnings", (json_int_t)warnings, "findings",
 				       ordered));
 	} else if (cli->format == OUT_NDJSON) {
@@ -396,8 +566,9 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 		write_text(ordered, errors, warnings);
 	}
 	json_decref(ordered);
-	rc = errors || (o.strict && warnings) ? EXIT_FINDINGS : EXIT_OK;
+	rc = errors || failed || (o.strict && warnings) ? EXIT_FINDINGS : EXIT_OK;
 out:
+	free(location);
 	json_decref(findings);
 	json_decref(baseline);
 	dq_table_close(t);

@@ -51,6 +51,7 @@ extern char **environ;
 
 static const struct jobs_kind jobs_kinds[] = {
 	{ "scan", scan_worker_item },
+	{ "check-deep", check_worker_item },
 	{ NULL, NULL },
 };
 

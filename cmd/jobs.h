@@ -112,5 +112,6 @@ extern const struct option options_worker[];
 
 /* Kinds (their handlers live with their commands). */
 int scan_worker_item(dq_table *t, const json_t *item, struct jobs_emitter *em);
+int check_worker_item(dq_table *t, const json_t *item, struct jobs_emitter *em);
 
 #endif

@@ -198,3 +198,42 @@ left_in_session() { ps -e -o sid=,pid=,stat=,args= | awk -v s="$1" '$1 == s { pr
 	assert_success
 	assert_line --regexp '^[0-9]+ runs: [0-9]+ interrupted, [0-9]+ finished, 0 with leftovers$'
 }
+
+# check --deep --jobs runs the storage rules through the same workers (kind "check-deep").
+
+@test "jobs: check --deep --jobs 1, 2 and 8 report what check --deep reports in-process" {
+	local bad="$BATS_TEST_TMPDIR/bad" big="$BATS_TEST_TMPDIR/big" t ref j pids
+	python3 "$FIX/scan_table.py" "$bad" --damage >/dev/null
+	# 600 files: ten work items of 64 files, enough for 8 workers
+	python3 "$FIX/scan_table.py" "$big" --partitions 30 --files 20 --rows 3 >/dev/null
+	echo stray > "$big/stray.parquet"
+	for t in "$bad" "$big"; do
+		ref=$(stdout_of deltaq check --deep -o json "$t" || true)
+		[ -n "$ref" ]
+		for j in 1 2 8; do
+			run --separate-stderr env DELTAQ_DEBUG=jobs "$DELTAQ" check --deep --jobs "$j" -o json "$t"
+			assert_equal "$output" "$ref"
+			pids=$(grep -o 'ready in .*"pid":[0-9]*' <<<"$stderr" | grep -o '[0-9]*$' | sort -u | wc -l)
+			[ "$t" = "$big" ] && assert_equal "$pids" "$j"
+		done
+	done
+	# the damaged table's findings are the storage rules' (and the stray file's)
+	run jq -r '[.findings[].rule] | unique | join(" ")' <<<"$(stdout_of deltaq check --deep --jobs 2 -o json "$bad" || true)"
+	assert_output "DQ301 DQ302 DQ303 DQ304"
+	run jq -r '[.findings[].rule] | unique | join(" ")' <<<"$(stdout_of deltaq check --deep --jobs 2 -o json "$big")"
+	assert_output "DQ310"
+}
+
+@test "jobs: check --deep: a worker that dies leaves its files unchecked, said on stderr, exit 1" {
+	local big="$BATS_TEST_TMPDIR/big"
+	python3 "$FIX/scan_table.py" "$big" --partitions 10 --files 20 --rows 3 >/dev/null
+	run --separate-stderr deltaq check --deep --jobs 2 -o json "$big"
+	assert_success
+	run --separate-stderr env DELTAQ_TEST_WORKER_CRASH=1:abort "$DELTAQ" check --deep --jobs 2 -o json "$big"
+	assert_failure 1
+	assert_regex "$stderr" "check --deep: 64 files not checked: worker killed by signal 6"
+	# the report is complete for everything else, and finds nothing there
+	assert_equal "$(jq '.errors' <<<"$output")" 0
+	run deltaq check --jobs 2 "$big"
+	assert_failure 2
+}
