@@ -37,10 +37,17 @@ void dq_buf_release(struct dq_buf *b);
 /* Bump allocator for many small strings that die together. */
 struct dq_arena {
 	struct dq_arena_block *head;
+	struct dq_arena_block *spare;   /* kept by dq_arena_reset for reuse */
 };
 void *dq_arena_alloc(struct dq_arena *a, size_t n);
 char *dq_arena_strndup(struct dq_arena *a, const char *s, size_t n);
 char *dq_arena_strdup(struct dq_arena *a, const char *s);
+/* Forgets everything allocated but keeps the blocks: later allocations reuse them (the
+ * smallest spare block that fits), so a loop that fills and empties an arena of the same
+ * big buffers (one column chunk per row group) touches fresh memory only once. */
+void dq_arena_reset(struct dq_arena *a);
+/* Moves every allocation of src (and its spare blocks) into dst; src ends up empty. */
+void dq_arena_adopt(struct dq_arena *dst, struct dq_arena *src);
 void dq_arena_release(struct dq_arena *a);
 
 /* FNV-1a, for hash sets keyed by strings. */

@@ -138,6 +138,31 @@ int replay_checkpoint_add(dq_snapshot *s, const struct file_action *fa, struct d
 	return DQ_OK;
 }
 
+const struct dq_strset *replay_seen(const dq_snapshot *s)
+{
+	return &s->seen;
+}
+
+int replay_checkpoint_files(dq_snapshot *s, const struct dq_file *files, size_t n,
+			    struct dq_arena *strings, struct dq_error *err)
+{
+	if (n > s->cap - s->nfiles) {
+		size_t cap = s->cap ? s->cap : 256;
+		while (cap - s->nfiles < n)
+			cap = cap > SIZE_MAX / 4 ? s->nfiles + n : cap * 2;
+		struct dq_file *f = dq_realloc_array(s->files, cap, sizeof(*f));
+		if (!f)
+			return dq_fail(err, DQ_ENOMEM, "out of memory replaying the checkpoint");
+		s->files = f;
+		s->cap = cap;
+	}
+	if (n)
+		memcpy(s->files + s->nfiles, files, n * sizeof(*files));
+	s->nfiles += n;
+	dq_arena_adopt(&s->arena, strings);
+	return DQ_OK;
+}
+
 bool replay_has_pm(const dq_snapshot *s)
 {
 	return s->protocol && s->metadata;
@@ -215,16 +240,29 @@ static int finish_partition_values(dq_snapshot *s)
 	size_t ncols = json_array_size(s->partition_columns);
 	bool cm = column_mapping(s);
 	json_t *cache = json_object();
-	if (!cache)
+	/* Checkpoint readers share one text among the files of a partition: by address,
+	 * most files find their rewritten text without hashing the text itself. */
+	struct { const char *raw, *kept; } *by_addr = calloc(1024, sizeof(*by_addr));
+	if (!cache || !by_addr) {
+		json_decref(cache);
+		free(by_addr);
 		return -1;
+	}
 	int rc = 0;
 	for (size_t i = 0; i < s->nfiles && !rc; i++) {
 		struct dq_file *f = &s->files[i];
 		const char *raw = f->partition_values ? f->partition_values : "{}";
+		size_t slot = (((uintptr_t)raw >> 4) * 0x9e3779b97f4a7c15ULL) >> 54;
+		if (by_addr[slot].raw == raw) {
+			f->partition_values = by_addr[slot].kept;
+			continue;
+		}
 		json_t *hit = json_object_get(cache, raw);
 		if (hit) {
 			/* The cache holds the address of the arena copy made below. */
 			f->partition_values = (const char *)(intptr_t)json_integer_value(hit);
+			by_addr[slot].raw = raw;
+			by_addr[slot].kept = f->partition_values;
 			continue;
 		}
 		json_t *pv = json_loads(raw, 0, NULL), *out = json_object();
@@ -243,11 +281,14 @@ static int finish_partition_values(dq_snapshot *s)
 		if (!kept || json_object_set_new(cache, raw, json_integer((json_int_t)(intptr_t)kept)))
 			rc = -1;
 		f->partition_values = kept;
+		by_addr[slot].raw = raw;
+		by_addr[slot].kept = kept;
 		free(text);
 		json_decref(pv);
 		json_decref(out);
 	}
 	json_decref(cache);
+	free(by_addr);
 	return rc;
 }
 

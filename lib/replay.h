@@ -28,6 +28,13 @@ int history_commit_info(dq_table *t, const struct log_file *f, json_t **ci, stru
 int replay_reconcile(dq_snapshot *s, struct commit_actions *c, struct dq_error *err);
 /* Offers one add or remove from a checkpoint: adds whose key no newer commit touched are live. */
 int replay_checkpoint_add(dq_snapshot *s, const struct file_action *fa, struct dq_error *err);
+/* The keys the newer commits touched.  Nothing changes it while a checkpoint is read, so
+ * checkpoint readers may look keys up from several threads at once. */
+const struct dq_strset *replay_seen(const dq_snapshot *s);
+/* Appends checkpoint files already known to be live (their keys not in replay_seen) and
+ * takes over the arena their strings live in (steals: `strings` is left empty). */
+int replay_checkpoint_files(dq_snapshot *s, const struct dq_file *files, size_t n,
+			    struct dq_arena *strings, struct dq_error *err);
 /* Both protocol and metaData found already. */
 bool replay_has_pm(const dq_snapshot *s);
 

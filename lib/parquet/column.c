@@ -349,6 +349,13 @@ static int resolve_dict(const struct chunk *c, int64_t off, const struct parquet
 int parquet_read_column(parquet_file *f, size_t rg, int leaf, struct parquet_column *out,
 			struct dq_error *err)
 {
+	memset(out, 0, sizeof(*out));
+	return parquet_read_column_again(f, rg, leaf, out, err);
+}
+
+int parquet_read_column_again(parquet_file *f, size_t rg, int leaf, struct parquet_column *out,
+			      struct dq_error *err)
+{
 	struct chunk c;
 	struct scratch s = { 0 };
 	struct levels lv = { 0 };
@@ -356,8 +363,11 @@ int parquet_read_column(parquet_file *f, size_t rg, int leaf, struct parquet_col
 	struct parquet_values dict = { 0 };
 	bool have_dict = false, seen_data = false;
 	int rc;
+	struct dq_arena arena = out->arena;
 
+	dq_arena_reset(&arena);
 	memset(out, 0, sizeof(*out));
+	out->arena = arena;
 	out->leaf = leaf;
 	if ((rc = chunk_load(f, rg, leaf, &out->arena, &c, err)))
 		goto fail;

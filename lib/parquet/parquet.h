@@ -274,6 +274,14 @@ struct parquet_column {
  */
 int parquet_read_column(parquet_file *f, size_t rg, int leaf, struct parquet_column *out,
 			struct dq_error *err);
+/*
+ * parquet_read_column into a column read before (or zeroed): the buffers of the previous
+ * chunk are reused, so a reader going through row groups keeps one set of chunk-sized
+ * buffers instead of faulting in fresh memory for each.  Values of the previous read die.
+ * On error the column is released.
+ */
+int parquet_read_column_again(parquet_file *f, size_t rg, int leaf, struct parquet_column *out,
+			      struct dq_error *err);
 void parquet_column_release(struct parquet_column *c);
 
 /*
@@ -287,5 +295,9 @@ void parquet_column_release(struct parquet_column *c);
  */
 int parquet_read_rows_json(parquet_file *f, size_t rg, const int *fields, size_t nfields,
 			   json_t *rows, struct dq_error *err);
+/* parquet_read_rows_json, appending only the rows in which some field is not null (a
+ * checkpoint's protocol or metaData among a million adds). */
+int parquet_read_present_rows_json(parquet_file *f, size_t rg, const int *fields, size_t nfields,
+				   json_t *rows, struct dq_error *err);
 
 #endif
