@@ -452,8 +452,9 @@ static int read_adds(struct adds_ctx *ctx, struct adds_scratch *sc, struct adds_
 		int16_t d = def_at(p, i);
 		nadds += present_def > 0 ? d >= present_def : d == p->max_def;
 	}
-	if (!(j->files = dq_calloc(nadds, sizeof(*j->files))))
+	if (!(j->files = dq_realloc_array(NULL, nadds, sizeof(*j->files))))
 		return dq_fail(err, DQ_ENOMEM, "out of memory reading '%s'", name);
+	dq_hint_huge(j->files, nadds * sizeof(*j->files));
 	sc->pv_n = 0;
 	if (sc->pv)
 		memset(sc->pv, 0, sc->pv_cap * sizeof(*sc->pv));
@@ -689,7 +690,7 @@ static int read_parquet_adds(dq_table *t, parquet_file *f, const char *path, uns
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
 	}
 	for (size_t k = 0; k < m->nrow_groups; k++)
-		jobs[k] = (struct adds_job){ .ctx = &ctx, .rg = k };
+		jobs[k] = (struct adds_job){ .ctx = &ctx, .rg = k, .strings.block = 4 << 20 };
 	ctx.jobs = jobs;
 	ctx.njobs = m->nrow_groups;
 	int rc = table_run(t, jobs, m->nrow_groups, sizeof(*jobs), adds_job_run, err);

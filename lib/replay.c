@@ -155,6 +155,7 @@ int replay_checkpoint_files(dq_snapshot *s, const struct dq_file *files, size_t 
 			return dq_fail(err, DQ_ENOMEM, "out of memory replaying the checkpoint");
 		s->files = f;
 		s->cap = cap;
+		dq_hint_huge(f, cap * sizeof(*f));
 	}
 	if (n)
 		memcpy(s->files + s->nfiles, files, n * sizeof(*files));

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -137,6 +138,18 @@ struct dq_arena_block {
 	_Alignas(max_align_t) char data[];
 };
 
+void dq_hint_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + n) & ~(huge - 1);
+	if (n >= 2 * huge && e > a)
+		madvise((void *)a, e - a, MADV_HUGEPAGE); /* a hint: failure changes nothing */
+#else
+	(void)p, (void)n;
+#endif
+}
+
 /* The smallest spare block with room for n bytes, unlinked; NULL when none has. */
 static struct dq_arena_block *spare_take(struct dq_arena *a, size_t n)
 {
@@ -171,13 +184,15 @@ void *dq_arena_alloc(struct dq_arena *a, size_t n)
 	n = (n + 15) & ~(size_t)15;
 	struct dq_arena_block *b = a->head;
 	if (!b || b->cap - b->used < n) {
-		size_t cap = n > 60000 ? n : 65536 - sizeof(*b);
+		size_t block = a->block > 65536 ? a->block : 65536;
+		size_t cap = n > block - 4096 ? n : block - sizeof(*b);
 		if (!(b = spare_take(a, cap))) {
 			spare_drop_outgrown(a, cap);
 			b = malloc(sizeof(*b) + cap);
 			if (!b)
 				return NULL;
 			b->cap = cap;
+			dq_hint_huge(b, sizeof(*b) + cap);
 		}
 		b->used = 0;
 		b->next = a->head;

@@ -456,6 +456,86 @@ static void test_fixtures(void)
 	free(lw);
 }
 
+/* Whether two reads of a column chunk hold the same levels and values. */
+static bool same_column(const struct parquet_column *a, const struct parquet_column *b)
+{
+	if (a->nlevels != b->nlevels || !a->def != !b->def || !a->rep != !b->rep ||
+	    a->values.type != b->values.type || a->values.n != b->values.n)
+		return false;
+	if ((a->def && memcmp(a->def, b->def, a->nlevels * sizeof(int16_t))) ||
+	    (a->rep && memcmp(a->rep, b->rep, a->nlevels * sizeof(int16_t))))
+		return false;
+	for (size_t i = 0; i < a->values.n; i++) {
+		switch (a->values.type) {
+		case PQ_BOOLEAN:
+			if (a->values.v.b[i] != b->values.v.b[i])
+				return false;
+			break;
+		case PQ_INT32:
+		case PQ_FLOAT:
+			if (memcmp(&a->values.v.i32[i], &b->values.v.i32[i], 4))
+				return false;
+			break;
+		case PQ_INT64:
+		case PQ_DOUBLE:
+			if (memcmp(&a->values.v.i64[i], &b->values.v.i64[i], 8))
+				return false;
+			break;
+		default:
+			if (a->values.v.ba[i].len != b->values.v.ba[i].len ||
+			    memcmp(a->values.v.ba[i].ptr, b->values.v.ba[i].ptr, a->values.v.ba[i].len))
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * parquet_read_column_again into one column struct, through every leaf of every row group
+ * (last row group first, so buffers grow and shrink, and leaves of every type in turn
+ * share the buffers): each read equals a fresh parquet_read_column.  The fixtures have
+ * v1 and v2 pages, dictionaries with fallback to PLAIN, nulls, lists and maps.
+ */
+static void test_read_again(void)
+{
+	static const char *const files[] = {
+		"rs_snappy_v1_dictfallback.parquet", "rs_snappy_v2_dict.parquet",
+		"rs_zstd_v2_nodict.parquet", "duck_snappy_v1.parquet", "duck_zstd_v2enc_rg100.parquet",
+		"duck_uncompressed_v1.parquet",
+	};
+	struct dq_error err = { 0 };
+	struct parquet_column again;
+	size_t reads = 0;
+
+	memset(&again, 0, sizeof(again));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		parquet_file *f = open_ok(fixtures, files[i]);
+		if (!f)
+			continue;
+		const struct parquet_meta *m = parquet_metadata(f);
+		for (size_t k = m->nrow_groups; k-- > 0;)
+			for (size_t l = 0; l < m->nleaves; l++) {
+				struct parquet_column fresh;
+				int a = parquet_read_column(f, k, (int)l, &fresh, &err);
+				int b = parquet_read_column_again(f, k, (int)l, &again, &err);
+				CHECKF(a == 0 && b == 0, "%s rg %zu leaf %zu: %s", files[i], k, l, err.msg);
+				if (!a && !b)
+					CHECKF(same_column(&fresh, &again), "%s rg %zu leaf %zu: the reread differs",
+					       files[i], k, l);
+				parquet_column_release(&fresh);
+				reads++;
+			}
+		/* a failed read leaves the column released, and it can be read into again */
+		CHECK(parquet_read_column_again(f, m->nrow_groups, 0, &again, &err) != 0);
+		CHECK(again.arena.head == NULL && again.arena.spare == NULL);
+		if (m->nrow_groups && m->nleaves)
+			CHECK_INT(parquet_read_column_again(f, 0, 0, &again, &err), 0);
+		parquet_close(f);
+	}
+	CHECKF(reads > 100, "only %zu reads", reads);
+	parquet_column_release(&again);
+}
+
 static void test_bad_files(void)
 {
 	struct dq_error err = { 0 };
@@ -682,9 +762,10 @@ int main(void)
 	} else {
 		unit_skip("no parquet-testing under %s", testing_dir());
 	}
-	if (fixtures)
+	if (fixtures) {
 		unit_run("fixtures", test_fixtures);
-	else
+		unit_run("read again", test_read_again);
+	} else
 		unit_skip("no %s", FIXTURES);
 	unit_run("truncations and flips", test_robustness);
 
