@@ -318,6 +318,7 @@ struct adds_ctx {
 	parquet_file *f;
 	const char *name;
 	unsigned want;
+	bool count_only;                /* totals, no file list (replay_counts_only) */
 	const struct seen_view *seen;
 	int idx[C_N];
 	pthread_mutex_t lock;           /* guards what follows */
@@ -336,6 +337,7 @@ struct adds_job {
 	struct dq_arena strings;
 	struct dq_file *files;
 	size_t n;
+	struct dq_totals counted;       /* instead of files, when counting only */
 	bool done;
 	struct dq_error err;
 	int rc;
@@ -440,6 +442,8 @@ static int read_adds(struct adds_ctx *ctx, struct adds_scratch *sc, struct adds_
 		int index = idx[i];
 		if (i == C_STATS && !(ctx->want & WANT_STATS) && idx[C_NUMREC] >= 0)
 			index = -1; /* stats_parsed gives the count without parsing JSON */
+		if (ctx->count_only && (i == C_MTIME || i == C_PVKEY || i == C_PVVAL))
+			index = -1; /* totals need neither */
 		rc = leaf_open(f, name, rg, index, types[i].t1, types[i].t2, types[i].rep, &c[i], err);
 	}
 	if (rc)
@@ -452,9 +456,12 @@ static int read_adds(struct adds_ctx *ctx, struct adds_scratch *sc, struct adds_
 		int16_t d = def_at(p, i);
 		nadds += present_def > 0 ? d >= present_def : d == p->max_def;
 	}
-	if (!(j->files = dq_realloc_array(NULL, nadds, sizeof(*j->files))))
-		return dq_fail(err, DQ_ENOMEM, "out of memory reading '%s'", name);
-	dq_hint_huge(j->files, nadds * sizeof(*j->files));
+	j->counted.num_records_exact = true;
+	if (!ctx->count_only) {
+		if (!(j->files = dq_realloc_array(NULL, nadds, sizeof(*j->files))))
+			return dq_fail(err, DQ_ENOMEM, "out of memory reading '%s'", name);
+		dq_hint_huge(j->files, nadds * sizeof(*j->files));
+	}
 	sc->pv_n = 0;
 	if (sc->pv)
 		memset(sc->pv, 0, sc->pv_cap * sizeof(*sc->pv));
@@ -510,15 +517,37 @@ static int read_adds(struct adds_ctx *ctx, struct adds_scratch *sc, struct adds_
 		}
 		size_t path_off;
 		bool bad = false, plain = plain_relative(pb->ptr, pb->len);
-		char *key = e ? NULL : add_key(sv, sc, j, pb, plain, &path_off, &bad);
-		if (!key) {
+		bool maybe = maybe_seen(sv, pb->ptr, pb->len, plain);
+		/* Counting, a key is needed only for the lookup (but a path that is no valid
+		 * URI is an error either way). */
+		bool need_key = !ctx->count_only || maybe || !plain;
+		char *key = e || !need_key ? NULL : add_key(sv, sc, j, pb, plain, &path_off, &bad);
+		if (!key && (e || need_key)) {
 			rc = bad ? dq_fail(err, DQ_ECORRUPT, "cannot read '%s': row %lld: add.path is not a valid URI",
 					   name, (long long)r)
 				 : dq_fail(err, DQ_ENOMEM, "out of memory");
 			break;
 		}
-		if (maybe_seen(sv, pb->ptr, pb->len, plain) && dq_strset_has(sv->seen, key))
+		if (maybe && dq_strset_has(sv->seen, key))
 			continue; /* a newer commit added or removed it */
+		if (ctx->count_only) {
+			struct dq_totals *t = &j->counted;
+			int64_t nr = -1;
+			if (h_stats) {
+				const struct parquet_bytes *sb = &c[C_STATS].col.values.v.ba[v_stats];
+				if (stats_num_records((const char *)sb->ptr, sb->len, &nr) != 1)
+					nr = -1;
+			}
+			if (nr < 0 && h_num)
+				nr = int_value(&c[C_NUMREC], v_num);
+			t->num_files++;
+			t->size_bytes += fl.size;
+			if (nr < 0)
+				t->num_records_exact = false;
+			else
+				t->num_records += nr - (fl.dv_cardinality > 0 ? fl.dv_cardinality : 0);
+			continue;
+		}
 		fl.key = key;
 		fl.path = uri_display(sv->root, key + path_off);
 		if (sc->sig.len && !(fl.partition_values = pv_intern(sc, j))) {
@@ -651,7 +680,9 @@ static void adds_job_run(void *arg)
 			ctx->err = x->err;
 			ctx->rc = x->rc;
 		}
-		if (ctx->rc == DQ_OK)
+		if (ctx->rc == DQ_OK && ctx->count_only)
+			replay_checkpoint_count(ctx->s, &x->counted);
+		else if (ctx->rc == DQ_OK)
 			ctx->rc = replay_checkpoint_files(ctx->s, x->files, x->n, &x->strings, &ctx->err);
 		free(x->files);
 		x->files = NULL;
@@ -669,7 +700,8 @@ static int read_parquet_adds(dq_table *t, parquet_file *f, const char *path, uns
 			     const struct seen_view *sv, dq_snapshot *s, struct dq_error *err)
 {
 	const struct parquet_meta *m = parquet_metadata(f);
-	struct adds_ctx ctx = { .f = f, .name = path, .want = want, .seen = sv, .s = s, .idx = {
+	struct adds_ctx ctx = { .f = f, .name = path, .want = want, .seen = sv, .s = s,
+				.count_only = replay_counts_only(s), .idx = {
 		find_leaf(m, "add.path"), find_leaf(m, "add.size"),
 		find_leaf(m, "add.modificationTime"), find_leaf(m, "add.stats"),
 		find_leaf(m, "add.stats_parsed.numRecords"),

@@ -154,6 +154,8 @@ enum dq_need {
 	DQ_NEED_STATS = 1 << 1,      /* also keep each file's stats JSON (files --stats) */
 	DQ_NEED_TXNS = 1 << 2,       /* txn and domainMetadata reconciliation */
 	DQ_NEED_ORDER = 1 << 3,      /* files sorted by path (else in no particular order) */
+	DQ_NEED_TOTALS = 1 << 8,     /* only dq_snapshot_totals: files are counted, not kept
+					(without DQ_NEED_FILES no file is listed) */
 };
 
 struct dq_snapshot_request {

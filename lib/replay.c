@@ -33,6 +33,7 @@ struct dq_snapshot {
 	struct dq_strset seen;
 	struct dq_file *files;
 	size_t nfiles, cap;
+	struct dq_totals counted;   /* checkpoint adds counted, not kept (DQ_NEED_TOTALS) */
 };
 
 struct parse_job {
@@ -162,6 +163,20 @@ int replay_checkpoint_files(dq_snapshot *s, const struct dq_file *files, size_t 
 	s->nfiles += n;
 	dq_arena_adopt(&s->arena, strings);
 	return DQ_OK;
+}
+
+bool replay_counts_only(const dq_snapshot *s)
+{
+	return (s->need & DQ_NEED_TOTALS) && !(s->need & (DQ_NEED_FILES | DQ_NEED_STATS));
+}
+
+void replay_checkpoint_count(dq_snapshot *s, const struct dq_totals *t)
+{
+	s->counted.num_files += t->num_files;
+	s->counted.size_bytes += t->size_bytes;
+	s->counted.num_records += t->num_records;
+	if (!t->num_records_exact)
+		s->counted.num_records_exact = false;
 }
 
 bool replay_has_pm(const dq_snapshot *s)
@@ -367,13 +382,17 @@ static int finish(dq_snapshot *s, int64_t first_version, struct dq_error *err)
 		map_names(s->logical_names, s->schema);
 	if (sort_txns_domains(s))
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
-	if (!(s->need & DQ_NEED_FILES))
+	if (!(s->need & (DQ_NEED_FILES | DQ_NEED_TOTALS)))
 		return DQ_OK;
 	if (json_array_size(s->unsupported)) {
-		s->nfiles = 0; /* not trustworthy: the protocol asks for what deltaq lacks */
+		/* not trustworthy: the protocol asks for what deltaq lacks */
+		s->nfiles = 0;
+		memset(&s->counted, 0, sizeof(s->counted));
 		return DQ_OK;
 	}
 	s->files_available = true;
+	if (replay_counts_only(s))
+		return DQ_OK;
 	if (finish_partition_values(s))
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
 	if (s->nfiles > 1 && (s->need & DQ_NEED_ORDER))
@@ -466,6 +485,7 @@ static dq_snapshot *snapshot_new(dq_table *t, unsigned need)
 	s->t = t;
 	s->need = need;
 	s->checkpoint = -1;
+	s->counted.num_records_exact = true;
 	s->txns = json_object();
 	s->domains = json_array();
 	s->domains_seen = json_object();
@@ -485,7 +505,7 @@ int dq_snapshot_open(dq_table *t, const struct dq_snapshot_request *req, dq_snap
 	if (rc)
 		return rc;
 	unsigned want = WANT_PM;
-	if (req->need & (DQ_NEED_FILES | DQ_NEED_STATS))
+	if (req->need & (DQ_NEED_FILES | DQ_NEED_STATS | DQ_NEED_TOTALS))
 		want |= WANT_FILES;
 	if (req->need & DQ_NEED_STATS)
 		want |= WANT_STATS;
@@ -581,11 +601,14 @@ const json_t *dq_snapshot_app_transactions(const dq_snapshot *s) { return s->txn
 const json_t *dq_snapshot_domains(const dq_snapshot *s) { return s->domains; }
 const json_t *dq_snapshot_partition_columns(const dq_snapshot *s) { return s->partition_columns; }
 bool dq_snapshot_files_available(const dq_snapshot *s) { return s->files_available; }
-size_t dq_snapshot_num_files(const dq_snapshot *s) { return s->nfiles; }
+size_t dq_snapshot_num_files(const dq_snapshot *s)
+{
+	return replay_counts_only(s) ? 0 : s->nfiles;
+}
 
 const struct dq_file *dq_snapshot_file(const dq_snapshot *s, size_t i)
 {
-	return i < s->nfiles ? &s->files[i] : NULL;
+	return i < dq_snapshot_num_files(s) ? &s->files[i] : NULL;
 }
 
 int dq_snapshot_min_reader_version(const dq_snapshot *s)
@@ -618,8 +641,9 @@ int dq_snapshot_require_files(const dq_snapshot *s, struct dq_error *err)
 
 void dq_snapshot_totals(const dq_snapshot *s, struct dq_totals *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->num_records_exact = true;
+	/* With DQ_NEED_TOTALS the checkpoint's adds were counted as they were read; the
+	 * files of newer commits are kept either way. */
+	*out = s->counted;
 	for (size_t i = 0; i < s->nfiles; i++) {
 		const struct dq_file *f = &s->files[i];
 		out->num_files++;

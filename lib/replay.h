@@ -35,6 +35,11 @@ const struct dq_strset *replay_seen(const dq_snapshot *s);
  * takes over the arena their strings live in (steals: `strings` is left empty). */
 int replay_checkpoint_files(dq_snapshot *s, const struct dq_file *files, size_t n,
 			    struct dq_arena *strings, struct dq_error *err);
+/* Whether the snapshot only counts files (DQ_NEED_TOTALS without DQ_NEED_FILES): the
+ * checkpoint's adds then go to replay_checkpoint_count, not replay_checkpoint_files. */
+bool replay_counts_only(const dq_snapshot *s);
+/* Adds the totals of live checkpoint adds (counted, not kept). */
+void replay_checkpoint_count(dq_snapshot *s, const struct dq_totals *t);
 /* Both protocol and metaData found already. */
 bool replay_has_pm(const dq_snapshot *s);
 
