@@ -722,7 +722,8 @@ static int read_parquet_adds(dq_table *t, parquet_file *f, const char *path, uns
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
 	}
 	for (size_t k = 0; k < m->nrow_groups; k++)
-		jobs[k] = (struct adds_job){ .ctx = &ctx, .rg = k, .strings.block = 4 << 20 };
+		jobs[k] = (struct adds_job){ .ctx = &ctx, .rg = k,
+					     .strings.block = ctx.count_only ? 0 : 4 << 20 };
 	ctx.jobs = jobs;
 	ctx.njobs = m->nrow_groups;
 	int rc = table_run(t, jobs, m->nrow_groups, sizeof(*jobs), adds_job_run, err);
