@@ -59,6 +59,20 @@ static int find_map_leaf(const struct parquet_meta *m, const char *prefix, const
  * Opens leaf `index` (-1: absent, fine) of row group rg expecting one of two physical
  * types.  x may hold the same leaf of another row group: its buffers are reused.
  */
+static int leaf_check(parquet_file *f, const char *name, int index, enum parquet_type t1,
+		      enum parquet_type t2, bool repeated, struct dq_error *err)
+{
+	const struct parquet_meta *m = parquet_metadata(f);
+	const struct parquet_schema_element *e = &m->schema[m->leaves[index]];
+	if (e->type != t1 && e->type != t2)
+		return dq_fail(err, DQ_ECORRUPT, "cannot read '%s': checkpoint column %s is %s, expected %s",
+			       name, e->path, parquet_type_name(e->type), parquet_type_name(t1));
+	if ((e->max_rep > 0) != repeated)
+		return dq_fail(err, DQ_ECORRUPT, "cannot read '%s': checkpoint column %s is %srepeated",
+			       name, e->path, repeated ? "not " : "");
+	return DQ_OK;
+}
+
 static int leaf_open(parquet_file *f, const char *name, size_t rg, int index,
 		     enum parquet_type t1, enum parquet_type t2, bool repeated, struct leaf *x,
 		     struct dq_error *err)
@@ -68,15 +82,12 @@ static int leaf_open(parquet_file *f, const char *name, size_t rg, int index,
 	x->col = col;
 	if (index < 0)
 		return DQ_OK;
+	int rc = leaf_check(f, name, index, t1, t2, repeated, err);
+	if (rc)
+		return rc;
 	const struct parquet_meta *m = parquet_metadata(f);
 	const struct parquet_schema_element *e = &m->schema[m->leaves[index]];
-	if (e->type != t1 && e->type != t2)
-		return dq_fail(err, DQ_ECORRUPT, "cannot read '%s': checkpoint column %s is %s, expected %s",
-			       name, e->path, parquet_type_name(e->type), parquet_type_name(t1));
-	if ((e->max_rep > 0) != repeated)
-		return dq_fail(err, DQ_ECORRUPT, "cannot read '%s': checkpoint column %s is %srepeated",
-			       name, e->path, repeated ? "not " : "");
-	int rc = parquet_read_column_again(f, rg, index, &x->col, err);
+	rc = parquet_read_column_again(f, rg, index, &x->col, err);
 	if (rc)
 		return rc;
 	x->exists = true;
@@ -294,6 +305,8 @@ struct adds_scratch {
 	struct adds_scratch *next;      /* in the free list */
 	struct leaf c[C_N];
 	struct dq_buf key, sig, text;
+	int64_t *nrec;                  /* numRecords by row, counting (-1 unknown) */
+	size_t nrec_cap, nrec_n;
 	struct dq_arena sigs;
 	struct pv_slot *pv;
 	size_t pv_n, pv_cap;
@@ -308,6 +321,7 @@ static void scratch_free(struct adds_scratch *sc)
 	dq_buf_release(&sc->text);
 	dq_arena_release(&sc->sigs);
 	free(sc->pv);
+	free(sc->nrec);
 	free(sc);
 }
 
@@ -419,6 +433,46 @@ static char *add_key(const struct seen_view *v, struct adds_scratch *sc, struct 
 	return e ? NULL : dq_arena_strdup(&j->strings, key->data);
 }
 
+/* numRecords of one add.stats value, for parquet_scan_bytes. */
+static void scan_num_records(void *arg, size_t row, const uint8_t *p, size_t len)
+{
+	struct adds_scratch *sc = arg;
+	int64_t nr;
+	if (row < sc->nrec_n && stats_num_records((const char *)p, len, &nr) == 1)
+		sc->nrec[row] = nr;
+}
+
+/*
+ * Counting, add.stats is needed for numRecords alone: it is scanned on its own, a piece
+ * at a time, into sc->nrec by row, instead of being held whole beside the other columns
+ * (it is by far the biggest).
+ */
+static int scan_stats(struct adds_ctx *ctx, struct adds_scratch *sc, size_t rg, int index,
+		      struct dq_error *err)
+{
+	const struct parquet_meta *m = parquet_metadata(ctx->f);
+	int64_t rows = m->row_groups[rg].num_rows;
+	int rc = leaf_check(ctx->f, ctx->name, index, PQ_BYTE_ARRAY, PQ_BYTE_ARRAY, false, err);
+	if (rc)
+		return rc;
+	/* rows beyond the column's entries stay unknown; more rows than the chunk has
+	 * entries fail when add.path runs out, so this is bounded by real data */
+	size_t n = (size_t)m->row_groups[rg].columns[index].meta.num_values;
+	if (rows < 0 || (uint64_t)rows < n)
+		n = rows < 0 ? 0 : (size_t)rows;
+	if (n > sc->nrec_cap) {
+		int64_t *x = dq_realloc_array(sc->nrec, n, sizeof(*x));
+		if (!x)
+			return dq_fail(err, DQ_ENOMEM, "out of memory");
+		sc->nrec = x;
+		sc->nrec_cap = n;
+	}
+	sc->nrec_n = n;
+	for (size_t i = 0; i < n; i++)
+		sc->nrec[i] = -1;
+	return parquet_scan_bytes(ctx->f, rg, index, &sc->c[C_STATS].col, scan_num_records, sc, err);
+}
+
 static int read_adds(struct adds_ctx *ctx, struct adds_scratch *sc, struct adds_job *j)
 {
 	parquet_file *f = ctx->f;
@@ -444,7 +498,13 @@ static int read_adds(struct adds_ctx *ctx, struct adds_scratch *sc, struct adds_
 			index = -1; /* stats_parsed gives the count without parsing JSON */
 		if (ctx->count_only && (i == C_MTIME || i == C_PVKEY || i == C_PVVAL))
 			index = -1; /* totals need neither */
-		rc = leaf_open(f, name, rg, index, types[i].t1, types[i].t2, types[i].rep, &c[i], err);
+		bool scan = ctx->count_only && i == C_STATS && index >= 0;
+		rc = leaf_open(f, name, rg, scan ? -1 : index, types[i].t1, types[i].t2, types[i].rep,
+			       &c[i], err);
+		if (i == C_STATS && !scan)
+			sc->nrec_n = 0;
+		if (scan && rc == DQ_OK)
+			rc = scan_stats(ctx, sc, rg, index, err);
 	}
 	if (rc)
 		return rc;
@@ -532,12 +592,8 @@ static int read_adds(struct adds_ctx *ctx, struct adds_scratch *sc, struct adds_
 			continue; /* a newer commit added or removed it */
 		if (ctx->count_only) {
 			struct dq_totals *t = &j->counted;
-			int64_t nr = -1;
-			if (h_stats) {
-				const struct parquet_bytes *sb = &c[C_STATS].col.values.v.ba[v_stats];
-				if (stats_num_records((const char *)sb->ptr, sb->len, &nr) != 1)
-					nr = -1;
-			}
+			int64_t nr = (uint64_t)r < sc->nrec_n ? sc->nrec[r] : -1;
+			(void)h_stats; /* scanned into sc->nrec */
 			if (nr < 0 && h_num)
 				nr = int_value(&c[C_NUMREC], v_num);
 			t->num_files++;

@@ -284,6 +284,20 @@ int parquet_read_column_again(parquet_file *f, size_t rg, int leaf, struct parqu
 			      struct dq_error *err);
 void parquet_column_release(struct parquet_column *c);
 
+typedef void parquet_bytes_fn(void *arg, size_t entry, const uint8_t *value, size_t len);
+/*
+ * Calls fn(arg, i, value, len) for every defined value of the BYTE_ARRAY leaf `leaf` of
+ * row group rg, i being its level entry (its row, for a column that is not repeated), in
+ * order.  A chunk of PLAIN pages is scanned through a small window (Snappy pages
+ * decompressed a piece at a time), so a page of tens of megabytes is never held whole;
+ * any other chunk is read with parquet_read_column_again.  `col` is scratch space as for
+ * that function; values die when fn returns.  fn may be called again for entries it has
+ * seen, with the same values, when a scan has to start over the whole way: it must only
+ * record.  Errors are parquet_read_column's.
+ */
+int parquet_scan_bytes(parquet_file *f, size_t rg, int leaf, struct parquet_column *col,
+		       parquet_bytes_fn *fn, void *arg, struct dq_error *err);
+
 /*
  * Assembles rows [0, num_rows) of row group `rg` from the leaf columns below the schema
  * elements listed in `fields` (schema indices of children of the root; NULL/0 = all) into

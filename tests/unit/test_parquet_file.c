@@ -536,6 +536,95 @@ static void test_read_again(void)
 	parquet_column_release(&again);
 }
 
+struct scanned {
+	size_t n, cap;
+	size_t *entry;
+	char **value;
+	size_t *len;
+};
+
+static void record(void *arg, size_t entry, const uint8_t *p, size_t len)
+{
+	struct scanned *x = arg;
+	/* a scan that starts over sees entries again: keep the last sighting */
+	size_t i = x->n;
+	while (i > 0 && x->entry[i - 1] >= entry)
+		i--;
+	for (size_t j = i; j < x->n; j++)
+		free(x->value[j]);
+	x->n = i;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 64;
+		x->entry = realloc(x->entry, x->cap * sizeof(*x->entry));
+		x->value = realloc(x->value, x->cap * sizeof(*x->value));
+		x->len = realloc(x->len, x->cap * sizeof(*x->len));
+	}
+	x->entry[x->n] = entry;
+	x->value[x->n] = malloc(len ? len : 1);
+	memcpy(x->value[x->n], p, len);
+	x->len[x->n++] = len;
+}
+
+static void scanned_release(struct scanned *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		free(x->value[i]);
+	free(x->entry), free(x->value), free(x->len);
+	memset(x, 0, sizeof(*x));
+}
+
+/*
+ * parquet_scan_bytes gives the defined values of every BYTE_ARRAY leaf, with their level
+ * entries, exactly as parquet_read_column does: streamed (PLAIN Snappy pages, v1 and v2),
+ * decompressed whole (other codecs) or read whole (dictionaries, repeated leaves).
+ */
+static void test_scan_bytes(void)
+{
+	static const char *const files[] = {
+		"rs_snappy_v1_dictfallback.parquet", "rs_snappy_v2_dict.parquet",
+		"rs_zstd_v2_nodict.parquet", "duck_snappy_v1.parquet", "duck_snappy_v1_nodict.parquet",
+		"duck_snappy_v2enc.parquet", "duck_zstd_v2enc_rg100.parquet",
+		"duck_uncompressed_v1.parquet", "duck_gzip_v1.parquet",
+	};
+	struct dq_error err = { 0 };
+	struct parquet_column scratch;
+	size_t compared = 0;
+
+	memset(&scratch, 0, sizeof(scratch));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		parquet_file *f = open_ok(fixtures, files[i]);
+		if (!f)
+			continue;
+		const struct parquet_meta *m = parquet_metadata(f);
+		for (size_t k = 0; k < m->nrow_groups; k++)
+			for (size_t l = 0; l < m->nleaves; l++) {
+				const struct parquet_schema_element *e = &m->schema[m->leaves[l]];
+				if (e->type != PQ_BYTE_ARRAY)
+					continue;
+				struct parquet_column col;
+				struct scanned x = { 0 };
+				CHECKF(parquet_read_column(f, k, (int)l, &col, &err) == 0, "%s: %s", files[i], err.msg);
+				CHECKF(parquet_scan_bytes(f, k, (int)l, &scratch, record, &x, &err) == 0, "%s: %s",
+				       files[i], err.msg);
+				bool same = x.n == col.values.n;
+				for (size_t li = 0, vi = 0; same && li < col.nlevels; li++) {
+					if (col.def && col.def[li] != e->max_def)
+						continue;
+					same = x.entry[vi] == li && x.len[vi] == col.values.v.ba[vi].len &&
+					       !memcmp(x.value[vi], col.values.v.ba[vi].ptr, x.len[vi]);
+					vi++;
+				}
+				CHECKF(same, "%s rg %zu %s: scanned values differ", files[i], k, e->path);
+				compared++;
+				scanned_release(&x);
+				parquet_column_release(&col);
+			}
+		parquet_close(f);
+	}
+	CHECKF(compared > 50, "only %zu chunks", compared);
+	parquet_column_release(&scratch);
+}
+
 static void test_bad_files(void)
 {
 	struct dq_error err = { 0 };
@@ -765,6 +854,7 @@ int main(void)
 	if (fixtures) {
 		unit_run("fixtures", test_fixtures);
 		unit_run("read again", test_read_again);
+		unit_run("scan bytes", test_scan_bytes);
 	} else
 		unit_skip("no %s", FIXTURES);
 	unit_run("truncations and flips", test_robustness);
