@@ -443,9 +443,9 @@ static void scan_num_records(void *arg, size_t row, const uint8_t *p, size_t len
 }
 
 /*
- * Counting, add.stats is needed for numRecords alone: it is scanned on its own, a piece
- * at a time, into sc->nrec by row, instead of being held whole beside the other columns
- * (it is by far the biggest).
+ * Unless the stats text is kept (WANT_STATS), add.stats is needed for numRecords alone:
+ * it is scanned on its own, a piece at a time, into sc->nrec by row, instead of being
+ * held whole beside the other columns (it is by far the biggest).
  */
 static int scan_stats(struct adds_ctx *ctx, struct adds_scratch *sc, size_t rg, int index,
 		      struct dq_error *err)
@@ -498,7 +498,7 @@ static int read_adds(struct adds_ctx *ctx, struct adds_scratch *sc, struct adds_
 			index = -1; /* stats_parsed gives the count without parsing JSON */
 		if (ctx->count_only && (i == C_MTIME || i == C_PVKEY || i == C_PVVAL))
 			index = -1; /* totals need neither */
-		bool scan = ctx->count_only && i == C_STATS && index >= 0;
+		bool scan = !(ctx->want & WANT_STATS) && i == C_STATS && index >= 0;
 		rc = leaf_open(f, name, rg, scan ? -1 : index, types[i].t1, types[i].t2, types[i].rep,
 			       &c[i], err);
 		if (i == C_STATS && !scan)
@@ -593,7 +593,6 @@ static int read_adds(struct adds_ctx *ctx, struct adds_scratch *sc, struct adds_
 		if (ctx->count_only) {
 			struct dq_totals *t = &j->counted;
 			int64_t nr = (uint64_t)r < sc->nrec_n ? sc->nrec[r] : -1;
-			(void)h_stats; /* scanned into sc->nrec */
 			if (nr < 0 && h_num)
 				nr = int_value(&c[C_NUMREC], v_num);
 			t->num_files++;
@@ -610,6 +609,8 @@ static int read_adds(struct adds_ctx *ctx, struct adds_scratch *sc, struct adds_
 			rc = dq_fail(err, DQ_ENOMEM, "out of memory");
 			break;
 		}
+		if ((uint64_t)r < sc->nrec_n)
+			fl.num_records = sc->nrec[r];
 		if (h_stats) {
 			const struct parquet_bytes *sb = &c[C_STATS].col.values.v.ba[v_stats];
 			int64_t nr;
