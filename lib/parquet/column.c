@@ -704,6 +704,9 @@ int parquet_scan_bytes(parquet_file *f, size_t rg, int leaf, struct parquet_colu
 	if (leaf < 0 || (size_t)leaf >= m->nleaves)
 		return scan_whole(f, rg, leaf, col, fn, arg, err);
 	const struct parquet_schema_element *el = &m->schema[m->leaves[leaf]];
+	if (el->type != PQ_BYTE_ARRAY && el->type != PQ_FIXED_LEN_BYTE_ARRAY && el->type != PQ_INT96)
+		return dq_fail(err, DQ_EINVAL, "cannot read '%s': column '%s' does not hold byte arrays",
+			       f->name, el->path);
 	if (el->type != PQ_BYTE_ARRAY || el->max_rep > 0)
 		return scan_whole(f, rg, leaf, col, fn, arg, err);
 	struct dq_arena arena = col->arena;

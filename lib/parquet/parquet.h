@@ -293,7 +293,8 @@ typedef void parquet_bytes_fn(void *arg, size_t entry, const uint8_t *value, siz
  * any other chunk is read with parquet_read_column_again.  `col` is scratch space as for
  * that function; values die when fn returns.  fn may be called again for entries it has
  * seen, with the same values, when a scan has to start over the whole way: it must only
- * record.  Errors are parquet_read_column's.
+ * record.  Errors are parquet_read_column's; DQ_EINVAL for a leaf whose values are not
+ * byte arrays (BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY, INT96).
  */
 int parquet_scan_bytes(parquet_file *f, size_t rg, int leaf, struct parquet_column *col,
 		       parquet_bytes_fn *fn, void *arg, struct dq_error *err);
