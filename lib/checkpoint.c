@@ -6,7 +6,10 @@
  * add and remove actions may live in sidecar files under _delta_log/_sidecars/.  Adds are
  * read column by column (path, size, modificationTime, partitionValues, stats or
  * stats_parsed.numRecords, deletionVector) without building a row object, and only those
- * whose key no newer commit touched become live; the rare non-file actions (protocol,
+ * whose key no newer commit touched become live.  Row groups are decoded on the pool, one
+ * job each, the workers deciding liveness themselves (the seen-set is read-only by then)
+ * and reusing their column buffers; add.stats, when only numRecords is wanted, is scanned
+ * a piece at a time rather than held whole.  The rare non-file actions (protocol,
  * metaData, txn, domainMetadata, sidecar) are assembled as JSON, and row groups whose
  * footer statistics say they hold none are not read at all.  Columns are looked up by
  * name path and their levels come from each file's own schema.

@@ -11,7 +11,9 @@
  *   encoding.c  PLAIN, RLE/bit-packed hybrid, dictionary indices, DELTA_BINARY_PACKED,
  *               DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY, BYTE_STREAM_SPLIT, RLE booleans
  *   column.c    one column chunk: pages v1/v2, dictionary (with fallback mid-chunk), levels,
- *               page CRCs; only the chunks asked for are read (column projection)
+ *               page CRCs; only the chunks asked for are read (column projection); byte
+ *               arrays can be scanned a piece at a time instead (parquet_scan_bytes)
+ *   snappy_stream.c  Snappy decoded in steps through a window, for those scans
  *   assemble.c  records from definition/repetition levels into JSON values
  *   file.c      opening a file through the store: footer, PAR1/PARE magic, projection
  *
