@@ -458,11 +458,14 @@ static int scan_stats(struct adds_ctx *ctx, struct adds_scratch *sc, size_t rg, 
 	int rc = leaf_check(ctx->f, ctx->name, index, PQ_BYTE_ARRAY, PQ_BYTE_ARRAY, false, err);
 	if (rc)
 		return rc;
-	/* rows beyond the column's entries stay unknown; more rows than the chunk has
-	 * entries fail when add.path runs out, so this is bounded by real data */
-	size_t n = (size_t)m->row_groups[rg].columns[index].meta.num_values;
-	if (rows < 0 || (uint64_t)rows < n)
-		n = rows < 0 ? 0 : (size_t)rows;
+	/* One count per row that add.path (decoded already) has: footer numbers alone could
+	 * ask for any amount of memory.  Rows beyond them fail when add.path runs out. */
+	size_t n = sc->c[C_PATH].col.nlevels;
+	int64_t values = m->row_groups[rg].columns[index].meta.num_values;
+	if (values >= 0 && (uint64_t)values < n)
+		n = (size_t)values;
+	if (rows >= 0 && (uint64_t)rows < n)
+		n = (size_t)rows;
 	if (n > sc->nrec_cap) {
 		int64_t *x = dq_realloc_array(sc->nrec, n, sizeof(*x));
 		if (!x)
