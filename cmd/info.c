@@ -47,7 +47,7 @@ int cmd_info(int argc, char **argv, struct cli *cli)
 		return rc;
 	dq_table *t;
 	dq_snapshot *s;
-	if ((rc = cli_snapshot(cli, argv[optind], cli->at, DQ_NEED_FILES | DQ_NEED_TXNS, false, &t, &s)))
+	if ((rc = cli_snapshot(cli, argv[optind], cli->at, DQ_NEED_TOTALS | DQ_NEED_TXNS, false, &t, &s)))
 		return rc;
 	struct dq_error err = { 0 };
 	if (dq_snapshot_require_files(s, &err))

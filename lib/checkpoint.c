@@ -6,11 +6,15 @@
  * add and remove actions may live in sidecar files under _delta_log/_sidecars/.  Adds are
  * read column by column (path, size, modificationTime, partitionValues, stats or
  * stats_parsed.numRecords, deletionVector) without building a row object, and only those
- * whose key no newer commit touched become live; the rare non-file actions (protocol,
+ * whose key no newer commit touched become live.  Row groups are decoded on the pool, one
+ * job each, the workers deciding liveness themselves (the seen-set is read-only by then)
+ * and reusing their column buffers; add.stats, when only numRecords is wanted, is scanned
+ * a piece at a time rather than held whole.  The rare non-file actions (protocol,
  * metaData, txn, domainMetadata, sidecar) are assembled as JSON, and row groups whose
  * footer statistics say they hold none are not read at all.  Columns are looked up by
  * name path and their levels come from each file's own schema.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,14 +58,13 @@ static int find_map_leaf(const struct parquet_meta *m, const char *prefix, const
 	return -1;
 }
 
-/* Opens leaf `index` (-1: absent, fine) expecting one of two physical types. */
-static int leaf_open(parquet_file *f, const char *name, size_t rg, int index,
-		     enum parquet_type t1, enum parquet_type t2, bool repeated, struct leaf *x,
-		     struct dq_error *err)
+/*
+ * Opens leaf `index` (-1: absent, fine) of row group rg expecting one of two physical
+ * types.  x may hold the same leaf of another row group: its buffers are reused.
+ */
+static int leaf_check(parquet_file *f, const char *name, int index, enum parquet_type t1,
+		      enum parquet_type t2, bool repeated, struct dq_error *err)
 {
-	memset(x, 0, sizeof(*x));
-	if (index < 0)
-		return DQ_OK;
 	const struct parquet_meta *m = parquet_metadata(f);
 	const struct parquet_schema_element *e = &m->schema[m->leaves[index]];
 	if (e->type != t1 && e->type != t2)
@@ -70,7 +73,24 @@ static int leaf_open(parquet_file *f, const char *name, size_t rg, int index,
 	if ((e->max_rep > 0) != repeated)
 		return dq_fail(err, DQ_ECORRUPT, "cannot read '%s': checkpoint column %s is %srepeated",
 			       name, e->path, repeated ? "not " : "");
-	int rc = parquet_read_column(f, rg, index, &x->col, err);
+	return DQ_OK;
+}
+
+static int leaf_open(parquet_file *f, const char *name, size_t rg, int index,
+		     enum parquet_type t1, enum parquet_type t2, bool repeated, struct leaf *x,
+		     struct dq_error *err)
+{
+	struct parquet_column col = x->col;
+	memset(x, 0, sizeof(*x));
+	x->col = col;
+	if (index < 0)
+		return DQ_OK;
+	int rc = leaf_check(f, name, index, t1, t2, repeated, err);
+	if (rc)
+		return rc;
+	const struct parquet_meta *m = parquet_metadata(f);
+	const struct parquet_schema_element *e = &m->schema[m->leaves[index]];
+	rc = parquet_read_column_again(f, rg, index, &x->col, err);
 	if (rc)
 		return rc;
 	x->exists = true;
@@ -78,13 +98,6 @@ static int leaf_open(parquet_file *f, const char *name, size_t rg, int index,
 	x->max_def = e->max_def;
 	x->max_rep = e->max_rep;
 	return DQ_OK;
-}
-
-static void leaf_release(struct leaf *x)
-{
-	if (x->exists)
-		parquet_column_release(&x->col);
-	x->exists = false;
 }
 
 /* Definition level of level entry i. */
@@ -134,14 +147,14 @@ static int json_str(struct dq_buf *b, const uint8_t *p, size_t n)
 }
 
 /*
- * Appends the map entries of the current row of key/value leaves to b as a JSON object's
- * members; advances both leaves past the row.  A row's entries are its first level entry
- * and those after it with rep > 0.
+ * The map entries of the current row of key/value leaves, as a signature appended to sig
+ * when `keep` (per entry: 4-byte key length, key, then 0, or 1, 4-byte value length and
+ * value); both leaves advance past the row either way.  A row's entries are its first
+ * level entry and those after it with rep > 0.
  */
-static int map_row(struct leaf *k, struct leaf *v, struct dq_buf *b, bool *any,
+static int map_row(struct leaf *k, struct leaf *v, bool keep, struct dq_buf *sig,
 		   const char *name, struct dq_error *err)
 {
-	*any = false;
 	if (!k->exists)
 		return DQ_OK;
 	size_t start = k->li;
@@ -151,17 +164,14 @@ static int map_row(struct leaf *k, struct leaf *v, struct dq_buf *b, bool *any,
 		bool value = has_v && def_at(v, i) == v->max_def;
 		if (entry) {
 			const struct parquet_bytes *kb = &k->col.values.v.ba[k->vi++];
-			if ((*any && dq_buf_append(b, ",", 1)) || json_str(b, kb->ptr, kb->len) ||
-			    dq_buf_append(b, ":", 1))
+			const struct parquet_bytes *vb = value ? &v->col.values.v.ba[v->vi++] : NULL;
+			uint8_t flag = value;
+			if (keep && (dq_buf_append(sig, &kb->len, 4) ||
+				     dq_buf_append(sig, kb->ptr, kb->len) ||
+				     dq_buf_append(sig, &flag, 1) ||
+				     (vb && (dq_buf_append(sig, &vb->len, 4) ||
+					     dq_buf_append(sig, vb->ptr, vb->len)))))
 				return dq_fail(err, DQ_ENOMEM, "out of memory");
-			if (value) {
-				const struct parquet_bytes *vb = &v->col.values.v.ba[v->vi++];
-				if (json_str(b, vb->ptr, vb->len))
-					return dq_fail(err, DQ_ENOMEM, "out of memory");
-			} else if (dq_buf_puts(b, "null")) {
-				return dq_fail(err, DQ_ENOMEM, "out of memory");
-			}
-			*any = true;
 		} else if (value) {
 			return dq_fail(err, DQ_ECORRUPT, "cannot read '%s': a map value without a key", name);
 		}
@@ -172,63 +182,313 @@ static int map_row(struct leaf *k, struct leaf *v, struct dq_buf *b, bool *any,
 	return DQ_OK;
 }
 
+/* The JSON object text of a map signature (see map_row), appended to b. */
+static int sig_json(const char *sig, size_t len, struct dq_buf *b)
+{
+	const char *p = sig, *end = sig + len;
+	if (dq_buf_append(b, "{", 1))
+		return -1;
+	while (p < end) {
+		uint32_t kl, vl;
+		memcpy(&kl, p, 4);
+		if ((p != sig && dq_buf_append(b, ",", 1)) || json_str(b, (const uint8_t *)p + 4, kl) ||
+		    dq_buf_append(b, ":", 1))
+			return -1;
+		p += 4 + kl;
+		if (*p++) {
+			memcpy(&vl, p, 4);
+			if (json_str(b, (const uint8_t *)p + 4, vl))
+				return -1;
+			p += 4 + vl;
+		} else if (dq_buf_puts(b, "null")) {
+			return -1;
+		}
+	}
+	return dq_buf_append(b, "}", 1);
+}
+
 /* ---- adds, column by column ---------------------------------------------------------- */
 
 enum { C_PATH, C_SIZE, C_MTIME, C_STATS, C_NUMREC, C_DVTYPE, C_DVPATH, C_DVOFF, C_DVCARD,
        C_PVKEY, C_PVVAL, C_N };
 
-/* The adds of one row group, decoded (on a worker) before they are applied in order. */
-struct add_batch {
-	struct dq_arena arena;
-	struct file_action *fa;
-	size_t n, cap;
+/*
+ * The keys newer commits touched, which hide the checkpoint's adds of the same key.  The
+ * exact test needs an add's full key (DV id, qualified path), and qualifying a path means
+ * decoding and copying it.  But nearly every add of a big checkpoint is live and has a
+ * plain relative path (see plain_relative), whose qualified form is root/path byte for
+ * byte; a Bloom filter over the root-relative part of every seen key that has one lets
+ * those adds skip the exact test when the filter says no.  The filter is keyed by path
+ * alone, so a miss holds for every DV id.
+ */
+struct seen_view {
+	const struct dq_strset *seen;
+	const char *root;
+	size_t root_len;
+	uint64_t *bloom;
+	size_t mask;                    /* bits in the filter - 1 */
 };
 
-static int batch_push(struct add_batch *b, const struct file_action *fa, size_t keylen)
+/* A path relative to the table that uri_qualify would only prefix with root and '/':
+ * not empty, not absolute, no escape to decode, no scheme, no NUL.  Eight bytes a step:
+ * this runs once per add of the checkpoint. */
+static bool plain_relative(const uint8_t *p, size_t n)
 {
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 1024;
-		struct file_action *x = dq_realloc_array(b->fa, cap, sizeof(*x));
-		if (!x)
-			return -1;
-		b->fa = x;
-		b->cap = cap;
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	const uint64_t pct = ones * '%', colon = ones * ':';
+	if (n == 0 || p[0] == '/')
+		return false;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w, a, b;
+		memcpy(&w, p + i, 8);
+		a = w ^ pct;
+		b = w ^ colon;
+		/* a byte of w, w^pct or w^colon is zero (the classic has-zero-byte test) */
+		if (((w - ones) & ~w & highs) | ((a - ones) & ~a & highs) | ((b - ones) & ~b & highs))
+			return false;
 	}
-	struct file_action *o = &b->fa[b->n];
-	*o = *fa;
-	if (!(o->key = dq_arena_strndup(&b->arena, fa->key, keylen)) ||
-	    (fa->partition_values && !(o->partition_values = dq_arena_strdup(&b->arena, fa->partition_values))) ||
-	    (fa->stats && !(o->stats = dq_arena_strdup(&b->arena, fa->stats))))
-		return -1;
-	b->n++;
-	return 0;
+	for (; i < n; i++)
+		if (p[i] == '%' || p[i] == ':' || p[i] == '\0')
+			return false;
+	return true;
 }
 
-static void batch_release(struct add_batch *b)
+static bool bloom_test(const struct seen_view *v, uint64_t h, bool set)
 {
-	dq_arena_release(&b->arena);
-	free(b->fa);
-	memset(b, 0, sizeof(*b));
+	size_t a = h & v->mask, b = (h >> 32) & v->mask;
+	if (set) {
+		v->bloom[a / 64] |= 1ULL << (a % 64);
+		v->bloom[b / 64] |= 1ULL << (b % 64);
+		return true;
+	}
+	return (v->bloom[a / 64] >> (a % 64) & 1) && (v->bloom[b / 64] >> (b % 64) & 1);
 }
 
-static int read_adds(const char *root, parquet_file *f, const char *name, size_t rg, unsigned want,
-		     struct add_batch *out, struct dq_error *err)
+static int seen_view_init(struct seen_view *v, const struct dq_strset *seen, const char *root,
+			  struct dq_error *err)
 {
-	const struct parquet_meta *m = parquet_metadata(f);
+	size_t bits = 4096;
+	while (bits < 16 * seen->n && bits < ((size_t)1 << 27))
+		bits *= 2;
+	v->seen = seen;
+	v->root = root;
+	v->root_len = strlen(root);
+	v->mask = bits - 1;
+	if (!(v->bloom = calloc(bits / 64, sizeof(uint64_t))))
+		return dq_fail(err, DQ_ENOMEM, "out of memory");
+	for (size_t i = 0; i < seen->cap; i++) {
+		const char *k = seen->slots[i];
+		/* Every '\n' that could end the DV id: a false start only adds bits. */
+		for (const char *nl = k ? strchr(k, '\n') : NULL; nl; nl = strchr(nl + 1, '\n'))
+			if (!strncmp(nl + 1, root, v->root_len) && nl[1 + v->root_len] == '/') {
+				const char *rel = nl + 2 + v->root_len;
+				bloom_test(v, dq_hash(rel, strlen(rel)), true);
+			}
+	}
+	return DQ_OK;
+}
+
+/* Whether an add with this raw path (plain: see plain_relative) may have its key in the
+ * seen set. */
+static bool maybe_seen(const struct seen_view *v, const uint8_t *p, size_t n, bool plain)
+{
+	return v->seen->n && (!plain || bloom_test(v, dq_hash((const char *)p, n), false));
+}
+
+/* One distinct partition-values map of a row group, by signature (see map_row). */
+struct pv_slot {
+	uint64_t hash;
+	const char *sig, *text;
+	size_t sig_len;
+};
+
+/* What a worker keeps from one row group to the next. */
+struct adds_scratch {
+	struct adds_scratch *next;      /* in the free list */
 	struct leaf c[C_N];
-	int idx[C_N] = {
-		find_leaf(m, "add.path"), find_leaf(m, "add.size"),
-		find_leaf(m, "add.modificationTime"), find_leaf(m, "add.stats"),
-		find_leaf(m, "add.stats_parsed.numRecords"),
-		find_leaf(m, "add.deletionVector.storageType"),
-		find_leaf(m, "add.deletionVector.pathOrInlineDv"),
-		find_leaf(m, "add.deletionVector.offset"),
-		find_leaf(m, "add.deletionVector.cardinality"),
-		find_map_leaf(m, "add.partitionValues", "key"),
-		find_map_leaf(m, "add.partitionValues", "value"),
-	};
-	if (idx[C_PATH] < 0)
-		return DQ_OK; /* no add column: nothing to list */
+	struct dq_buf key, sig, text;
+	int64_t *nrec;                  /* numRecords by row, counting (-1 unknown) */
+	size_t nrec_cap, nrec_n;
+	struct dq_arena sigs;
+	struct pv_slot *pv;
+	size_t pv_n, pv_cap;
+};
+
+static void scratch_free(struct adds_scratch *sc)
+{
+	for (int i = 0; i < C_N; i++)
+		parquet_column_release(&sc->c[i].col);
+	dq_buf_release(&sc->key);
+	dq_buf_release(&sc->sig);
+	dq_buf_release(&sc->text);
+	dq_arena_release(&sc->sigs);
+	free(sc->pv);
+	free(sc->nrec);
+	free(sc);
+}
+
+struct adds_job;
+
+/* The reader of one checkpoint file's adds, shared by its row-group jobs. */
+struct adds_ctx {
+	parquet_file *f;
+	const char *name;
+	unsigned want;
+	bool count_only;                /* totals, no file list (replay_counts_only) */
+	const struct seen_view *seen;
+	int idx[C_N];
+	pthread_mutex_t lock;           /* guards what follows */
+	struct adds_scratch *spare;
+	dq_snapshot *s;
+	struct adds_job *jobs;
+	size_t njobs, next;             /* jobs[0..next) are in the snapshot */
+	struct dq_error err;            /* why the snapshot took no more */
+	int rc;
+};
+
+/* One row group's live adds; their strings are in `strings`. */
+struct adds_job {
+	struct adds_ctx *ctx;
+	size_t rg;
+	struct dq_arena strings;
+	struct dq_file *files;
+	size_t n;
+	struct dq_totals counted;       /* instead of files, when counting only */
+	bool done;
+	struct dq_error err;
+	int rc;
+};
+
+/*
+ * The partition-values text of the row in sc->sig: one copy per distinct map per row
+ * group, so the files of a partition share it (finish_partition_values and `partitions`
+ * group by address first).
+ */
+static const char *pv_intern(struct adds_scratch *sc, struct adds_job *j)
+{
+	uint64_t h = dq_hash(sc->sig.data, sc->sig.len);
+	if (2 * (sc->pv_n + 1) > sc->pv_cap) {
+		size_t cap = sc->pv_cap ? 2 * sc->pv_cap : 256;
+		struct pv_slot *t = calloc(cap, sizeof(*t));
+		if (!t)
+			return NULL;
+		for (size_t i = 0; i < sc->pv_cap; i++) {
+			if (!sc->pv[i].text)
+				continue;
+			size_t k = sc->pv[i].hash & (cap - 1);
+			while (t[k].text)
+				k = (k + 1) & (cap - 1);
+			t[k] = sc->pv[i];
+		}
+		free(sc->pv);
+		sc->pv = t;
+		sc->pv_cap = cap;
+	}
+	size_t k = h & (sc->pv_cap - 1);
+	for (; sc->pv[k].text; k = (k + 1) & (sc->pv_cap - 1))
+		if (sc->pv[k].hash == h && sc->pv[k].sig_len == sc->sig.len &&
+		    !memcmp(sc->pv[k].sig, sc->sig.data, sc->sig.len))
+			return sc->pv[k].text;
+	sc->text.len = 0;
+	char *sig = dq_arena_alloc(&sc->sigs, sc->sig.len ? sc->sig.len : 1);
+	if (sig_json(sc->sig.data, sc->sig.len, &sc->text) || !sig)
+		return NULL;
+	char *text = dq_arena_strndup(&j->strings, sc->text.data, sc->text.len);
+	if (!text)
+		return NULL;
+	memcpy(sig, sc->sig.data, sc->sig.len);
+	sc->pv[k] = (struct pv_slot){ .hash = h, .sig = sig, .text = text, .sig_len = sc->sig.len };
+	sc->pv_n++;
+	return text;
+}
+
+/* The key of an add (DV id, '\n', qualified path) into the job's arena; *path_off is
+ * where the path starts.  NULL with *bad set when the path is no valid URI. */
+static char *add_key(const struct seen_view *v, struct adds_scratch *sc, struct adds_job *j,
+		     const struct parquet_bytes *path, bool plain, size_t *path_off, bool *bad)
+{
+	struct dq_buf *key = &sc->key;
+	size_t dv_len = key->len; /* the DV id is in sc->key already */
+	*bad = false;
+	*path_off = dv_len + 1;
+	if (plain) {
+		size_t n = dv_len + 1 + v->root_len + 1 + path->len;
+		char *k = dq_arena_alloc(&j->strings, n + 1);
+		if (!k)
+			return NULL;
+		if (dv_len)
+			memcpy(k, key->data, dv_len);
+		k[dv_len] = '\n';
+		memcpy(k + dv_len + 1, v->root, v->root_len);
+		k[dv_len + 1 + v->root_len] = '/';
+		memcpy(k + dv_len + 2 + v->root_len, path->ptr, path->len);
+		k[n] = '\0';
+		return k;
+	}
+	char *q;
+	if (!uri_qualify(v->root, (const char *)path->ptr, path->len, &q)) {
+		*bad = true;
+		return NULL;
+	}
+	int e = dq_buf_append(key, "\n", 1) || dq_buf_puts(key, q);
+	free(q);
+	return e ? NULL : dq_arena_strdup(&j->strings, key->data);
+}
+
+/* numRecords of one add.stats value, for parquet_scan_bytes. */
+static void scan_num_records(void *arg, size_t row, const uint8_t *p, size_t len)
+{
+	struct adds_scratch *sc = arg;
+	int64_t nr;
+	if (row < sc->nrec_n && stats_num_records((const char *)p, len, &nr) == 1)
+		sc->nrec[row] = nr;
+}
+
+/*
+ * Unless the stats text is kept (WANT_STATS), add.stats is needed for numRecords alone:
+ * it is scanned on its own, a piece at a time, into sc->nrec by row, instead of being
+ * held whole beside the other columns (it is by far the biggest).
+ */
+static int scan_stats(struct adds_ctx *ctx, struct adds_scratch *sc, size_t rg, int index,
+		      struct dq_error *err)
+{
+	const struct parquet_meta *m = parquet_metadata(ctx->f);
+	int64_t rows = m->row_groups[rg].num_rows;
+	int rc = leaf_check(ctx->f, ctx->name, index, PQ_BYTE_ARRAY, PQ_BYTE_ARRAY, false, err);
+	if (rc)
+		return rc;
+	/* One count per row that add.path (decoded already) has: footer numbers alone could
+	 * ask for any amount of memory.  Rows beyond them fail when add.path runs out. */
+	size_t n = sc->c[C_PATH].col.nlevels;
+	int64_t values = m->row_groups[rg].columns[index].meta.num_values;
+	if (values >= 0 && (uint64_t)values < n)
+		n = (size_t)values;
+	if (rows >= 0 && (uint64_t)rows < n)
+		n = (size_t)rows;
+	if (n > sc->nrec_cap) {
+		int64_t *x = dq_realloc_array(sc->nrec, n, sizeof(*x));
+		if (!x)
+			return dq_fail(err, DQ_ENOMEM, "out of memory");
+		sc->nrec = x;
+		sc->nrec_cap = n;
+	}
+	sc->nrec_n = n;
+	for (size_t i = 0; i < n; i++)
+		sc->nrec[i] = -1;
+	return parquet_scan_bytes(ctx->f, rg, index, &sc->c[C_STATS].col, scan_num_records, sc, err);
+}
+
+static int read_adds(struct adds_ctx *ctx, struct adds_scratch *sc, struct adds_job *j)
+{
+	parquet_file *f = ctx->f;
+	const char *name = ctx->name;
+	const struct parquet_meta *m = parquet_metadata(f);
+	const struct seen_view *sv = ctx->seen;
+	size_t rg = j->rg;
+	struct dq_error *err = &j->err;
+	struct leaf *c = sc->c;
+	const int *idx = ctx->idx;
 	static const struct { enum parquet_type t1, t2; bool rep; } types[C_N] = {
 		{ PQ_BYTE_ARRAY, PQ_BYTE_ARRAY, false }, { PQ_INT64, PQ_INT32, false },
 		{ PQ_INT64, PQ_INT32, false }, { PQ_BYTE_ARRAY, PQ_BYTE_ARRAY, false },
@@ -238,18 +498,42 @@ static int read_adds(const char *root, parquet_file *f, const char *name, size_t
 		{ PQ_BYTE_ARRAY, PQ_BYTE_ARRAY, true },
 	};
 	int rc = DQ_OK;
-	memset(c, 0, sizeof(c));
 	for (int i = 0; i < C_N && rc == DQ_OK; i++) {
-		if (i == C_STATS && !(want & WANT_STATS) && idx[C_NUMREC] >= 0)
-			continue; /* stats_parsed gives the count without parsing JSON */
-		rc = leaf_open(f, name, rg, idx[i], types[i].t1, types[i].t2, types[i].rep, &c[i], err);
+		int index = idx[i];
+		if (i == C_STATS && !(ctx->want & WANT_STATS) && idx[C_NUMREC] >= 0)
+			index = -1; /* stats_parsed gives the count without parsing JSON */
+		if (ctx->count_only && (i == C_MTIME || i == C_PVKEY || i == C_PVVAL))
+			index = -1; /* totals need neither */
+		bool scan = !(ctx->want & WANT_STATS) && i == C_STATS && index >= 0;
+		rc = leaf_open(f, name, rg, scan ? -1 : index, types[i].t1, types[i].t2, types[i].rep,
+			       &c[i], err);
+		if (i == C_STATS && !scan)
+			sc->nrec_n = 0;
+		if (scan && rc == DQ_OK)
+			rc = scan_stats(ctx, sc, rg, index, err);
 	}
+	if (rc)
+		return rc;
 	/* Rows with an add: add.path's definition level reaches the add struct's. */
+	struct leaf *p = &c[C_PATH];
 	int16_t present_def = m->schema[m->schema[m->leaves[idx[C_PATH]]].parent].max_def;
+	size_t nadds = 0;
+	for (size_t i = 0; i < p->col.nlevels; i++) {
+		int16_t d = def_at(p, i);
+		nadds += present_def > 0 ? d >= present_def : d == p->max_def;
+	}
+	j->counted.num_records_exact = true;
+	if (!ctx->count_only) {
+		if (!(j->files = dq_realloc_array(NULL, nadds, sizeof(*j->files))))
+			return dq_fail(err, DQ_ENOMEM, "out of memory reading '%s'", name);
+		dq_hint_huge(j->files, nadds * sizeof(*j->files));
+	}
+	sc->pv_n = 0;
+	if (sc->pv)
+		memset(sc->pv, 0, sc->pv_cap * sizeof(*sc->pv));
+	dq_arena_reset(&sc->sigs);
 	int64_t rows = m->row_groups[rg].num_rows;
-	struct dq_buf key = { 0 }, pv = { 0 }, st = { 0 };
 	for (int64_t r = 0; r < rows && rc == DQ_OK; r++) {
-		struct leaf *p = &c[C_PATH];
 		if (p->li >= p->col.nlevels) {
 			rc = dq_fail(err, DQ_ECORRUPT, "cannot read '%s': column add.path has fewer values than rows",
 				     name);
@@ -270,13 +554,8 @@ static int read_adds(const char *root, parquet_file *f, const char *name, size_t
 		bool h_dvp = flat_next(&c[C_DVPATH], &v_dvp);
 		bool h_dvo = flat_next(&c[C_DVOFF], &v_dvo);
 		bool h_dvc = flat_next(&c[C_DVCARD], &v_dvc);
-		pv.len = 0;
-		bool any;
-		if (dq_buf_append(&pv, "{", 1)) {
-			rc = dq_fail(err, DQ_ENOMEM, "out of memory");
-			break;
-		}
-		if ((rc = map_row(&c[C_PVKEY], &c[C_PVVAL], &pv, &any, name, err)))
+		sc->sig.len = 0;
+		if ((rc = map_row(&c[C_PVKEY], &c[C_PVVAL], is_add, &sc->sig, name, err)))
 			break;
 		if (!is_add)
 			continue;
@@ -285,68 +564,74 @@ static int read_adds(const char *root, parquet_file *f, const char *name, size_t
 				     name, (long long)r, rg, has_path ? "size" : "path");
 			break;
 		}
-		struct file_action fa = { .add = true, .num_records = -1, .dv_cardinality = -1 };
-		fa.size = int_value(&c[C_SIZE], v_size);
-		fa.modification_time = h_mtime ? int_value(&c[C_MTIME], v_mtime) : 0;
 		const struct parquet_bytes *pb = &p->col.values.v.ba[vi];
-		char *q;
-		if (!uri_qualify(root, (const char *)pb->ptr, pb->len, &q)) {
-			rc = dq_fail(err, DQ_ECORRUPT, "cannot read '%s': row %lld: add.path is not a valid URI",
-				     name, (long long)r);
-			break;
-		}
-		key.len = 0;
+		struct dq_file fl = { .num_records = -1, .dv_cardinality = -1 };
+		fl.size = int_value(&c[C_SIZE], v_size);
+		fl.modification_time = h_mtime ? int_value(&c[C_MTIME], v_mtime) : 0;
+		sc->key.len = 0;
 		int e = 0;
 		if (h_dvt && h_dvp) {
 			const struct parquet_bytes *a = &c[C_DVTYPE].col.values.v.ba[v_dvt];
 			const struct parquet_bytes *b = &c[C_DVPATH].col.values.v.ba[v_dvp];
-			e = dq_buf_append(&key, a->ptr, a->len) || dq_buf_append(&key, b->ptr, b->len);
+			e = dq_buf_append(&sc->key, a->ptr, a->len) || dq_buf_append(&sc->key, b->ptr, b->len);
 			if (!e && h_dvo) {
 				char off[32];
 				snprintf(off, sizeof(off), "@%lld", (long long)int_value(&c[C_DVOFF], v_dvo));
-				e = dq_buf_puts(&key, off);
+				e = dq_buf_puts(&sc->key, off);
 			}
-			fa.dv_cardinality = h_dvc ? int_value(&c[C_DVCARD], v_dvc) : 0;
+			fl.dv_cardinality = h_dvc ? int_value(&c[C_DVCARD], v_dvc) : 0;
 		}
-		fa.path_off = key.len + 1;
-		e = e || dq_buf_append(&key, "\n", 1) || dq_buf_puts(&key, q);
-		free(q);
-		if (e) {
+		size_t path_off;
+		bool bad = false, plain = plain_relative(pb->ptr, pb->len);
+		bool maybe = maybe_seen(sv, pb->ptr, pb->len, plain);
+		/* Counting, a key is needed only for the lookup (but a path that is no valid
+		 * URI is an error either way). */
+		bool need_key = !ctx->count_only || maybe || !plain;
+		char *key = e || !need_key ? NULL : add_key(sv, sc, j, pb, plain, &path_off, &bad);
+		if (!key && (e || need_key)) {
+			rc = bad ? dq_fail(err, DQ_ECORRUPT, "cannot read '%s': row %lld: add.path is not a valid URI",
+					   name, (long long)r)
+				 : dq_fail(err, DQ_ENOMEM, "out of memory");
+			break;
+		}
+		if (maybe && dq_strset_has(sv->seen, key))
+			continue; /* a newer commit added or removed it */
+		if (ctx->count_only) {
+			struct dq_totals *t = &j->counted;
+			int64_t nr = (uint64_t)r < sc->nrec_n ? sc->nrec[r] : -1;
+			if (nr < 0 && h_num)
+				nr = int_value(&c[C_NUMREC], v_num);
+			t->num_files++;
+			t->size_bytes += fl.size;
+			if (nr < 0)
+				t->num_records_exact = false;
+			else
+				t->num_records += nr - (fl.dv_cardinality > 0 ? fl.dv_cardinality : 0);
+			continue;
+		}
+		fl.key = key;
+		fl.path = uri_display(sv->root, key + path_off);
+		if (sc->sig.len && !(fl.partition_values = pv_intern(sc, j))) {
 			rc = dq_fail(err, DQ_ENOMEM, "out of memory");
 			break;
 		}
-		fa.key = key.data;
-		if (any) {
-			if (dq_buf_append(&pv, "}", 1)) {
-				rc = dq_fail(err, DQ_ENOMEM, "out of memory");
-				break;
-			}
-			fa.partition_values = pv.data;
-		}
+		if ((uint64_t)r < sc->nrec_n)
+			fl.num_records = sc->nrec[r];
 		if (h_stats) {
 			const struct parquet_bytes *sb = &c[C_STATS].col.values.v.ba[v_stats];
 			int64_t nr;
 			if (stats_num_records((const char *)sb->ptr, sb->len, &nr) == 1)
-				fa.num_records = nr;
-			if (want & WANT_STATS) {
-				st.len = 0;
-				if (dq_buf_append(&st, sb->ptr, sb->len)) {
-					rc = dq_fail(err, DQ_ENOMEM, "out of memory");
-					break;
-				}
-				fa.stats = st.data;
+				fl.num_records = nr;
+			if ((ctx->want & WANT_STATS) &&
+			    !(fl.stats = dq_arena_strndup(&j->strings, (const char *)sb->ptr, sb->len))) {
+				rc = dq_fail(err, DQ_ENOMEM, "out of memory");
+				break;
 			}
 		}
-		if (fa.num_records < 0 && h_num)
-			fa.num_records = int_value(&c[C_NUMREC], v_num);
-		if (batch_push(out, &fa, key.len))
-			rc = dq_fail(err, DQ_ENOMEM, "out of memory reading '%s'", name);
+		if (fl.num_records < 0 && h_num)
+			fl.num_records = int_value(&c[C_NUMREC], v_num);
+		j->files[j->n++] = fl;
 	}
-	dq_buf_release(&key);
-	dq_buf_release(&pv);
-	dq_buf_release(&st);
-	for (int i = 0; i < C_N; i++)
-		leaf_release(&c[i]);
 	return rc;
 }
 
@@ -354,9 +639,10 @@ static int read_adds(const char *root, parquet_file *f, const char *name, size_t
 
 enum { R_PATH, R_TS, R_DVTYPE, R_DVPATH, R_DVOFF, R_N };
 
-/* The remove rows of one row group (path, deletionTimestamp, DV id) as file actions. */
+/* The remove rows of one row group (path, deletionTimestamp, DV id), applied to s as
+ * tombstones. */
 static int read_removes(const char *root, parquet_file *f, const char *name, size_t rg,
-			struct add_batch *out, struct dq_error *err)
+			dq_snapshot *s, struct dq_error *err)
 {
 	const struct parquet_meta *m = parquet_metadata(f);
 	int idx[R_N] = {
@@ -415,12 +701,14 @@ static int read_removes(const char *root, parquet_file *f, const char *name, siz
 		e = e || dq_buf_append(&key, "\n", 1) || dq_buf_puts(&key, q);
 		free(q);
 		fa.key = key.data;
-		if (e || batch_push(out, &fa, key.len))
+		if (e)
 			rc = dq_fail(err, DQ_ENOMEM, "out of memory reading '%s'", name);
+		else
+			rc = replay_checkpoint_add(s, &fa, err);
 	}
 	dq_buf_release(&key);
 	for (int i = 0; i < R_N; i++)
-		leaf_release(&c[i]);
+		parquet_column_release(&c[i].col);
 	return rc;
 }
 
@@ -470,7 +758,7 @@ static int read_nonfile(parquet_file *f, size_t rg, unsigned want, dq_snapshot *
 	json_t *rows = json_array();
 	if (!rows)
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
-	int rc = parquet_read_rows_json(f, rg, fields, nf, rows, err);
+	int rc = parquet_read_present_rows_json(f, rg, fields, nf, rows, err);
 	struct commit_actions acts = { 0 };
 	size_t i;
 	json_t *row;
@@ -506,24 +794,101 @@ static int read_nonfile(parquet_file *f, size_t rg, unsigned want, dq_snapshot *
 
 /* ---- files --------------------------------------------------------------------------- */
 
-struct adds_job {
-	const char *root, *name;
-	parquet_file *f;
-	size_t rg;
-	unsigned want;
-	struct add_batch batch;
-	struct dq_error err;
-	int rc;
-};
-
 static void adds_job_run(void *arg)
 {
 	struct adds_job *j = arg;
-	j->rc = read_adds(j->root, j->f, j->name, j->rg, j->want, &j->batch, &j->err);
+	struct adds_ctx *ctx = j->ctx;
+	pthread_mutex_lock(&ctx->lock);
+	struct adds_scratch *sc = ctx->spare;
+	if (sc)
+		ctx->spare = sc->next;
+	pthread_mutex_unlock(&ctx->lock);
+	if (!sc && !(sc = calloc(1, sizeof(*sc)))) {
+		j->rc = dq_fail(&j->err, DQ_ENOMEM, "out of memory reading '%s'", ctx->name);
+		return;
+	}
+	j->rc = read_adds(ctx, sc, j);
+	pthread_mutex_lock(&ctx->lock);
+	sc->next = ctx->spare;
+	ctx->spare = sc;
+	/* Into the snapshot in row-group order, as soon as the row groups before are: the
+	 * adds of finished row groups do not wait for the slowest in a second array. */
+	j->done = true;
+	while (ctx->next < ctx->njobs && ctx->jobs[ctx->next].done) {
+		struct adds_job *x = &ctx->jobs[ctx->next++];
+		if (ctx->rc == DQ_OK && x->rc) {
+			ctx->err = x->err;
+			ctx->rc = x->rc;
+		}
+		if (ctx->rc == DQ_OK && ctx->count_only)
+			replay_checkpoint_count(ctx->s, &x->counted);
+		else if (ctx->rc == DQ_OK)
+			ctx->rc = replay_checkpoint_files(ctx->s, x->files, x->n, &x->strings, &ctx->err);
+		free(x->files);
+		x->files = NULL;
+		dq_arena_release(&x->strings);
+	}
+	pthread_mutex_unlock(&ctx->lock);
+}
+
+/*
+ * The live adds of every row group, decoded on the pool, one job per row group so the
+ * workers stay busy to the end; each worker reuses its column buffers from one row group
+ * to the next.  They are appended in row-group order.
+ */
+static int read_parquet_adds(dq_table *t, parquet_file *f, const char *path, unsigned want,
+			     const struct seen_view *sv, dq_snapshot *s, struct dq_error *err)
+{
+	const struct parquet_meta *m = parquet_metadata(f);
+	struct adds_ctx ctx = { .f = f, .name = path, .want = want, .seen = sv, .s = s,
+				.count_only = replay_counts_only(s), .idx = {
+		find_leaf(m, "add.path"), find_leaf(m, "add.size"),
+		find_leaf(m, "add.modificationTime"), find_leaf(m, "add.stats"),
+		find_leaf(m, "add.stats_parsed.numRecords"),
+		find_leaf(m, "add.deletionVector.storageType"),
+		find_leaf(m, "add.deletionVector.pathOrInlineDv"),
+		find_leaf(m, "add.deletionVector.offset"),
+		find_leaf(m, "add.deletionVector.cardinality"),
+		find_map_leaf(m, "add.partitionValues", "key"),
+		find_map_leaf(m, "add.partitionValues", "value"),
+	} };
+	if (ctx.idx[C_PATH] < 0 || m->nrow_groups == 0)
+		return DQ_OK; /* no add column: nothing to list */
+	struct adds_job *jobs = dq_calloc(m->nrow_groups, sizeof(*jobs));
+	if (!jobs)
+		return dq_fail(err, DQ_ENOMEM, "out of memory");
+	if (pthread_mutex_init(&ctx.lock, NULL)) {
+		free(jobs);
+		return dq_fail(err, DQ_ENOMEM, "out of memory");
+	}
+	for (size_t k = 0; k < m->nrow_groups; k++)
+		jobs[k] = (struct adds_job){ .ctx = &ctx, .rg = k,
+					     .strings.block = ctx.count_only ? 0 : 4 << 20 };
+	ctx.jobs = jobs;
+	ctx.njobs = m->nrow_groups;
+	int rc = table_run(t, jobs, m->nrow_groups, sizeof(*jobs), adds_job_run, err);
+	if (rc == DQ_OK && ctx.next < ctx.njobs)
+		rc = dq_fail(err, DQ_ECORRUPT, "cannot read '%s': a row group was not read", path);
+	if (rc == DQ_OK && ctx.rc) {
+		*err = ctx.err;
+		rc = ctx.rc;
+	}
+	for (size_t k = 0; k < m->nrow_groups; k++) { /* left by a failed table_run */
+		free(jobs[k].files);
+		dq_arena_release(&jobs[k].strings);
+	}
+	free(jobs);
+	pthread_mutex_destroy(&ctx.lock);
+	while (ctx.spare) {
+		struct adds_scratch *next = ctx.spare->next;
+		scratch_free(ctx.spare);
+		ctx.spare = next;
+	}
+	return rc;
 }
 
 static int read_parquet(dq_table *t, const char *path, unsigned want, dq_snapshot *s,
-			json_t *sidecars, struct dq_error *err)
+			json_t *sidecars, const struct seen_view *sv, struct dq_error *err)
 {
 	parquet_file *f;
 	int rc = parquet_open(t->store, path, &f, err);
@@ -532,38 +897,10 @@ static int read_parquet(dq_table *t, const char *path, unsigned want, dq_snapsho
 	const struct parquet_meta *m = parquet_metadata(f);
 	for (size_t rg = 0; rg < m->nrow_groups && rc == DQ_OK; rg++)
 		rc = read_nonfile(f, rg, want, s, sidecars, err);
-	/* Row groups decode on the pool, a wave of one per thread at a time (so memory holds
-	 * a few row groups' adds, not the file's); they are applied in order. */
-	size_t wave = t->opt.threads > 0 ? (size_t)t->opt.threads : pool_cpus();
-	struct adds_job *jobs = (want & WANT_FILES) ? dq_calloc(wave, sizeof(*jobs)) : NULL;
-	if ((want & WANT_FILES) && !jobs && rc == DQ_OK)
-		rc = dq_fail(err, DQ_ENOMEM, "out of memory");
-	for (size_t rg0 = 0; jobs && rg0 < m->nrow_groups && rc == DQ_OK; rg0 += wave) {
-		size_t n = m->nrow_groups - rg0 < wave ? m->nrow_groups - rg0 : wave;
-		for (size_t k = 0; k < n; k++) {
-			memset(&jobs[k], 0, sizeof(jobs[k]));
-			jobs[k] = (struct adds_job){ .root = dq_table_location(t), .name = path, .f = f,
-						     .rg = rg0 + k, .want = want };
-		}
-		rc = table_run(t, jobs, n, sizeof(*jobs), adds_job_run, err);
-		for (size_t k = 0; k < n; k++) {
-			if (rc == DQ_OK && jobs[k].rc) {
-				*err = jobs[k].err;
-				rc = jobs[k].rc;
-			}
-			for (size_t i = 0; rc == DQ_OK && i < jobs[k].batch.n; i++)
-				rc = replay_checkpoint_add(s, &jobs[k].batch.fa[i], err);
-			batch_release(&jobs[k].batch);
-		}
-	}
-	free(jobs);
-	for (size_t rg = 0; (want & WANT_TOMBSTONES) && rg < m->nrow_groups && rc == DQ_OK; rg++) {
-		struct add_batch b = { 0 };
-		rc = read_removes(dq_table_location(t), f, path, rg, &b, err);
-		for (size_t i = 0; rc == DQ_OK && i < b.n; i++)
-			rc = replay_checkpoint_add(s, &b.fa[i], err);
-		batch_release(&b);
-	}
+	if (rc == DQ_OK && (want & WANT_FILES))
+		rc = read_parquet_adds(t, f, path, want, sv, s, err);
+	for (size_t rg = 0; (want & WANT_TOMBSTONES) && rg < m->nrow_groups && rc == DQ_OK; rg++)
+		rc = read_removes(dq_table_location(t), f, path, rg, s, err);
 	parquet_close(f);
 	return rc;
 }
@@ -632,12 +969,15 @@ int checkpoint_apply(dq_table *t, const struct log_listing *l, int64_t version, 
 	json_t *sidecars = json_array();
 	if (!sidecars)
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
+	struct seen_view sv = { 0 };
 	int rc = DQ_OK;
+	if (want & WANT_FILES)
+		rc = seen_view_init(&sv, replay_seen(s), dq_table_location(t), err);
 	char path[512];
 	for (size_t i = 0; i < n && rc == DQ_OK; i++) {
 		log_path(parts[i]->name, path, sizeof(path));
 		rc = parts[i]->n.json ? read_json(t, path, want, s, sidecars, err)
-				      : read_parquet(t, path, want, s, sidecars, err);
+				      : read_parquet(t, path, want, s, sidecars, &sv, err);
 	}
 	size_t i;
 	json_t *sc;
@@ -652,10 +992,11 @@ int checkpoint_apply(dq_table *t, const struct log_listing *l, int64_t version, 
 					     (long long)version);
 				break;
 			}
-			rc = read_parquet(t, p, want & ~(unsigned)WANT_TXNS, s, sidecars, err);
+			rc = read_parquet(t, p, want & ~(unsigned)WANT_TXNS, s, sidecars, &sv, err);
 			free(p);
 		}
 	}
+	free(sv.bloom);
 	json_decref(sidecars);
 	return rc;
 }

@@ -177,6 +177,8 @@ enum dq_need {
 	DQ_NEED_TOMBSTONES = 1 << 4, /* also the removes no newer add revived, with their
 					deletionTimestamp (dq_snapshot_tombstone, VACUUM's rules);
 					use with DQ_NEED_FILES */
+	DQ_NEED_TOTALS = 1 << 8,     /* only dq_snapshot_totals: files are counted, not kept
+					(without DQ_NEED_FILES no file is listed) */
 };
 
 struct dq_snapshot_request {

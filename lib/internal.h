@@ -37,11 +37,23 @@ void dq_buf_release(struct dq_buf *b);
 /* Bump allocator for many small strings that die together. */
 struct dq_arena {
 	struct dq_arena_block *head;
+	struct dq_arena_block *spare;   /* kept by dq_arena_reset for reuse */
+	size_t block;                   /* bytes per block; 0 (or below 64 KiB) = 64 KiB */
 };
 void *dq_arena_alloc(struct dq_arena *a, size_t n);
 char *dq_arena_strndup(struct dq_arena *a, const char *s, size_t n);
 char *dq_arena_strdup(struct dq_arena *a, const char *s);
+/* Forgets everything allocated but keeps the blocks: later allocations reuse them (the
+ * smallest spare block that fits), so a loop that fills and empties an arena of the same
+ * big buffers (one column chunk per row group) touches fresh memory only once. */
+void dq_arena_reset(struct dq_arena *a);
+/* Moves every allocation of src (and its spare blocks) into dst; src ends up empty. */
+void dq_arena_adopt(struct dq_arena *dst, struct dq_arena *src);
 void dq_arena_release(struct dq_arena *a);
+
+/* Asks the kernel to back the 2 MiB-aligned part of a big buffer (4 MiB and up) with
+ * huge pages: one page fault per 2 MiB instead of per 4 KiB when it is first written. */
+void dq_hint_huge(void *p, size_t n);
 
 /* FNV-1a, for hash sets keyed by strings. */
 uint64_t dq_hash(const char *s, size_t n);

@@ -35,6 +35,7 @@ struct dq_snapshot {
 	size_t nfiles, cap;
 	struct dq_tombstone *tombstones; /* with DQ_NEED_TOMBSTONES */
 	size_t ntombstones, captombstones;
+	struct dq_totals counted;   /* checkpoint adds counted, not kept (DQ_NEED_TOTALS) */
 };
 
 struct parse_job {
@@ -166,6 +167,46 @@ int replay_checkpoint_add(dq_snapshot *s, const struct file_action *fa, struct d
 	return DQ_OK;
 }
 
+const struct dq_strset *replay_seen(const dq_snapshot *s)
+{
+	return &s->seen;
+}
+
+int replay_checkpoint_files(dq_snapshot *s, const struct dq_file *files, size_t n,
+			    struct dq_arena *strings, struct dq_error *err)
+{
+	if (n > s->cap - s->nfiles) {
+		size_t cap = s->cap ? s->cap : 256;
+		while (cap - s->nfiles < n)
+			cap = cap > SIZE_MAX / 4 ? s->nfiles + n : cap * 2;
+		struct dq_file *f = dq_realloc_array(s->files, cap, sizeof(*f));
+		if (!f)
+			return dq_fail(err, DQ_ENOMEM, "out of memory replaying the checkpoint");
+		s->files = f;
+		s->cap = cap;
+		dq_hint_huge(f, cap * sizeof(*f));
+	}
+	if (n)
+		memcpy(s->files + s->nfiles, files, n * sizeof(*files));
+	s->nfiles += n;
+	dq_arena_adopt(&s->arena, strings);
+	return DQ_OK;
+}
+
+bool replay_counts_only(const dq_snapshot *s)
+{
+	return (s->need & DQ_NEED_TOTALS) && !(s->need & (DQ_NEED_FILES | DQ_NEED_STATS));
+}
+
+void replay_checkpoint_count(dq_snapshot *s, const struct dq_totals *t)
+{
+	s->counted.num_files += t->num_files;
+	s->counted.size_bytes += t->size_bytes;
+	s->counted.num_records += t->num_records;
+	if (!t->num_records_exact)
+		s->counted.num_records_exact = false;
+}
+
 bool replay_has_pm(const dq_snapshot *s)
 {
 	return s->protocol && s->metadata;
@@ -243,16 +284,29 @@ static int finish_partition_values(dq_snapshot *s)
 	size_t ncols = json_array_size(s->partition_columns);
 	bool cm = column_mapping(s);
 	json_t *cache = json_object();
-	if (!cache)
+	/* Checkpoint readers share one text among the files of a partition: by address,
+	 * most files find their rewritten text without hashing the text itself. */
+	struct { const char *raw, *kept; } *by_addr = calloc(1024, sizeof(*by_addr));
+	if (!cache || !by_addr) {
+		json_decref(cache);
+		free(by_addr);
 		return -1;
+	}
 	int rc = 0;
 	for (size_t i = 0; i < s->nfiles && !rc; i++) {
 		struct dq_file *f = &s->files[i];
 		const char *raw = f->partition_values ? f->partition_values : "{}";
+		size_t slot = (((uintptr_t)raw >> 4) * 0x9e3779b97f4a7c15ULL) >> 54;
+		if (by_addr[slot].raw == raw) {
+			f->partition_values = by_addr[slot].kept;
+			continue;
+		}
 		json_t *hit = json_object_get(cache, raw);
 		if (hit) {
 			/* The cache holds the address of the arena copy made below. */
 			f->partition_values = (const char *)(intptr_t)json_integer_value(hit);
+			by_addr[slot].raw = raw;
+			by_addr[slot].kept = f->partition_values;
 			continue;
 		}
 		json_t *pv = json_loads(raw, 0, NULL), *out = json_object();
@@ -271,11 +325,14 @@ static int finish_partition_values(dq_snapshot *s)
 		if (!kept || json_object_set_new(cache, raw, json_integer((json_int_t)(intptr_t)kept)))
 			rc = -1;
 		f->partition_values = kept;
+		by_addr[slot].raw = raw;
+		by_addr[slot].kept = kept;
 		free(text);
 		json_decref(pv);
 		json_decref(out);
 	}
 	json_decref(cache);
+	free(by_addr);
 	return rc;
 }
 
@@ -353,14 +410,18 @@ static int finish(dq_snapshot *s, int64_t first_version, struct dq_error *err)
 		map_names(s->logical_names, s->schema);
 	if (sort_txns_domains(s))
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
-	if (!(s->need & DQ_NEED_FILES))
+	if (!(s->need & (DQ_NEED_FILES | DQ_NEED_TOTALS)))
 		return DQ_OK;
 	if (json_array_size(s->unsupported)) {
-		s->nfiles = 0; /* not trustworthy: the protocol asks for what deltaq lacks */
+		/* not trustworthy: the protocol asks for what deltaq lacks */
+		s->nfiles = 0;
 		s->ntombstones = 0;
+		memset(&s->counted, 0, sizeof(s->counted));
 		return DQ_OK;
 	}
 	s->files_available = true;
+	if (replay_counts_only(s))
+		return DQ_OK;
 	if (finish_partition_values(s))
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
 	if (s->nfiles > 1 && (s->need & DQ_NEED_ORDER))
@@ -453,6 +514,7 @@ static dq_snapshot *snapshot_new(dq_table *t, unsigned need)
 	s->t = t;
 	s->need = need;
 	s->checkpoint = -1;
+	s->counted.num_records_exact = true;
 	s->txns = json_object();
 	s->domains = json_array();
 	s->domains_seen = json_object();
@@ -472,7 +534,7 @@ int dq_snapshot_open(dq_table *t, const struct dq_snapshot_request *req, dq_snap
 	if (rc)
 		return rc;
 	unsigned want = WANT_PM;
-	if (req->need & (DQ_NEED_FILES | DQ_NEED_STATS))
+	if (req->need & (DQ_NEED_FILES | DQ_NEED_STATS | DQ_NEED_TOTALS))
 		want |= WANT_FILES;
 	if (req->need & DQ_NEED_STATS)
 		want |= WANT_STATS;
@@ -571,7 +633,11 @@ const json_t *dq_snapshot_app_transactions(const dq_snapshot *s) { return s->txn
 const json_t *dq_snapshot_domains(const dq_snapshot *s) { return s->domains; }
 const json_t *dq_snapshot_partition_columns(const dq_snapshot *s) { return s->partition_columns; }
 bool dq_snapshot_files_available(const dq_snapshot *s) { return s->files_available; }
-size_t dq_snapshot_num_files(const dq_snapshot *s) { return s->nfiles; }
+size_t dq_snapshot_num_files(const dq_snapshot *s)
+{
+	return replay_counts_only(s) ? 0 : s->nfiles;
+}
+
 size_t dq_snapshot_num_tombstones(const dq_snapshot *s) { return s->ntombstones; }
 dq_table *replay_table(const dq_snapshot *s) { return s->t; }
 bool replay_has_tombstones(const dq_snapshot *s) { return s->need & DQ_NEED_TOMBSTONES; }
@@ -583,7 +649,7 @@ const struct dq_tombstone *dq_snapshot_tombstone(const dq_snapshot *s, size_t i)
 
 const struct dq_file *dq_snapshot_file(const dq_snapshot *s, size_t i)
 {
-	return i < s->nfiles ? &s->files[i] : NULL;
+	return i < dq_snapshot_num_files(s) ? &s->files[i] : NULL;
 }
 
 int dq_snapshot_min_reader_version(const dq_snapshot *s)
@@ -616,8 +682,9 @@ int dq_snapshot_require_files(const dq_snapshot *s, struct dq_error *err)
 
 void dq_snapshot_totals(const dq_snapshot *s, struct dq_totals *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->num_records_exact = true;
+	/* With DQ_NEED_TOTALS the checkpoint's adds were counted as they were read; the
+	 * files of newer commits are kept either way. */
+	*out = s->counted;
 	for (size_t i = 0; i < s->nfiles; i++) {
 		const struct dq_file *f = &s->files[i];
 		out->num_files++;

@@ -29,6 +29,18 @@ int replay_reconcile(dq_snapshot *s, struct commit_actions *c, struct dq_error *
 /* Offers one add or remove from a checkpoint: adds whose key no newer commit touched are
  * live; such removes are kept as tombstones with DQ_NEED_TOMBSTONES. */
 int replay_checkpoint_add(dq_snapshot *s, const struct file_action *fa, struct dq_error *err);
+/* The keys the newer commits touched.  Nothing changes it while a checkpoint is read, so
+ * checkpoint readers may look keys up from several threads at once. */
+const struct dq_strset *replay_seen(const dq_snapshot *s);
+/* Appends checkpoint files already known to be live (their keys not in replay_seen) and
+ * takes over the arena their strings live in (steals: `strings` is left empty). */
+int replay_checkpoint_files(dq_snapshot *s, const struct dq_file *files, size_t n,
+			    struct dq_arena *strings, struct dq_error *err);
+/* Whether the snapshot only counts files (DQ_NEED_TOTALS without DQ_NEED_FILES): the
+ * checkpoint's adds then go to replay_checkpoint_count, not replay_checkpoint_files. */
+bool replay_counts_only(const dq_snapshot *s);
+/* Adds the totals of live checkpoint adds (counted, not kept). */
+void replay_checkpoint_count(dq_snapshot *s, const struct dq_totals *t);
 /* Both protocol and metaData found already. */
 bool replay_has_pm(const dq_snapshot *s);
 /* The table a snapshot belongs to, and whether it was opened with DQ_NEED_TOMBSTONES. */

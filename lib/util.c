@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -137,17 +138,68 @@ struct dq_arena_block {
 	_Alignas(max_align_t) char data[];
 };
 
+void dq_hint_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + n) & ~(huge - 1);
+	if (n >= 2 * huge && e > a)
+		madvise((void *)a, e - a, MADV_HUGEPAGE); /* a hint: failure changes nothing */
+#else
+	(void)p, (void)n;
+#endif
+}
+
+/* The smallest spare block with room for n bytes, unlinked; NULL when none has. */
+static struct dq_arena_block *spare_take(struct dq_arena *a, size_t n)
+{
+	struct dq_arena_block **best = NULL;
+	for (struct dq_arena_block **p = &a->spare; *p; p = &(*p)->next)
+		if ((*p)->cap >= n && (!best || (*p)->cap < (*best)->cap))
+			best = p;
+	if (!best)
+		return NULL;
+	struct dq_arena_block *b = *best;
+	*best = b->next;
+	return b;
+}
+
+/* On a miss, the largest spare block too small for n: the buffer n outgrew, which would
+ * otherwise stay around unused for as long as the arena does. */
+static void spare_drop_outgrown(struct dq_arena *a, size_t n)
+{
+	struct dq_arena_block **worst = NULL;
+	for (struct dq_arena_block **p = &a->spare; *p; p = &(*p)->next)
+		if ((*p)->cap < n && (!worst || (*p)->cap > (*worst)->cap))
+			worst = p;
+	if (worst) {
+		struct dq_arena_block *b = *worst;
+		*worst = b->next;
+		free(b);
+	}
+}
+
 void *dq_arena_alloc(struct dq_arena *a, size_t n)
 {
 	n = (n + 15) & ~(size_t)15;
 	struct dq_arena_block *b = a->head;
 	if (!b || b->cap - b->used < n) {
-		size_t cap = n > 60000 ? n : 65536 - sizeof(*b);
-		b = malloc(sizeof(*b) + cap);
-		if (!b)
-			return NULL;
+		size_t block = a->block > 65536 ? a->block : 65536;
+		size_t cap = n > block - 4096 ? n : block - sizeof(*b);
+		if (!(b = spare_take(a, cap))) {
+			/* A new big block gets an eighth more room than asked for, so that the
+			 * same column of the next row group, a little bigger, still fits (what
+			 * is not written is not resident). */
+			if (cap >= ((size_t)4 << 20) && cap < SIZE_MAX / 2)
+				cap += cap / 8;
+			spare_drop_outgrown(a, cap);
+			b = malloc(sizeof(*b) + cap);
+			if (!b)
+				return NULL;
+			b->cap = cap;
+			dq_hint_huge(b, sizeof(*b) + cap);
+		}
 		b->used = 0;
-		b->cap = cap;
 		b->next = a->head;
 		a->head = b;
 	}
@@ -171,15 +223,52 @@ char *dq_arena_strdup(struct dq_arena *a, const char *s)
 	return dq_arena_strndup(a, s, strlen(s));
 }
 
-void dq_arena_release(struct dq_arena *a)
+void dq_arena_reset(struct dq_arena *a)
 {
-	struct dq_arena_block *b = a->head;
+	while (a->head) {
+		struct dq_arena_block *b = a->head;
+		a->head = b->next;
+		b->next = a->spare;
+		a->spare = b;
+	}
+}
+
+void dq_arena_adopt(struct dq_arena *dst, struct dq_arena *src)
+{
+	struct dq_arena_block **lists[2] = { &src->head, &src->spare };
+	struct dq_arena_block **into[2] = { &dst->head, &dst->spare };
+	for (int i = 0; i < 2; i++) {
+		if (!*lists[i])
+			continue;
+		/* Behind dst's current head, so dst keeps filling the block it was filling. */
+		struct dq_arena_block *last = *lists[i];
+		while (last->next)
+			last = last->next;
+		if (i == 0 && *into[0]) {
+			last->next = (*into[0])->next;
+			(*into[0])->next = *lists[i];
+		} else {
+			last->next = *into[i];
+			*into[i] = *lists[i];
+		}
+		*lists[i] = NULL;
+	}
+}
+
+static void free_blocks(struct dq_arena_block *b)
+{
 	while (b) {
 		struct dq_arena_block *next = b->next;
 		free(b);
 		b = next;
 	}
-	a->head = NULL;
+}
+
+void dq_arena_release(struct dq_arena *a)
+{
+	free_blocks(a->head);
+	free_blocks(a->spare);
+	a->head = a->spare = NULL;
 }
 
 /* Eight bytes a step, each mixed in with a multiply; a final avalanche (splitmix64). */

@@ -119,3 +119,44 @@ cleaned_copy() {
 		assert_equal "$(jq .checkpoint_version <<<"$output")" null
 	done
 }
+
+# Commit 11 after the checkpoint of dv-partitioned-with-checkpoint (18 files at 10) touches
+# checkpoint files in every spelling: a plain path, an absolute file:// URI, a
+# percent-encoded path (all three remove the file), a remove without the DV of a file
+# that has one (a different key: the file stays), and a re-add with a new size.
+@test "checkpoint: newer commits hide the checkpoint's adds whatever the path's spelling" {
+	need_corpus
+	local t
+	t=$(cleaned_copy delta-golden/dv-partitioned-with-checkpoint 9)
+	rm -f "$t"/_delta_log/0000000000000000001[1-9].json
+	local root
+	root=$(cd "$t" && pwd -P)
+	local a=part=1/part-00000-a1586fa1-50e8-4f06-858a-b43b2e83010b.c000.snappy.parquet
+	local b=part=3/part-00000-319bea86-657f-4431-9b26-949dba99cf2c.c000.snappy.parquet
+	local c=part=5/part-00000-5c963f16-d5b8-4f8b-8d8a-0e3403228be2.c000.snappy.parquet
+	local d=part=0/part-00000-8387c699-30b1-4734-a791-9278d560ec19.c000.snappy.parquet
+	local e=part=7/part-00000-33cc19fc-3607-4ea7-ab6d-af4e3ebf62c4.c000.snappy.parquet
+	run deltaq files -o json "$t"
+	assert_success
+	assert_equal "$(jq -c '[length, (map(select(.path == "'"$d"'")) | .[0].dv_cardinality)]' <<<"$output")" '[18,2]'
+	{
+		printf '{"remove":{"path":"file://%s/%s","deletionTimestamp":1,"dataChange":true}}\n' "$root" "$a"
+		printf '{"remove":{"path":"%s","deletionTimestamp":1,"dataChange":true}}\n' "${b/=/%3D}"
+		printf '{"remove":{"path":"%s","deletionTimestamp":1,"dataChange":true}}\n' "$c"
+		printf '{"remove":{"path":"%s","deletionTimestamp":1,"dataChange":true}}\n' "$d"
+		printf '{"add":{"path":"%s","partitionValues":{"part":"7"},"size":999,"modificationTime":1,"dataChange":true}}\n' "$e"
+	} >"$t/_delta_log/00000000000000000011.json"
+	run deltaq files -o json "$t"
+	assert_success
+	local files=$output
+	assert_equal "$(jq -c 'length' <<<"$files")" 15
+	assert_equal "$(jq -c '[.[] | select(.path == "'"$a"'" or .path == "'"$b"'" or .path == "'"$c"'")] | length' <<<"$files")" 0
+	assert_equal "$(jq -c '[.[] | select(.path == "'"$d"'")] | map(.dv_cardinality)' <<<"$files")" '[2]'
+	assert_equal "$(jq -c '[.[] | select(.path == "'"$e"'")] | map(.size)' <<<"$files")" '[999]'
+	run deltaq info -o json "$t"
+	assert_success
+	assert_equal "$(jq -c '[.num_files, .size_bytes]' <<<"$output")" "$(jq -c '[length, (map(.size) | add)]' <<<"$files")"
+	run deltaq partitions -o json "$t"
+	assert_success
+	assert_equal "$(jq -c '[(map(.num_files) | add), (map(.size_bytes) | add)]' <<<"$output")" "$(jq -c '[length, (map(.size) | add)]' <<<"$files")"
+}

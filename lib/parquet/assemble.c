@@ -1355,9 +1355,10 @@ static void asm_release(struct asm_state *a)
 	dq_arena_release(&a->arena);
 }
 
-/* Rows [first, first + max) (max 0: all) into the sink; each finished row goes to emit. */
+/* Rows [first, first + max) (max 0: all) into the sink; each finished row goes to emit.
+ * With `present`, rows whose fields are all null are read but not emitted. */
 static int assemble(parquet_file *f, size_t rg, const int *fields, size_t nfields, size_t first,
-		    size_t max, struct sink *s, json_t *rows, struct dq_error *err)
+		    size_t max, bool present, struct sink *s, json_t *rows, struct dq_error *err)
 {
 	struct asm_state a = { .f = f, .rg = rg, .m = &f->meta, .err = err };
 	const struct parquet_meta *m = &f->meta;
@@ -1421,6 +1422,12 @@ static int assemble(parquet_file *f, size_t rg, const int *fields, size_t nfield
 			}
 		}
 		s->discard = r < first;
+		if (present && !s->discard) {
+			bool any = false;
+			for (size_t k = 0; k < nf && !any; k++)
+				any = def_at(&a, top[k]->first) >= top[k]->null_def;
+			s->discard = !any;
+		}
 		s->depth = 0;
 		sink_open(s, true);
 		for (size_t k = 0; k < nf; k++) {
@@ -1470,7 +1477,19 @@ int parquet_read_rows_json(parquet_file *f, size_t rg, const int *fields, size_t
 	int rc;
 
 	memset(&s, 0, sizeof(s));
-	rc = assemble(f, rg, fields, nfields, 0, 0, &s, rows, err);
+	rc = assemble(f, rg, fields, nfields, 0, 0, false, &s, rows, err);
+	sink_release(&s);
+	return rc;
+}
+
+int parquet_read_present_rows_json(parquet_file *f, size_t rg, const int *fields, size_t nfields,
+				   json_t *rows, struct dq_error *err)
+{
+	struct sink s;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	rc = assemble(f, rg, fields, nfields, 0, 0, true, &s, rows, err);
 	sink_release(&s);
 	return rc;
 }
@@ -1483,7 +1502,7 @@ int parquet_read_rows_text(parquet_file *f, size_t rg, const int *fields, size_t
 
 	memset(&s, 0, sizeof(s));
 	s.text = out;
-	rc = assemble(f, rg, fields, nfields, first, max, &s, NULL, err);
+	rc = assemble(f, rg, fields, nfields, first, max, false, &s, NULL, err);
 	sink_release(&s);
 	return rc;
 }

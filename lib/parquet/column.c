@@ -27,6 +27,7 @@
 
 #include "encoding.h"
 #include "reader.h"
+#include "snappy_stream.h"
 
 /* Old parquet-mr (1.2.8 and before) left the dictionary page header out of
  * total_compressed_size (PARQUET-816); arrow reads this much further for them. */
@@ -349,6 +350,13 @@ static int resolve_dict(const struct chunk *c, int64_t off, const struct parquet
 int parquet_read_column(parquet_file *f, size_t rg, int leaf, struct parquet_column *out,
 			struct dq_error *err)
 {
+	memset(out, 0, sizeof(*out));
+	return parquet_read_column_again(f, rg, leaf, out, err);
+}
+
+int parquet_read_column_again(parquet_file *f, size_t rg, int leaf, struct parquet_column *out,
+			      struct dq_error *err)
+{
 	struct chunk c;
 	struct scratch s = { 0 };
 	struct levels lv = { 0 };
@@ -356,8 +364,11 @@ int parquet_read_column(parquet_file *f, size_t rg, int leaf, struct parquet_col
 	struct parquet_values dict = { 0 };
 	bool have_dict = false, seen_data = false;
 	int rc;
+	struct dq_arena arena = out->arena;
 
+	dq_arena_reset(&arena);
 	memset(out, 0, sizeof(*out));
+	out->arena = arena;
 	out->leaf = leaf;
 	if ((rc = chunk_load(f, rg, leaf, &out->arena, &c, err)))
 		goto fail;
@@ -615,5 +626,217 @@ done:
 	}
 	*out = pages;
 	*n = np;
+	return 0;
+}
+
+/* ---- scanning byte arrays through a window ---------------------------------------------- */
+
+#define SCAN_WINDOW ((size_t)256 << 10)
+
+static int scan_whole(parquet_file *f, size_t rg, int leaf, struct parquet_column *col,
+		      parquet_bytes_fn *fn, void *arg, struct dq_error *err)
+{
+	int rc = parquet_read_column_again(f, rg, leaf, col, err);
+	if (rc)
+		return rc;
+	int16_t max_def = f->meta.schema[f->meta.leaves[leaf]].max_def;
+	size_t vi = 0;
+	for (size_t i = 0; i < col->nlevels && vi < col->values.n; i++)
+		if (!col->def || col->def[i] == max_def) {
+			fn(arg, i, col->values.v.ba[vi].ptr, col->values.v.ba[vi].len);
+			vi++;
+		}
+	return 0;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/*
+ * The PLAIN values of one page, from a Snappy stream positioned at their start (output
+ * byte vpos) or from a buffer; fn gets those whose level entry is defined.  -1 when the
+ * stream or the values are not as they should be (the caller starts over the slow way).
+ */
+static int scan_values(struct snappy_stream *ss, const uint8_t *body, size_t blen, size_t vpos,
+		       const int16_t *def, int16_t max_def, size_t n, size_t first,
+		       struct dq_arena *arena, parquet_bytes_fn *fn, void *arg)
+{
+	size_t total = ss ? ss->total : blen;
+	for (size_t i = 0; i < n; i++) {
+		if (def && def[i] != max_def)
+			continue;
+		const uint8_t *p;
+		if (vpos > total || total - vpos < 4)
+			return -1;
+		if (ss && snappy_stream_fill(ss, vpos + 4, vpos))
+			return -1;
+		uint32_t len = le32(ss ? snappy_stream_at(ss, vpos) : body + vpos);
+		if (len > total - vpos - 4)
+			return -1;
+		if (ss) {
+			int r = snappy_stream_fill(ss, vpos + 4 + len, vpos);
+			if (r == SNAPPY_STREAM_NOROOM) {
+				size_t cap = 2 * ((size_t)len + SCAN_WINDOW);
+				uint8_t *w = dq_arena_alloc(arena, cap);
+				if (!w)
+					return -1;
+				snappy_stream_grow(ss, w, cap);
+				r = snappy_stream_fill(ss, vpos + 4 + len, vpos);
+			}
+			if (r)
+				return -1;
+			p = snappy_stream_at(ss, vpos + 4);
+		} else {
+			p = body + vpos + 4;
+		}
+		fn(arg, first + i, p, len);
+		vpos += 4 + (size_t)len;
+	}
+	return 0;
+}
+
+int parquet_scan_bytes(parquet_file *f, size_t rg, int leaf, struct parquet_column *col,
+		       parquet_bytes_fn *fn, void *arg, struct dq_error *err)
+{
+	const struct parquet_meta *m = &f->meta;
+	if (leaf < 0 || (size_t)leaf >= m->nleaves)
+		return scan_whole(f, rg, leaf, col, fn, arg, err);
+	const struct parquet_schema_element *el = &m->schema[m->leaves[leaf]];
+	if (el->type != PQ_BYTE_ARRAY && el->type != PQ_FIXED_LEN_BYTE_ARRAY && el->type != PQ_INT96)
+		return dq_fail(err, DQ_EINVAL, "cannot read '%s': column '%s' does not hold byte arrays",
+			       f->name, el->path);
+	if (el->type != PQ_BYTE_ARRAY || el->max_rep > 0)
+		return scan_whole(f, rg, leaf, col, fn, arg, err);
+	struct dq_arena arena = col->arena;
+	dq_arena_reset(&arena);
+	memset(col, 0, sizeof(*col));
+	col->arena = arena;
+	col->leaf = leaf;
+	struct chunk c;
+	struct dq_error quiet;
+	if (chunk_load(f, rg, leaf, &col->arena, &c, &quiet))
+		return scan_whole(f, rg, leaf, col, fn, arg, err);
+	int64_t want = c.cc->meta.num_values;
+	int max_def = el->max_def;
+	int codec = c.cc->meta.codec;
+
+	/* Only chunks of PLAIN data pages are scanned here; anything else (a dictionary,
+	 * a bad CRC, a page with too many values) is left to the whole read. */
+	size_t pos = 0;
+	int64_t seen = 0;
+	while (seen < want) {
+		struct parquet_page_header ph;
+		size_t hlen;
+		bool crc_ok;
+		if (pos >= c.len || page_at(&c, pos, &ph, &hlen, &crc_ok, &quiet) || !crc_ok ||
+		    ph.type == PQ_DICTIONARY_PAGE)
+			return scan_whole(f, rg, leaf, col, fn, arg, err);
+		pos += hlen + (size_t)ph.compressed_size;
+		if (ph.type != PQ_DATA_PAGE && ph.type != PQ_DATA_PAGE_V2)
+			continue;
+		if (ph.encoding != PQ_PLAIN || ph.num_values < 0 || ph.num_values > want - seen ||
+		    (ph.type == PQ_DATA_PAGE && max_def > 0 && ph.def_encoding != PQ_RLE))
+			return scan_whole(f, rg, leaf, col, fn, arg, err);
+		seen += ph.num_values;
+	}
+
+	uint8_t *win = dq_arena_alloc(&col->arena, SCAN_WINDOW);
+	struct scratch s = { 0 };
+	int rc = win ? 0 : -1;
+	pos = 0;
+	seen = 0;
+	while (seen < want && rc == 0) {
+		struct parquet_page_header ph;
+		size_t hlen;
+		bool crc_ok;
+		int64_t off = c.start + (int64_t)pos;
+		page_at(&c, pos, &ph, &hlen, &crc_ok, &quiet);
+		const uint8_t *raw = c.buf + pos + hlen, *body = NULL, *p;
+		size_t rawlen = (size_t)ph.compressed_size, blen = 0, left, vpos = 0;
+		pos += hlen + rawlen;
+		if (ph.type != PQ_DATA_PAGE && ph.type != PQ_DATA_PAGE_V2)
+			continue;
+		size_t n = (size_t)ph.num_values;
+		int16_t *def = max_def > 0 ? dq_arena_alloc(&col->arena, (n ? n : 1) * sizeof(*def)) : NULL;
+		struct snappy_stream ss, *st = NULL;
+		if (max_def > 0 && !def) {
+			rc = -1;
+			break;
+		}
+		if (ph.type == PQ_DATA_PAGE) {
+			if (codec == PQ_SNAPPY && rawlen > 0) {
+				st = &ss;
+				if (snappy_stream_init(st, raw, rawlen, win, SCAN_WINDOW) ||
+				    st->total != (size_t)ph.uncompressed_size) {
+					rc = -1;
+					break;
+				}
+			} else if (page_body(&c, off, raw, rawlen, (size_t)ph.uncompressed_size, true,
+					     &col->arena, &body, &blen, &quiet)) {
+				rc = -1;
+				break;
+			}
+			if (max_def > 0) {
+				size_t total = st ? st->total : blen;
+				if (total < 4 || (st && snappy_stream_fill(st, 4, 0))) {
+					rc = -1;
+					break;
+				}
+				size_t l = le32(st ? snappy_stream_at(st, 0) : body);
+				if (l > total - 4 || l > SCAN_WINDOW / 2 ||
+				    (st && snappy_stream_fill(st, 4 + l, 0))) {
+					rc = -1;
+					break;
+				}
+				p = st ? snappy_stream_at(st, 0) : body;
+				left = 4 + l;
+				if (read_levels(&c, off, "definition", PQ_RLE, true, &p, &left, max_def, n,
+						def, &s, &quiet)) {
+					rc = -1;
+					break;
+				}
+				vpos = 4 + l;
+			}
+		} else {
+			size_t rl = (size_t)ph.rep_levels_len, dl = (size_t)ph.def_levels_len;
+			if (ph.rep_levels_len < 0 || ph.def_levels_len < 0 || rl > rawlen ||
+			    dl > rawlen - rl || rl + dl > (size_t)ph.uncompressed_size) {
+				rc = -1;
+				break;
+			}
+			p = raw + rl;
+			left = dl;
+			if (max_def > 0 && read_levels(&c, off, "definition", PQ_RLE, false, &p, &left,
+						       max_def, n, def, &s, &quiet)) {
+				rc = -1;
+				break;
+			}
+			size_t vlen = (size_t)ph.uncompressed_size - rl - dl;
+			if (ph.is_compressed && codec == PQ_SNAPPY && rawlen - rl - dl > 0) {
+				st = &ss;
+				if (snappy_stream_init(st, raw + rl + dl, rawlen - rl - dl, win, SCAN_WINDOW) ||
+				    st->total != vlen) {
+					rc = -1;
+					break;
+				}
+			} else if (page_body(&c, off, raw + rl + dl, rawlen - rl - dl, vlen,
+					     ph.is_compressed, &col->arena, &body, &blen, &quiet)) {
+				rc = -1;
+				break;
+			}
+		}
+		rc = scan_values(st, body, blen, vpos, def, (int16_t)max_def, n, (size_t)seen,
+				 &col->arena, fn, arg);
+		/* the rest of the page must decompress as libsnappy would have it */
+		if (rc == 0 && st && (snappy_stream_fill(st, st->total, st->total) ||
+				      !snappy_stream_done(st)))
+			rc = -1;
+		seen += (int64_t)n;
+	}
+	free(s.u32);
+	if (rc)
+		return scan_whole(f, rg, leaf, col, fn, arg, err);
 	return 0;
 }

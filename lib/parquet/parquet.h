@@ -11,7 +11,9 @@
  *   encoding.c  PLAIN, RLE/bit-packed hybrid, dictionary indices, DELTA_BINARY_PACKED,
  *               DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY, BYTE_STREAM_SPLIT, RLE booleans
  *   column.c    one column chunk: pages v1/v2, dictionary (with fallback mid-chunk), levels,
- *               page CRCs; only the chunks asked for are read (column projection)
+ *               page CRCs; only the chunks asked for are read (column projection); byte
+ *               arrays can be scanned a piece at a time instead (parquet_scan_bytes)
+ *   snappy_stream.c  Snappy decoded in steps through a window, for those scans
  *   assemble.c  records from definition/repetition levels into JSON values
  *   file.c      opening a file through the store: footer, PAR1/PARE magic, projection
  *
@@ -274,7 +276,30 @@ struct parquet_column {
  */
 int parquet_read_column(parquet_file *f, size_t rg, int leaf, struct parquet_column *out,
 			struct dq_error *err);
+/*
+ * parquet_read_column into a column read before (or zeroed): the buffers of the previous
+ * chunk are reused, so a reader going through row groups keeps one set of chunk-sized
+ * buffers instead of faulting in fresh memory for each.  Values of the previous read die.
+ * On error the column is released.
+ */
+int parquet_read_column_again(parquet_file *f, size_t rg, int leaf, struct parquet_column *out,
+			      struct dq_error *err);
 void parquet_column_release(struct parquet_column *c);
+
+typedef void parquet_bytes_fn(void *arg, size_t entry, const uint8_t *value, size_t len);
+/*
+ * Calls fn(arg, i, value, len) for every defined value of the BYTE_ARRAY leaf `leaf` of
+ * row group rg, i being its level entry (its row, for a column that is not repeated), in
+ * order.  A chunk of PLAIN pages is scanned through a small window (Snappy pages
+ * decompressed a piece at a time), so a page of tens of megabytes is never held whole;
+ * any other chunk is read with parquet_read_column_again.  `col` is scratch space as for
+ * that function; values die when fn returns.  fn may be called again for entries it has
+ * seen, with the same values, when a scan has to start over the whole way: it must only
+ * record.  Errors are parquet_read_column's; DQ_EINVAL for a leaf whose values are not
+ * byte arrays (BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY, INT96).
+ */
+int parquet_scan_bytes(parquet_file *f, size_t rg, int leaf, struct parquet_column *col,
+		       parquet_bytes_fn *fn, void *arg, struct dq_error *err);
 
 /*
  * Assembles rows [0, num_rows) of row group `rg` from the leaf columns below the schema
@@ -287,5 +312,9 @@ void parquet_column_release(struct parquet_column *c);
  */
 int parquet_read_rows_json(parquet_file *f, size_t rg, const int *fields, size_t nfields,
 			   json_t *rows, struct dq_error *err);
+/* parquet_read_rows_json, appending only the rows in which some field is not null (a
+ * checkpoint's protocol or metaData among a million adds). */
+int parquet_read_present_rows_json(parquet_file *f, size_t rg, const int *fields, size_t nfields,
+				   json_t *rows, struct dq_error *err);
 
 #endif

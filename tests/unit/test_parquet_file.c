@@ -456,6 +456,204 @@ static void test_fixtures(void)
 	free(lw);
 }
 
+/* Whether two reads of a column chunk hold the same levels and values. */
+static bool same_column(const struct parquet_column *a, const struct parquet_column *b)
+{
+	if (a->nlevels != b->nlevels || !a->def != !b->def || !a->rep != !b->rep ||
+	    a->values.type != b->values.type || a->values.n != b->values.n)
+		return false;
+	if ((a->def && memcmp(a->def, b->def, a->nlevels * sizeof(int16_t))) ||
+	    (a->rep && memcmp(a->rep, b->rep, a->nlevels * sizeof(int16_t))))
+		return false;
+	for (size_t i = 0; i < a->values.n; i++) {
+		switch (a->values.type) {
+		case PQ_BOOLEAN:
+			if (a->values.v.b[i] != b->values.v.b[i])
+				return false;
+			break;
+		case PQ_INT32:
+		case PQ_FLOAT:
+			if (memcmp(&a->values.v.i32[i], &b->values.v.i32[i], 4))
+				return false;
+			break;
+		case PQ_INT64:
+		case PQ_DOUBLE:
+			if (memcmp(&a->values.v.i64[i], &b->values.v.i64[i], 8))
+				return false;
+			break;
+		default:
+			if (a->values.v.ba[i].len != b->values.v.ba[i].len ||
+			    memcmp(a->values.v.ba[i].ptr, b->values.v.ba[i].ptr, a->values.v.ba[i].len))
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * parquet_read_column_again into one column struct, through every leaf of every row group
+ * (last row group first, so buffers grow and shrink, and leaves of every type in turn
+ * share the buffers): each read equals a fresh parquet_read_column.  The fixtures have
+ * v1 and v2 pages, dictionaries with fallback to PLAIN, nulls, lists and maps.
+ */
+static void test_read_again(void)
+{
+	static const char *const files[] = {
+		"rs_snappy_v1_dictfallback.parquet", "rs_snappy_v2_dict.parquet",
+		"rs_zstd_v2_nodict.parquet", "duck_snappy_v1.parquet", "duck_zstd_v2enc_rg100.parquet",
+		"duck_uncompressed_v1.parquet",
+	};
+	struct dq_error err = { 0 };
+	struct parquet_column again;
+	size_t reads = 0;
+
+	memset(&again, 0, sizeof(again));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		parquet_file *f = open_ok(fixtures, files[i]);
+		if (!f)
+			continue;
+		const struct parquet_meta *m = parquet_metadata(f);
+		for (size_t k = m->nrow_groups; k-- > 0;)
+			for (size_t l = 0; l < m->nleaves; l++) {
+				struct parquet_column fresh;
+				int a = parquet_read_column(f, k, (int)l, &fresh, &err);
+				int b = parquet_read_column_again(f, k, (int)l, &again, &err);
+				CHECKF(a == 0 && b == 0, "%s rg %zu leaf %zu: %s", files[i], k, l, err.msg);
+				if (!a && !b)
+					CHECKF(same_column(&fresh, &again), "%s rg %zu leaf %zu: the reread differs",
+					       files[i], k, l);
+				parquet_column_release(&fresh);
+				reads++;
+			}
+		/* a failed read leaves the column released, and it can be read into again */
+		CHECK(parquet_read_column_again(f, m->nrow_groups, 0, &again, &err) != 0);
+		CHECK(again.arena.head == NULL && again.arena.spare == NULL);
+		if (m->nrow_groups && m->nleaves)
+			CHECK_INT(parquet_read_column_again(f, 0, 0, &again, &err), 0);
+		parquet_close(f);
+	}
+	CHECKF(reads > 100, "only %zu reads", reads);
+	parquet_column_release(&again);
+}
+
+struct scanned {
+	size_t n, cap;
+	size_t *entry;
+	char **value;
+	size_t *len;
+};
+
+static void record(void *arg, size_t entry, const uint8_t *p, size_t len)
+{
+	struct scanned *x = arg;
+	/* a scan that starts over sees entries again: keep the last sighting */
+	size_t i = x->n;
+	while (i > 0 && x->entry[i - 1] >= entry)
+		i--;
+	for (size_t j = i; j < x->n; j++)
+		free(x->value[j]);
+	x->n = i;
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 64;
+		x->entry = realloc(x->entry, x->cap * sizeof(*x->entry));
+		x->value = realloc(x->value, x->cap * sizeof(*x->value));
+		x->len = realloc(x->len, x->cap * sizeof(*x->len));
+	}
+	x->entry[x->n] = entry;
+	x->value[x->n] = malloc(len ? len : 1);
+	memcpy(x->value[x->n], p, len);
+	x->len[x->n++] = len;
+}
+
+static void scanned_release(struct scanned *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		free(x->value[i]);
+	free(x->entry), free(x->value), free(x->len);
+	memset(x, 0, sizeof(*x));
+}
+
+/*
+ * parquet_scan_bytes gives the defined values of every BYTE_ARRAY leaf, with their level
+ * entries, exactly as parquet_read_column does: streamed (PLAIN Snappy pages, v1 and v2),
+ * decompressed whole (other codecs) or read whole (dictionaries, repeated leaves).
+ */
+/* parquet_scan_bytes and parquet_read_column agree on leaf l of row group g: both fail,
+ * or both give the same values at the same level entries. */
+static bool scan_agrees(parquet_file *f, size_t g, size_t l, struct parquet_column *scratch)
+{
+	const struct parquet_meta *m = parquet_metadata(f);
+	const struct parquet_schema_element *e = &m->schema[m->leaves[l]];
+	struct dq_error err = { 0 };
+	struct parquet_column col;
+	struct scanned x = { 0 };
+	int a = parquet_read_column(f, g, (int)l, &col, &err);
+	int b = parquet_scan_bytes(f, g, (int)l, scratch, record, &x, &err);
+	bool same = (a == 0) == (b == 0);
+	if (!a && !b) {
+		same = x.n == col.values.n;
+		for (size_t li = 0, vi = 0; same && li < col.nlevels; li++) {
+			if (col.def && col.def[li] != e->max_def)
+				continue;
+			same = x.entry[vi] == li && x.len[vi] == col.values.v.ba[vi].len &&
+			       !memcmp(x.value[vi], col.values.v.ba[vi].ptr, x.len[vi]);
+			vi++;
+		}
+	}
+	scanned_release(&x);
+	parquet_column_release(&col);
+	return same;
+}
+
+static void test_scan_bytes(void)
+{
+	static const char *const files[] = {
+		"rs_snappy_v1_dictfallback.parquet", "rs_snappy_v2_dict.parquet",
+		"rs_zstd_v2_nodict.parquet", "duck_snappy_v1.parquet", "duck_snappy_v1_nodict.parquet",
+		"duck_snappy_v2enc.parquet", "duck_zstd_v2enc_rg100.parquet",
+		"duck_uncompressed_v1.parquet", "duck_gzip_v1.parquet",
+	};
+	struct dq_error err = { 0 };
+	struct parquet_column scratch;
+	size_t compared = 0;
+
+	memset(&scratch, 0, sizeof(scratch));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		parquet_file *f = open_ok(fixtures, files[i]);
+		if (!f)
+			continue;
+		const struct parquet_meta *m = parquet_metadata(f);
+		for (size_t k = 0; k < m->nrow_groups; k++)
+			for (size_t l = 0; l < m->nleaves; l++) {
+				const struct parquet_schema_element *e = &m->schema[m->leaves[l]];
+				if (e->type != PQ_BYTE_ARRAY)
+					continue;
+				struct parquet_column col;
+				CHECKF(parquet_read_column(f, k, (int)l, &col, &err) == 0, "%s: %s", files[i], err.msg);
+				parquet_column_release(&col);
+				CHECKF(scan_agrees(f, k, l, &scratch), "%s rg %zu %s: scanned values differ",
+				       files[i], k, e->path);
+				compared++;
+			}
+		parquet_close(f);
+	}
+	CHECKF(compared > 50, "only %zu chunks", compared);
+	/* a leaf of numbers is refused, not read as byte arrays */
+	parquet_file *f = open_ok(fixtures, "duck_snappy_v1.parquet");
+	if (f) {
+		const struct parquet_meta *m = parquet_metadata(f);
+		for (size_t l = 0; l < m->nleaves; l++)
+			if (m->schema[m->leaves[l]].type == PQ_INT64) {
+				struct scanned x = { 0 };
+				CHECK_INT(parquet_scan_bytes(f, 0, (int)l, &scratch, record, &x, &err), DQ_EINVAL);
+				CHECK_INT(x.n, 0);
+				break;
+			}
+		parquet_close(f);
+	}
+	parquet_column_release(&scratch);
+}
+
 static void test_bad_files(void)
 {
 	struct dq_error err = { 0 };
@@ -502,12 +700,17 @@ static void read_all(const char *name)
 	}
 	const struct parquet_meta *m = parquet_metadata(f);
 	bool failed = false;
+	struct parquet_column scratch;
+	memset(&scratch, 0, sizeof(scratch));
 	for (size_t g = 0; g < m->nrow_groups && g < 8; g++) {
 		for (size_t l = 0; l < m->nleaves; l++) {
 			struct parquet_page_info *p;
 			size_t n;
 			if (!parquet_chunk_pages(f, g, (int)l, &p, &n, &err))
 				free(p);
+			if (m->schema[m->leaves[l]].type == PQ_BYTE_ARRAY)
+				CHECKF(scan_agrees(f, g, l, &scratch), "%s rg %zu leaf %zu: the scan "
+				       "and the read disagree", name, g, l);
 		}
 		struct dq_buf b = { 0 };
 		if (parquet_read_rows_text(f, g, NULL, 0, 0, 0, &b, &err)) {
@@ -517,6 +720,7 @@ static void read_all(const char *name)
 		dq_buf_release(&b);
 	}
 	outcomes[failed ? 2 : 0]++;
+	parquet_column_release(&scratch);
 	parquet_close(f);
 }
 
@@ -682,9 +886,11 @@ int main(void)
 	} else {
 		unit_skip("no parquet-testing under %s", testing_dir());
 	}
-	if (fixtures)
+	if (fixtures) {
 		unit_run("fixtures", test_fixtures);
-	else
+		unit_run("read again", test_read_again);
+		unit_run("scan bytes", test_scan_bytes);
+	} else
 		unit_skip("no %s", FIXTURES);
 	unit_run("truncations and flips", test_robustness);
 
