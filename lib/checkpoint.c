@@ -581,7 +581,7 @@ static int read_adds(struct adds_ctx *ctx, struct adds_scratch *sc, struct adds_
 			}
 			fl.dv_cardinality = h_dvc ? int_value(&c[C_DVCARD], v_dvc) : 0;
 		}
-		size_t path_off;
+		size_t path_off = 0; /* set by add_key; gcc -O1 cannot see it */
 		bool bad = false, plain = plain_relative(pb->ptr, pb->len);
 		bool maybe = maybe_seen(sv, pb->ptr, pb->len, plain);
 		/* Counting, a key is needed only for the lookup (but a path that is no valid
