@@ -26,7 +26,11 @@ SAN     ?=
 
 DQ_CFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -Ilib -Ilib/parquet \
 	     $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(SAN)
-DQ_LDLIBS  = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
+# libarchive is loaded when first needed (lib/larchive.c), so it is not linked.
+LINK_PKGS := $(filter-out libarchive,$(PKGS))
+DQ_LDLIBS  = $(shell $(PKG_CONFIG) --libs $(LINK_PKGS) 2>/dev/null) -lpthread -lm -ldl
+# Unit tests that write archives call libarchive themselves.
+UNIT_LDLIBS = $(shell $(PKG_CONFIG) --libs libarchive 2>/dev/null)
 DQ_LDFLAGS = $(SAN)
 
 LIB_SRC  := $(sort $(wildcard lib/*.c lib/parquet/*.c))
@@ -71,7 +75,7 @@ $(B)/deltaq.bash: $(B)/deltaq
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(B)/libdeltaq.a $(CMD_LIBOBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(DQ_CFLAGS) -Icmd $(CFLAGS) $(DQ_LDFLAGS) $(LDFLAGS) -o $@ $< $(CMD_LIBOBJ) \
-		$(B)/libdeltaq.a $(DQ_LDLIBS)
+		$(B)/libdeltaq.a $(DQ_LDLIBS) $(UNIT_LDLIBS)
 
 $(B)/fork/%: tests/fork/%.c tests/fork/forktest.h $(B)/libdeltaq.a
 	@mkdir -p $(dir $@)

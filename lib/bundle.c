@@ -16,8 +16,6 @@
  * The archive is written to a temporary file beside OUT and renamed over it at the end,
  * so a failure never leaves a partial OUT.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -27,12 +25,16 @@
 
 #include "dv.h"
 #include "internal.h"
+#include "larchive.h"
 #include "log.h"
 #include "redact.h"
 #include "table.h"
 #include "uri.h"
 
 #define CHUNK ((size_t)1 << 20)
+
+/* libarchive's functions, loaded by dq_bundle_write (larchive.h). */
+static const struct larchive *la;
 
 struct item {
 	char *path;             /* relative to the table root */
@@ -188,33 +190,33 @@ struct writer {
 static int wfail(struct writer *w, const char *what)
 {
 	return dq_fail(w->err, DQ_EIO, "cannot write '%s': %s: %s", w->out, what,
-		       archive_error_string(w->a) ? archive_error_string(w->a) : "error");
+		       la->archive_error_string(w->a) ? la->archive_error_string(w->a) : "error");
 }
 
 static int put(struct writer *w, const void *p, size_t n, const char *path)
 {
-	if (n && archive_write_data(w->a, p, n) != (la_ssize_t)n)
+	if (n && la->archive_write_data(w->a, p, n) != (la_ssize_t)n)
 		return wfail(w, path);
 	return DQ_OK;
 }
 
 static int write_item(struct writer *w, struct store *s, const struct item *x)
 {
-	struct archive_entry *e = archive_entry_new();
+	struct archive_entry *e = la->archive_entry_new();
 	if (!e)
 		return dq_fail(w->err, DQ_ENOMEM, "out of memory");
 	char name[PATH_MAX + 256];
 	snprintf(name, sizeof(name), "%s/%s", w->top, x->path);
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	archive_entry_set_uid(e, 0);
-	archive_entry_set_gid(e, 0);
-	archive_entry_set_size(e, x->size);
+	la->archive_entry_set_pathname(e, name);
+	la->archive_entry_set_filetype(e, AE_IFREG);
+	la->archive_entry_set_perm(e, 0644);
+	la->archive_entry_set_uid(e, 0);
+	la->archive_entry_set_gid(e, 0);
+	la->archive_entry_set_size(e, x->size);
 	int64_t ms = x->mtime_ms > 0 ? x->mtime_ms : 0;
-	archive_entry_set_mtime(e, (time_t)(ms / 1000), (long)(ms % 1000) * 1000000);
+	la->archive_entry_set_mtime(e, (time_t)(ms / 1000), (long)(ms % 1000) * 1000000);
 	int rc = DQ_OK;
-	if (archive_write_header(w->a, e) != ARCHIVE_OK) {
+	if (la->archive_write_header(w->a, e) != ARCHIVE_OK) {
 		rc = wfail(w, x->path);
 		goto out;
 	}
@@ -284,7 +286,7 @@ static int write_item(struct writer *w, struct store *s, const struct item *x)
 		off += (int64_t)n;
 	}
 out:
-	archive_entry_free(e);
+	la->archive_entry_free(e);
 	return rc;
 }
 
@@ -389,23 +391,23 @@ static int setup_format(struct archive *a, const char *out, const char **fmt)
 	int r;
 	if (ENDS(".zip")) {
 		*fmt = "zip";
-		r = archive_write_set_format_zip(a);
+		r = la->archive_write_set_format_zip(a);
 	} else {
-		r = archive_write_set_format_pax(a);
+		r = la->archive_write_set_format_pax(a);
 		if (r == ARCHIVE_OK) {
 			if (ENDS(".tar.gz") || ENDS(".tgz")) {
 				*fmt = "tar.gz";
-				r = archive_write_add_filter_gzip(a);
+				r = la->archive_write_add_filter_gzip(a);
 				if (r == ARCHIVE_OK)
-					r = archive_write_set_filter_option(a, "gzip", "timestamp", NULL);
+					r = la->archive_write_set_filter_option(a, "gzip", "timestamp", NULL);
 			} else if (ENDS(".tar.xz") || ENDS(".txz")) {
 				*fmt = "tar.xz";
-				r = archive_write_add_filter_xz(a);
+				r = la->archive_write_add_filter_xz(a);
 			} else if (ENDS(".tar")) {
 				*fmt = "tar";
 			} else {
 				*fmt = "tar.zst";
-				r = archive_write_add_filter_zstd(a);
+				r = la->archive_write_add_filter_zstd(a);
 			}
 		}
 	}
@@ -423,6 +425,8 @@ int dq_bundle_write(dq_table *t, const char *out, const struct dq_bundle_options
 	int rc = table_check(t, err);
 	if (rc)
 		return rc;
+	if (!la && !(la = larchive(err)))
+		return err->code;
 	struct items it = { 0 };
 	int64_t keep_checkpoint = -1;
 	if (o->from >= 0) {
@@ -474,7 +478,7 @@ int dq_bundle_write(dq_table *t, const char *out, const struct dq_bundle_options
 
 	char topbuf[256];
 	char *tmp = malloc(strlen(out) + 32);
-	struct writer w = { .a = archive_write_new(), .out = out, .err = err, .buf = malloc(CHUNK) };
+	struct writer w = { .a = la->archive_write_new(), .out = out, .err = err, .buf = malloc(CHUNK) };
 	if (!tmp || !w.a || !w.buf) {
 		rc = dq_fail(err, DQ_ENOMEM, "out of memory");
 		goto done;
@@ -485,9 +489,9 @@ int dq_bundle_write(dq_table *t, const char *out, const struct dq_bundle_options
 		rc = wfail(&w, "archive format");
 		goto done;
 	}
-	archive_write_set_bytes_in_last_block(w.a, 1);
-	if (archive_write_open_filename(w.a, tmp) != ARCHIVE_OK) {
-		rc = dq_fail_errno(err, DQ_EIO, archive_errno(w.a) > 0 ? archive_errno(w.a) : 0,
+	la->archive_write_set_bytes_in_last_block(w.a, 1);
+	if (la->archive_write_open_filename(w.a, tmp) != ARCHIVE_OK) {
+		rc = dq_fail_errno(err, DQ_EIO, la->archive_errno(w.a) > 0 ? la->archive_errno(w.a) : 0,
 				   "cannot write '%s'", out);
 		goto done;
 	}
@@ -499,13 +503,13 @@ int dq_bundle_write(dq_table *t, const char *out, const struct dq_bundle_options
 		if (o->progress)
 			o->progress(o->progress_ctx, res->bytes, res->total_bytes);
 	}
-	if (!rc && archive_write_close(w.a) != ARCHIVE_OK)
+	if (!rc && la->archive_write_close(w.a) != ARCHIVE_OK)
 		rc = wfail(&w, "closing");
 	if (!rc && rename(tmp, out) != 0)
 		rc = dq_fail_errno(err, DQ_EIO, errno, "cannot write '%s'", out);
 done:
 	if (w.a)
-		archive_write_free(w.a);
+		la->archive_write_free(w.a);
 	if (rc && tmp)
 		unlink(tmp);
 	free(tmp);

@@ -15,12 +15,11 @@
  * uncompressed data, and a held file may not exceed DQ_MAX_COMMIT_BYTES.  A damaged or
  * truncated archive is DQ_ECORRUPT naming the entry being read.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "larchive.h"
 #include "store.h"
 #include "table.h"
 
@@ -49,6 +48,9 @@ struct store_archive {
 	size_t n;
 	uint64_t max_bytes;     /* uncompressed bytes one pass may read */
 };
+
+/* libarchive's functions, loaded by the first store_archive_open (larchive.h). */
+static const struct larchive *la;
 
 /* ---- names --------------------------------------------------------------------------- */
 
@@ -172,16 +174,16 @@ struct pass {
 static int pass_open(struct store_archive *a, struct pass *p, struct dq_error *err)
 {
 	*p = (struct pass){ .a = a, .err = err };
-	p->ar = archive_read_new();
+	p->ar = la->archive_read_new();
 	if (!p->ar)
 		return dq_fail(err, DQ_ENOMEM, "out of memory opening '%s'", a->file);
-	archive_read_support_filter_all(p->ar);
-	archive_read_support_format_tar(p->ar);
-	archive_read_support_format_gnutar(p->ar);
-	archive_read_support_format_zip(p->ar);
-	if (archive_read_open_filename(p->ar, a->file, 1 << 16) != ARCHIVE_OK) {
-		int e = archive_errno(p->ar);
-		const char *why = archive_error_string(p->ar);
+	la->archive_read_support_filter_all(p->ar);
+	la->archive_read_support_format_tar(p->ar);
+	la->archive_read_support_format_gnutar(p->ar);
+	la->archive_read_support_format_zip(p->ar);
+	if (la->archive_read_open_filename(p->ar, a->file, 1 << 16) != ARCHIVE_OK) {
+		int e = la->archive_errno(p->ar);
+		const char *why = la->archive_error_string(p->ar);
 		int rc;
 		if (e == ENOENT)
 			rc = dq_fail_errno(err, DQ_ENOTTABLE, e, "cannot open '%s'", a->file);
@@ -192,7 +194,7 @@ static int pass_open(struct store_archive *a, struct pass *p, struct dq_error *e
 		else
 			rc = dq_fail_errno(err, e > 0 ? DQ_EIO : DQ_ECORRUPT, e > 0 ? e : 0, "cannot read archive '%s': %s", a->file,
 					   why ? why : "unreadable");
-		archive_read_free(p->ar);
+		la->archive_read_free(p->ar);
 		p->ar = NULL;
 		return rc;
 	}
@@ -202,13 +204,13 @@ static int pass_open(struct store_archive *a, struct pass *p, struct dq_error *e
 static void pass_close(struct pass *p)
 {
 	if (p->ar)
-		archive_read_free(p->ar);
+		la->archive_read_free(p->ar);
 	p->ar = NULL;
 }
 
 static int pass_corrupt(struct pass *p)
 {
-	const char *why = archive_error_string(p->ar);
+	const char *why = la->archive_error_string(p->ar);
 	if (p->entry[0])
 		return dq_fail(p->err, DQ_ECORRUPT, "cannot read archive '%s': %s '%s': %s",
 			       p->a->file, p->in_header ? "after entry" : "entry", p->entry,
@@ -221,13 +223,13 @@ static int pass_corrupt(struct pass *p)
 static int pass_next(struct pass *p, struct archive_entry **ae)
 {
 	p->in_header = true;
-	int r = archive_read_next_header(p->ar, ae);
+	int r = la->archive_read_next_header(p->ar, ae);
 	if (r == ARCHIVE_EOF)
 		return 0;
 	if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
 		return -pass_corrupt(p);
 	p->in_header = false;
-	const char *name = archive_entry_pathname(*ae);
+	const char *name = la->archive_entry_pathname(*ae);
 	snprintf(p->entry, sizeof(p->entry), "%s", name ? name : "?");
 	return 1;
 }
@@ -243,7 +245,7 @@ static int pass_data(struct pass *p, int (*fn)(void *ctx, const uint8_t *b, size
 		const void *buf;
 		size_t n;
 		la_int64_t off;
-		int r = archive_read_data_block(p->ar, &buf, &n, &off);
+		int r = la->archive_read_data_block(p->ar, &buf, &n, &off);
 		if (r == ARCHIVE_EOF)
 			return DQ_OK;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
@@ -422,10 +424,10 @@ static int index_pass(struct store_archive *a, struct dq_error *err)
 	struct archive_entry *ae;
 	int r;
 	while ((r = pass_next(&p, &ae)) == 1) {
-		const char *name = archive_entry_pathname(ae);
-		mode_t type = archive_entry_filetype(ae);
+		const char *name = la->archive_entry_pathname(ae);
+		mode_t type = la->archive_entry_filetype(ae);
 		char *path = normalize(name);
-		bool link = archive_entry_hardlink(ae) || archive_entry_symlink(ae);
+		bool link = la->archive_entry_hardlink(ae) || la->archive_entry_symlink(ae);
 		if (!path || link || (type != AE_IFREG && type != AE_IFDIR)) {
 			free(path);
 			if ((rc = pass_data(&p, NULL, NULL)))
@@ -436,10 +438,10 @@ static int index_pass(struct store_archive *a, struct dq_error *err)
 		struct arc_entry e = {
 			.path = path,
 			.size = type == AE_IFDIR ? -1
-				: archive_entry_size_is_set(ae) ? archive_entry_size(ae) : -1,
-			.mtime_ms = archive_entry_mtime_is_set(ae)
-				? (int64_t)archive_entry_mtime(ae) * 1000 +
-				  archive_entry_mtime_nsec(ae) / 1000000
+				: la->archive_entry_size_is_set(ae) ? la->archive_entry_size(ae) : -1,
+			.mtime_ms = la->archive_entry_mtime_is_set(ae)
+				? (int64_t)la->archive_entry_mtime(ae) * 1000 +
+				  la->archive_entry_mtime_nsec(ae) / 1000000
 				: 0,
 			.index = index++,
 			.is_dir = type == AE_IFDIR,
@@ -476,7 +478,7 @@ static int index_pass(struct store_archive *a, struct dq_error *err)
 	}
 	if (r < 0) {
 		rc = -r;
-		if (index == 1 && archive_format(p.ar) == 0)
+		if (index == 1 && la->archive_format(p.ar) == 0)
 			/* Nothing bid for the first header: not an archive at all. */
 			rc = dq_fail(err, DQ_ENOTTABLE, "'%s' is not a Delta table (neither a folder "
 				     "nor a tar or zip archive)", a->file);
@@ -857,6 +859,8 @@ static const struct store_ops archive_ops = {
 int store_archive_open(const char *file, const char *inside, uint64_t max_bytes,
 		       struct store **out, struct dq_error *err)
 {
+	if (!la && !(la = larchive(err)))
+		return err->code;
 	struct store_archive *a = calloc(1, sizeof(*a));
 	if (!a)
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
