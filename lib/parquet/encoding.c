@@ -158,7 +158,7 @@ static void unpack_lsb(const uint8_t *in, int bw, uint32_t *out32, uint8_t *out8
 	if (bw == 0) {
 		if (out32)
 			memset(out32, 0, n * sizeof(*out32));
-		else
+		else if (out8) /* always, but gcc -O3 inlines a caller where it cannot tell */
 			memset(out8, 0, n);
 		return;
 	}
