@@ -192,7 +192,11 @@ left_in_session() { ps -e -o sid=,pid=,stat=,args= | awk -v s="$1" '$1 == s { pr
 	# Runs tests/stress/jobs_sigint.py: STRESS_RUNS (default 200) runs of scan --jobs 4,
 	# each in its own session, 3 in 4 interrupted by SIGINT after a random 0-25 ms, under
 	# a 45 s budget (the runs done in time are the sample; at least 20 must be).
-	run python3 "$BATS_TEST_DIRNAME/stress/jobs_sigint.py" --deltaq "$DELTAQ" \
+	# Under AddressSanitizer, LeakSanitizer checks a worker that exits by cloning a tracer
+	# task of its own; a worker killed meanwhile orphans that task, which the loop would
+	# count as a leftover "exe" zombie that is not deltaq's.  So leaks go unchecked here.
+	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		python3 "$BATS_TEST_DIRNAME/stress/jobs_sigint.py" --deltaq "$DELTAQ" \
 		--runs "${STRESS_RUNS:-200}" --budget 45 --min-runs 20
 	echo "$output"
 	assert_success
