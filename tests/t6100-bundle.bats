@@ -230,3 +230,30 @@ info_sans_location() { deltaq info -o json "$@" | jq 'del(.location)'; }
 		assert_equal "$(jq -c '[.findings[].rule]' <<<"$output")" '[]'
 	done
 }
+
+@test "bundle: check gives the bundle the table's findings" {
+	python3 "$BATS_TEST_DIRNAME/make_check_table.py" "$W/t"
+	# a .crc that lies and a _last_checkpoint whose checksum is wrong: two log errors
+	python3 - "$W/t/_delta_log" <<'PY'
+import json, sys
+d = sys.argv[1]
+p = d + "/00000000000000000002.crc"
+c = json.load(open(p))
+c["numFiles"] = 3
+open(p, "w").write(json.dumps(c))
+p = d + "/_last_checkpoint"
+c = json.load(open(p))
+c["checksum"] = "0" * 32
+open(p, "w").write(json.dumps(c))
+PY
+	findings() { deltaq check -o json "$1" | jq -c '[.findings[] | [.rule, .version, .path]]'; }
+	want=$(findings "$W/t" || true)
+	assert_equal "$(jq length <<<"$want")" 2
+	for out in b.tar.zst b.zip; do
+		run deltaq bundle "$W/t" "$W/$out"
+		assert_success
+		assert_equal "$(findings "$W/$out" || true)" "$want"
+		run deltaq check "$W/$out"
+		assert_failure 1
+	done
+}
