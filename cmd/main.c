@@ -45,7 +45,8 @@ const struct command *find_command(const char *name)
 void main_usage(FILE *fp)
 {
 	fputs("usage: deltaq <command> [options] TABLE\n\n"
-	      "Inspect Delta Lake tables: TABLE is a directory or a file:// URI.\n\n"
+	      "Inspect and validate Delta Lake tables: TABLE is a directory, a file:// URI, or a\n"
+	      "tar or zip archive holding the table.\n\n"
 	      "commands:\n", fp);
 	for (const struct command *c = commands; c->name; c++)
 		if (!c->hidden)
