@@ -29,7 +29,6 @@
 #include "log.h"
 #include "redact.h"
 #include "table.h"
-#include "uri.h"
 
 #define CHUNK ((size_t)1 << 20)
 
@@ -124,19 +123,9 @@ static bool dv_file(const char *location, const char *key, char *buf, size_t len
 	char type;
 	size_t n;
 	int64_t off;
-	if (!nl || nl == key || !dv_id_split(key, (size_t)(nl - key), &type, &p, &n, &off))
-		return false;
-	if (type == 'u')
-		return dv_uuid_path(p, n, buf, len);
-	if (type != 'p')
-		return false;
-	char *q;
-	if (!uri_qualify(location, p, n, &q))
-		return false;
-	const char *rel = uri_display(location, q);
-	bool ok = rel != q && snprintf(buf, len, "%s", rel) < (int)len;
-	free(q);
-	return ok;
+	bool inside;
+	return nl && nl != key && dv_id_split(key, (size_t)(nl - key), &type, &p, &n, &off) &&
+	       dv_file_path(location, type, p, n, buf, len, &inside) && inside;
 }
 
 /* The data files (and their DV files) of the latest snapshot. */

@@ -1295,18 +1295,11 @@ static int dv_rules(dq_table *t, const struct dq_file *f, int64_t version, json_
 		}
 		plen = (size_t)got;
 	} else {
-		if (type == 'u') {
-			if (!dv_uuid_path(s, n, dvpath, sizeof(dvpath)))
-				return finding(out, "DQ306", version, f->path,
-					       "the deletion vector of '%s' does not name a UUID", f->path);
-		} else {
-			char *q;
-			if (!uri_qualify(dq_table_location(t), s, n, &q))
-				return finding(out, "DQ306", version, f->path,
-					       "the deletion vector path of '%s' is not a valid URI", f->path);
-			snprintf(dvpath, sizeof(dvpath), "%s", uri_display(dq_table_location(t), q));
-			free(q);
-		}
+		bool inside;
+		if (!dv_file_path(dq_table_location(t), type, s, n, dvpath, sizeof(dvpath), &inside))
+			return finding(out, "DQ306", version, f->path, type == 'u'
+				       ? "the deletion vector of '%s' does not name a UUID"
+				       : "the deletion vector path of '%s' is not a valid URI", f->path);
 		struct dq_data_file st;
 		struct dq_error err = { 0 };
 		rc = dq_data_file_inspect(t, dvpath, false, &st, &err);

@@ -5,9 +5,11 @@
  * file only decodes bytes it is given, every length checked against what is left.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dv.h"
+#include "uri.h"
 
 static const char z85_alphabet[] =
 	"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
@@ -51,6 +53,22 @@ bool dv_uuid_path(const char *s, size_t n, char *out, size_t outlen)
 			 (int)plen, s, plen ? "/" : "", u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7],
 			 u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
 	return w > 0 && (size_t)w < outlen;
+}
+
+bool dv_file_path(const char *root, char type, const char *s, size_t n, char *out,
+		  size_t outlen, bool *inside)
+{
+	*inside = true;
+	if (type == 'u')
+		return dv_uuid_path(s, n, out, outlen);
+	char *q;
+	if (type != 'p' || !uri_qualify(root, s, n, &q))
+		return false;
+	const char *rel = uri_display(root, q);
+	*inside = rel != q;
+	int w = snprintf(out, outlen, "%s", rel);
+	free(q);
+	return w >= 0 && (size_t)w < outlen;
 }
 
 bool dv_id_split(const char *id, size_t len, char *type, const char **s, size_t *n,

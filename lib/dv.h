@@ -24,6 +24,15 @@ long dv_z85_decode(const char *s, size_t n, uint8_t *out);
 bool dv_uuid_path(const char *s, size_t n, char *out, size_t outlen);
 
 /*
+ * The file a 'u' or 'p' deletion vector with pathOrInlineDv s[0..n) lives in (protocol.md
+ * 7.2), into out: relative to the table root `root` when it lies under it (*inside true),
+ * else an absolute path or a URI.  False for an inline ('i') DV, a 'u' text that is not a
+ * prefix and a Z85 UUID, a 'p' text that is not a valid URI, or a path longer than outlen.
+ */
+bool dv_file_path(const char *root, char type, const char *s, size_t n, char *out,
+		  size_t outlen, bool *inside);
+
+/*
  * Parses a DV payload (magic + portable RoaringBitmapArray, protocol.md 7.5) p[0..n):
  * *card = number of deleted rows, *used = bytes the bitmap took.  False, with a reason in
  * why, when it is malformed (wrong magic, keys out of order, values not increasing,

@@ -19,7 +19,6 @@
 
 #include "dv.h"
 #include "replay.h"
-#include "uri.h"
 
 #define DEFAULT_RETENTION_MS (INT64_C(7) * 24 * 3600 * 1000)
 #define MAX_DEPTH 256 /* deeper than any table; stops a symbolic-link loop */
@@ -167,22 +166,11 @@ static int add_path(struct walk *w, struct dq_strset *set, const char *path, siz
 static int add_dv_path(struct walk *w, struct dq_strset *set, char type, const char *p, size_t n)
 {
 	char buf[4096];
-	if (type == 'u') {
-		if (!dv_uuid_path(p, n, buf, sizeof(buf)))
-			return 0;
-		return add_path(w, set, buf, strlen(buf));
-	}
-	if (type == 'p') {
-		char *q;
-		const char *root = w->store->location;
-		if (!uri_qualify(root, p, n, &q))
-			return 0;
-		const char *rel = uri_display(root, q);
-		int rc = rel != q ? add_path(w, set, rel, strlen(rel)) : 0;
-		free(q);
-		return rc;
-	}
-	return 0; /* 'i': inline, no file */
+	bool inside;
+	/* an inline DV has no file; one outside the root keeps nothing under it alive */
+	if (!dv_file_path(w->store->location, type, p, n, buf, sizeof(buf), &inside) || !inside)
+		return 0;
+	return add_path(w, set, buf, strlen(buf));
 }
 
 /*

@@ -217,10 +217,32 @@ static void corpus(void)
 	CHECK(dv_records >= dv_files);
 }
 
+/* Where a DV's file is, relative to the table root when under it. */
+static void file_paths(void)
+{
+	char out[256];
+	bool inside = false;
+	CHECK(dv_file_path("/t", 'u', "ab^-aqEH.-t@S}K{vb[*k^", 22, out, sizeof(out), &inside));
+	CHECK(inside && !strncmp(out, "ab/deletion_vector_", 19));
+	CHECK(dv_file_path("/t", 'p', "file:/t/dv/x.bin", 16, out, sizeof(out), &inside));
+	CHECK_STR(out, "dv/x.bin");
+	CHECK(inside);
+	CHECK(dv_file_path("/t", 'p', "/elsewhere/x.bin", 16, out, sizeof(out), &inside));
+	CHECK_STR(out, "/elsewhere/x.bin");
+	CHECK(!inside);
+	CHECK(dv_file_path("/t", 'p', "s3://b/x.bin", 12, out, sizeof(out), &inside));
+	CHECK(!inside);
+	CHECK(!dv_file_path("/t", 'i', "wi5b=000010000siXQKl0rr", 23, out, sizeof(out), &inside));
+	CHECK(!dv_file_path("/t", 'p', "/t/%zz", 6, out, sizeof(out), &inside));
+	CHECK(!dv_file_path("/t", 'u', "vBn[lx{q8@P<9BNH/is", 19, out, sizeof(out), &inside));
+	CHECK(!dv_file_path("/t", 'p', "/t/a-long-name.bin", 18, out, 8, &inside));
+}
+
 int main(void)
 {
 	unit_run("z85", z85);
 	unit_run("dv ids", ids);
+	unit_run("dv file paths", file_paths);
 	unit_run("payloads", payloads);
 	unit_run("corpus", corpus);
 	return unit_done();
