@@ -26,8 +26,7 @@ const char usage_bundle[] =
 	"                       details by surrogates keyed with KEY (whole JSON log only)\n"
 	"  -o, --output FORMAT  text (default), json, ndjson, tsv or csv\n"
 	"      --threads N      parser threads (default: CPUs available)\n"
-	"      --max-archive-bytes N  when TABLE is an archive, stop after reading N\n"
-	"                       uncompressed bytes in one pass (default 64G; K, M, G, T)\n"
+	ARCHIVE_USAGE
 	HELP_USAGE;
 
 enum { OPT_FROM = 1100, OPT_FOOTERS, OPT_WITH_DATA, OPT_REDACT };
@@ -36,7 +35,7 @@ const struct option options_bundle[] = {
 	{ "footers", no_argument, NULL, OPT_FOOTERS },
 	{ "from", required_argument, NULL, OPT_FROM },
 	{ "help", no_argument, NULL, 'h' },
-	{ "max-archive-bytes", required_argument, NULL, OPT_MAX_ARCHIVE_BYTES },
+	ARCHIVE_OPTION,
 	{ "output", required_argument, NULL, 'o' },
 	{ "redact", required_argument, NULL, OPT_REDACT },
 	{ "threads", required_argument, NULL, OPT_THREADS },

@@ -30,8 +30,7 @@ const char usage_check[] =
 	"  -o, --output FORMAT  text (default), json, ndjson, junit (JUnit XML), or for\n"
 	"                       --list-rules also tsv or csv\n"
 	"      --threads N      parser threads (default: CPUs available)\n"
-	"      --max-archive-bytes N  when TABLE is an archive, stop after reading N\n"
-	"                       uncompressed bytes in one pass (default 64G; K, M, G, T)\n"
+	ARCHIVE_USAGE
 	HELP_USAGE;
 
 enum { OPT_DEEP = 2000, OPT_IGNORE, OPT_BASELINE, OPT_STRICT, OPT_LIST_RULES };
@@ -43,7 +42,7 @@ const struct option options_check[] = {
 	{ "ignore", required_argument, NULL, OPT_IGNORE },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "list-rules", no_argument, NULL, OPT_LIST_RULES },
-	{ "max-archive-bytes", required_argument, NULL, OPT_MAX_ARCHIVE_BYTES },
+	ARCHIVE_OPTION,
 	{ "output", required_argument, NULL, 'o' },
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "threads", required_argument, NULL, OPT_THREADS },

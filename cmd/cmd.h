@@ -64,10 +64,9 @@ enum { OPT_AT = 1000, OPT_THREADS, OPT_HELP_LONG, OPT_NO_CHECKPOINT, OPT_MAX_ARC
 	{ "help", no_argument, NULL, 'h' },                       \
 	{ "output", required_argument, NULL, 'o' },               \
 	{ "threads", required_argument, NULL, OPT_THREADS }
-/* Commands that open a TABLE take the common options and these. */
-#define TABLE_OPTIONS                                                       \
-	COMMON_OPTIONS,                                                     \
-	{ "max-archive-bytes", required_argument, NULL, OPT_MAX_ARCHIVE_BYTES }
+/* Commands that open a TABLE take the common options and --max-archive-bytes. */
+#define ARCHIVE_OPTION { "max-archive-bytes", required_argument, NULL, OPT_MAX_ARCHIVE_BYTES }
+#define TABLE_OPTIONS COMMON_OPTIONS, ARCHIVE_OPTION
 #define COMMON_SHORTOPTS "ho:"
 #define COMMON_USAGE_OPTS                                                                    \
 	"  -o, --output FORMAT  text (default), json, ndjson, tsv or csv\n"             \
@@ -76,11 +75,10 @@ enum { OPT_AT = 1000, OPT_THREADS, OPT_HELP_LONG, OPT_NO_CHECKPOINT, OPT_MAX_ARC
 	"      --threads N      parser threads (default: CPUs available)\n"
 #define HELP_USAGE "  -h, --help           this help\n"
 #define COMMON_USAGE COMMON_USAGE_OPTS HELP_USAGE
-#define TABLE_USAGE                                                                     \
-	COMMON_USAGE_OPTS                                                               \
+#define ARCHIVE_USAGE                                                                   \
 	"      --max-archive-bytes N  when TABLE is an archive, stop after reading N\n"   \
-	"                       uncompressed bytes in one pass (default 64G; K, M, G, T)\n" \
-	HELP_USAGE
+	"                       uncompressed bytes in one pass (default 64G; K, M, G, T)\n"
+#define TABLE_USAGE COMMON_USAGE_OPTS ARCHIVE_USAGE HELP_USAGE
 
 /*
  * Handles a common option.  Returns -1 when `opt` is not one, else an exit code to return
