@@ -31,6 +31,27 @@ int dq_data_file_inspect(dq_table *t, const char *path, bool footer, struct dq_d
 		return rc;
 	if (remote(path))
 		return dq_fail(err, DQ_ENOTIMPL, "cannot read '%s': not a local file", path);
+	/* Opening the footer stats the file already: a readable one costs no second stat. */
+	struct dq_error footer_err = { 0 };
+	int footer_rc = DQ_OK;
+	if (footer) {
+		parquet_file *f;
+		footer_rc = parquet_open_named(t->store, path, path, &f, &footer_err);
+		if (footer_rc == DQ_OK) {
+			const struct parquet_meta *m = parquet_metadata(f);
+			out->size = parquet_file_size(f);
+			out->modification_time = f->mtime_ms;
+			out->num_rows = m->num_rows;
+			out->row_groups = (int64_t)m->nrow_groups;
+			parquet_close(f);
+			return DQ_OK;
+		}
+		if (footer_rc == DQ_ENOMEM) {
+			*err = footer_err;
+			return footer_rc;
+		}
+	}
+	/* No footer wanted, or none read: whether the file is there, and how big. */
 	struct store_entry st;
 	if ((rc = store_stat(t->store, path, &st, err)))
 		return rc;
@@ -38,16 +59,9 @@ int dq_data_file_inspect(dq_table *t, const char *path, bool footer, struct dq_d
 		return dq_fail_errno(err, DQ_EIO, EISDIR, "cannot read '%s': is a directory", path);
 	out->size = st.size;
 	out->modification_time = st.mtime_ms;
-	if (!footer)
-		return DQ_OK;
-	parquet_file *f;
-	if ((rc = parquet_open_named(t->store, path, path, &f, err)))
-		return rc;
-	const struct parquet_meta *m = parquet_metadata(f);
-	out->num_rows = m->num_rows;
-	out->row_groups = (int64_t)m->nrow_groups;
-	parquet_close(f);
-	return DQ_OK;
+	if (footer_rc)
+		*err = footer_err;
+	return footer_rc;
 }
 
 /* What a data file's cached tail must keep: its Parquet footer, length and magic. */

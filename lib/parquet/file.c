@@ -65,6 +65,7 @@ int parquet_open_named(struct store *s, const char *path, const char *name, parq
 	}
 	f->store = s;
 	f->size = st.size;
+	f->mtime_ms = st.mtime_ms;
 	/* "PAR1", at least one footer byte, the length and "PAR1" again */
 	if (f->size < 13) {
 		rc = dq_fail(err, DQ_ECORRUPT, "cannot read '%s': not a Parquet file (%lld bytes "

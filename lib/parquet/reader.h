@@ -18,6 +18,7 @@ struct parquet_file {
 	char *path;                     /* in the store */
 	char *name;                     /* for messages */
 	int64_t size;
+	int64_t mtime_ms;               /* from the same stat as size */
 	int64_t footer_offset;          /* first byte of the footer: column data ends before */
 	uint32_t footer_len;
 	struct parquet_meta meta;
