@@ -416,6 +416,9 @@ int dq_bundle_write(dq_table *t, const char *out, const struct dq_bundle_options
 		return rc;
 	if (!la && !(la = larchive(err)))
 		return err->code;
+	if (o->redact_key && (o->footers || o->with_data || o->from >= 0))
+		return dq_fail(err, DQ_EINVAL, "--redact takes the whole log and no data files: "
+			       "data files hold the values it hides");
 	struct items it = { 0 };
 	int64_t keep_checkpoint = -1;
 	if (o->from >= 0) {
@@ -426,26 +429,21 @@ int dq_bundle_write(dq_table *t, const char *out, const struct dq_bundle_options
 		 * it; without one, the whole log. */
 		keep_checkpoint = log_latest_checkpoint(l, o->from);
 	}
-	int64_t from = o->from < 0 || keep_checkpoint < 0 ? -1 : keep_checkpoint + 1;
-	if (o->redact_key && (o->footers || o->with_data || o->from >= 0))
-		return dq_fail(err, DQ_EINVAL, "--redact takes the whole log and no data files: "
-			       "data files hold the values it hides");
+	int64_t from = keep_checkpoint < 0 ? -1 : keep_checkpoint + 1;
 	if ((rc = walk(t->store, "_delta_log", from, keep_checkpoint, true, &it, err)))
 		goto out;
-	struct redactor red;
+	if ((o->footers || o->with_data) && (rc = data_files(t, !o->with_data, &it, err)))
+		goto out;
+	if (it.n)
+		qsort(it.v, it.n, sizeof(*it.v), cmp_item); /* also: commits in version order */
 	if (o->redact_key) {
+		struct redactor red;
 		redact_init(&red, o->redact_key);
-		if (it.n)
-			qsort(it.v, it.n, sizeof(*it.v), cmp_item); /* commits in version order */
 		rc = redact_items(t, &red, &it, err);
 		redact_release(&red);
 		if (rc)
 			goto out;
 	}
-	if ((o->footers || o->with_data) && (rc = data_files(t, !o->with_data, &it, err)))
-		goto out;
-	if (it.n)
-		qsort(it.v, it.n, sizeof(*it.v), cmp_item);
 	if (o->footers && !o->with_data) {
 		/* A table in an archive fetches every footer in one pass. */
 		const char **paths = dq_realloc_array(NULL, it.n ? it.n : 1, sizeof(*paths));
