@@ -30,7 +30,7 @@
 
 struct arc_entry {
 	char *path;             /* normalized: no "./", no "//", no trailing '/' */
-	int64_t size;           /* -1 for directories */
+	int64_t size;           /* -1 for directories; files' sizes are known once indexed */
 	int64_t mtime_ms;
 	size_t index;           /* the entry's position in the archive */
 	bool is_dir;
@@ -656,28 +656,6 @@ static int fetch(struct store_archive *a, struct arc_entry *e, int64_t off, size
 				goto out;
 			continue;
 		}
-		if (e->size < 0) {
-			/* Size unknown from the header (streamed zip): read it whole. */
-			struct collect c = { .max = DQ_MAX_COMMIT_BYTES };
-			if ((rc = pass_data(&p, collect_block, &c)) == DQ_OK && c.too_big)
-				rc = dq_fail(err, DQ_EIO, "cannot read '%s': larger than %zu bytes",
-					     e->path, DQ_MAX_COMMIT_BYTES);
-			if (rc) {
-				free(c.data);
-				goto out;
-			}
-			free(e->data);
-			e->data = c.data;
-			e->len = c.len;
-			e->size = (int64_t)c.len;
-			e->held = true;
-			size_t from = off < e->size ? (size_t)off : (size_t)e->size;
-			size_t n = e->size - (int64_t)from < (int64_t)len ? (size_t)e->size - from : len;
-			if (want)
-				memcpy(want, e->data + from, n);
-			*got = n;
-			goto out;
-		}
 		if ((uint64_t)keep > (uint64_t)e->size)
 			keep = (size_t)e->size;
 		struct tail t = { .size = e->size, .keep = keep, .want_off = want ? off : -1,
@@ -714,14 +692,14 @@ static int arc_read(struct store *s, const char *path, size_t max, struct dq_buf
 	if (!e || e->is_dir)
 		return dq_fail_errno(err, DQ_EIO, e ? EISDIR : ENOENT, "cannot read '%s': %s", path,
 				     e ? "a folder" : "not in the archive");
-	if (e->size >= 0 && (uint64_t)e->size > max)
+	if ((uint64_t)e->size > max)
 		return dq_fail(err, DQ_EIO, "cannot read '%s': larger than %zu bytes", path, max);
 	if (!e->held) {
 		size_t got = 0;
-		if (e->size >= 0 && (uint64_t)e->size > DQ_MAX_COMMIT_BYTES)
+		if ((uint64_t)e->size > DQ_MAX_COMMIT_BYTES)
 			return dq_fail(err, DQ_EIO, "cannot read '%s': larger than %zu bytes", path,
 				       DQ_MAX_COMMIT_BYTES);
-		int rc = fetch(a, e, 0, 0, NULL, &got, e->size >= 0 ? (size_t)e->size : 0, err);
+		int rc = fetch(a, e, 0, 0, NULL, &got, (size_t)e->size, err);
 		if (rc)
 			return rc;
 		if ((uint64_t)e->size > max)
@@ -732,13 +710,11 @@ static int arc_read(struct store *s, const char *path, size_t max, struct dq_buf
 	return DQ_OK;
 }
 
-static bool cached(const struct arc_entry *e, int64_t off, size_t len)
+/* Whether a read from `off` is served from memory: the whole file, or a tail from before
+ * off (a read past the end is short, as from a file). */
+static bool cached(const struct arc_entry *e, int64_t off)
 {
-	if (e->held)
-		return true;
-	int64_t start = e->size - (int64_t)e->len;
-	int64_t end = off + (int64_t)len < e->size ? off + (int64_t)len : e->size;
-	return e->data && off >= start && end >= off;
+	return e->held || (e->data && off >= e->size - (int64_t)e->len);
 }
 
 static int arc_read_range(struct store *s, const char *path, int64_t off, size_t len,
@@ -751,7 +727,7 @@ static int arc_read_range(struct store *s, const char *path, int64_t off, size_t
 	if (!e || e->is_dir)
 		return dq_fail_errno(err, DQ_EIO, e ? EISDIR : ENOENT, "cannot read '%s': %s", path,
 				     e ? "a folder" : "not in the archive");
-	if (e->size < 0 || !cached(e, off, len))
+	if (!cached(e, off))
 		/* One pass; keep a tail too, as a Parquet footer is read from the end, twice. */
 		return fetch(a, e, off, len, buf, got, ARC_MISS_TAIL, err);
 	int64_t start = e->held ? 0 : e->size - (int64_t)e->len;
@@ -779,7 +755,7 @@ static int arc_prefetch(struct store *s, const char *const *paths, size_t n, siz
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		struct arc_entry *e = lookup(a, paths[i]);
-		if (e && !e->is_dir && !e->held && e->size >= 0 && e->index && !e->data) {
+		if (e && !e->is_dir && !e->held && e->index && !e->data) {
 			by_index[e->index] = e;
 			wanted++;
 		}
