@@ -315,15 +315,8 @@ static json_t *failed_record(const struct part *p, const char *why)
 			 "row_groups", "num_rows", "mismatches", "error", why);
 }
 
-/*
- * A small partition's footers are read in the calling thread: handing four ~10 us reads
- * to the pool and waiting for them cost more than reading them (make bench: a worker
- * with 2 threads took 56 ms where 1 thread took 39 ms, 500 partitions of 4 files).
- */
-#define SMALL_BATCH 16
-
-/* Inspects files[0..n) (on t's pool unless few); d and e are new arrays.  0 or a dq code
- * in *err. */
+/* Inspects files[0..n) (dq_data_files_inspect: on t's pool unless few); d and e are new
+ * arrays.  0 or a dq code in *err. */
 static int inspect(dq_table *t, const struct sfile *files, size_t n, struct dq_data_file **d,
 		   struct dq_error **e, struct dq_error *err)
 {
@@ -337,18 +330,7 @@ static int inspect(dq_table *t, const struct sfile *files, size_t n, struct dq_d
 	}
 	for (size_t i = 0; i < n; i++)
 		paths[i] = files[i].path;
-	int rc = DQ_OK;
-	if (n < SMALL_BATCH) {
-		for (size_t i = 0; i < n && !rc; i++) {
-			(*e)[i].code = dq_data_file_inspect(t, paths[i], true, &(*d)[i], &(*e)[i]);
-			if ((*e)[i].code == DQ_EFORKED || (*e)[i].code == DQ_ENOMEM) {
-				*err = (*e)[i];
-				rc = err->code;
-			}
-		}
-	} else {
-		rc = dq_data_files_inspect(t, paths, n, true, *d, *e, err);
-	}
+	int rc = dq_data_files_inspect(t, paths, n, true, *d, *e, err);
 	free(paths);
 	return rc;
 }

@@ -64,16 +64,22 @@ int dq_data_file_inspect(dq_table *t, const char *path, bool footer, struct dq_d
 	return footer_rc;
 }
 
-/* What a data file's cached tail must keep: its Parquet footer, length and magic. */
+/*
+ * What a data file's cached tail must keep: what parquet_open reads, its first tail read
+ * (the last PARQUET_TAIL_BYTES, or the whole of a smaller file) and the footer when that is
+ * longer.
+ */
 static size_t footer_tail(const uint8_t *tail, size_t len, int64_t size)
 {
 	(void)size;
-	if (len < 8 || memcmp(tail + len - 4, "PAR1", 4))
+	if (len <= PARQUET_TAIL_BYTES || memcmp(tail + len - 4, "PAR1", 4))
 		return len;
 	const uint8_t *p = tail + len - 8;
 	uint64_t need = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
 			(uint64_t)p[3] << 24;
 	need += 8;
+	if (need < PARQUET_TAIL_BYTES)
+		need = PARQUET_TAIL_BYTES;
 	return need < len ? (size_t)need : len;
 }
 
@@ -104,12 +110,27 @@ static void inspect_one(void *arg)
 	j->err->code = dq_data_file_inspect(j->t, j->path, j->footer, j->out, j->err);
 }
 
+/*
+ * Below this many files the pool's hand-off costs more than the footer reads (make bench:
+ * a worker with 2 threads took 56 ms where 1 thread took 39 ms, 500 partitions of 4 files).
+ */
+#define INLINE_BATCH 16
+
 int dq_data_files_inspect(dq_table *t, const char *const *paths, size_t n, bool footer,
 			  struct dq_data_file *out, struct dq_error *errs, struct dq_error *err)
 {
 	int rc = table_check(t, err);
 	if (rc || !n)
 		return rc;
+	if (footer && (rc = store_prefetch(t->store, paths, n, FOOTER_TAIL, footer_tail, err)))
+		return rc;
+	if (n < INLINE_BATCH) {
+		for (size_t i = 0; i < n; i++) {
+			errs[i] = (struct dq_error){ 0 };
+			errs[i].code = dq_data_file_inspect(t, paths[i], footer, &out[i], &errs[i]);
+		}
+		return DQ_OK;
+	}
 	struct inspect_job *jobs = dq_calloc(n, sizeof(*jobs));
 	if (!jobs)
 		return dq_fail(err, DQ_ENOMEM, "out of memory");

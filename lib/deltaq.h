@@ -466,9 +466,12 @@ int dq_bundle_write(dq_table *t, const char *out, const struct dq_bundle_options
 
 /*
  * dq_data_file_inspect for each of paths[0..n) on the table's worker pool (the threads of
- * struct dq_options): out[i] and errs[i] are file i's result (errs[i].code DQ_OK when it
- * was read).  Returns DQ_OK once every file was tried, else what stopped the batch
- * (DQ_EFORKED, DQ_ENOMEM) in *err.
+ * struct dq_options; a batch of a few files is read in the calling thread, where handing
+ * it to the pool would cost more than the reads): out[i] and errs[i] are file i's result
+ * (errs[i].code DQ_OK when it was read).  With `footer` the footers are fetched first as
+ * dq_data_files_prefetch does (one pass over an archive).  Returns DQ_OK once every file
+ * was tried, else what stopped the batch (DQ_EFORKED, DQ_ENOMEM, an archive that cannot
+ * be read) in *err.
  */
 int dq_data_files_inspect(dq_table *t, const char *const *paths, size_t n, bool footer,
 			  struct dq_data_file *out, struct dq_error *errs, struct dq_error *err);

@@ -12,8 +12,6 @@
 
 #include "reader.h"
 
-/* The tail read: most footers fit, and it costs no more than a small read on any store. */
-#define TAIL_BYTES (64 * 1024)
 /* A footer larger than this is refused rather than read into memory. */
 #define MAX_FOOTER ((int64_t)1 << 30)
 
@@ -72,7 +70,7 @@ int parquet_open_named(struct store *s, const char *path, const char *name, parq
 			     "is too short)", name, (long long)f->size);
 		goto fail;
 	}
-	size_t tlen = f->size < TAIL_BYTES ? (size_t)f->size : TAIL_BYTES;
+	size_t tlen = f->size < PARQUET_TAIL_BYTES ? (size_t)f->size : PARQUET_TAIL_BYTES;
 	int64_t toff = f->size - (int64_t)tlen;
 	if (!(tail = malloc(tlen))) {
 		rc = dq_fail(err, DQ_ENOMEM, "cannot read '%s': out of memory", name);

@@ -24,6 +24,10 @@ struct parquet_file {
 	struct parquet_meta meta;
 };
 
+/* parquet_open's first read, of the file's last bytes: most footers fit, and it costs no
+ * more than a small read on any store. */
+#define PARQUET_TAIL_BYTES (64 * 1024)
+
 /* parquet_open, naming the file `name` (e.g. the path as the user typed it) in messages. */
 int parquet_open_named(struct store *s, const char *path, const char *name, parquet_file **out,
 		       struct dq_error *err);

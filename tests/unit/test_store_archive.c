@@ -319,6 +319,67 @@ static void table_open(void)
 		FAILF("%s: %s", uri, err.msg);
 }
 
+/* Footers fetched by dq_data_files_prefetch read with the archive gone: whatever
+ * parquet_open asks of a data file is kept, for a small file (read whole) as for the
+ * footer of a big one. */
+static void footers(void)
+{
+	static char small[1 << 16], big[300000];
+	FILE *fp = fopen("tests/fixtures/parquet/duck_gzip_v1.parquet", "rb");
+	size_t n = fp ? fread(small, 1, sizeof(small), fp) : 0;
+	if (fp)
+		fclose(fp);
+	if (n < 100 || n >= sizeof(small)) {
+		FAILF("cannot read the fixture");
+		return;
+	}
+	/* the same footer behind 200 KB of padding that no reader of the footer touches */
+	memcpy(big, small, 4);
+	memset(big + 4, 'x', sizeof(big) - n);
+	memcpy(big + sizeof(big) - (n - 4), small + 4, n - 4);
+	/* the pages' offsets are wrong in `big`, but its footer (all that is read) is whole */
+	struct archive *a = archive_write_new();
+	char path[512];
+	snprintf(path, sizeof(path), "%s/footers.tar", dir);
+	archive_write_set_format_pax_restricted(a);
+	archive_write_open_filename(a, path);
+	const struct { const char *name; const char *data; size_t len; } e[] = {
+		{ "t/_delta_log/00000000000000000000.json", "{}\n", 3 },
+		{ "t/small.parquet", small, n },
+		{ "t/big.parquet", big, sizeof(big) },
+	};
+	for (size_t i = 0; i < 3; i++) {
+		struct archive_entry *ae = archive_entry_new();
+		archive_entry_set_pathname(ae, e[i].name);
+		archive_entry_set_filetype(ae, AE_IFREG);
+		archive_entry_set_perm(ae, 0644);
+		archive_entry_set_size(ae, (la_int64_t)e[i].len);
+		archive_write_header(a, ae);
+		archive_write_data(a, e[i].data, e[i].len);
+		archive_entry_free(ae);
+	}
+	archive_write_close(a);
+	archive_write_free(a);
+
+	dq_table *t;
+	struct dq_error err;
+	if (dq_table_open(path, NULL, &t, &err) != DQ_OK) {
+		FAILF("%s", err.msg);
+		return;
+	}
+	const char *paths[] = { "small.parquet", "big.parquet" };
+	CHECK(dq_data_files_prefetch(t, paths, 2, &err) == DQ_OK);
+	CHECK(unlink(path) == 0);
+	for (size_t i = 0; i < 2; i++) {
+		struct dq_data_file d;
+		int rc = dq_data_file_inspect(t, paths[i], true, &d, &err);
+		CHECKF(rc == DQ_OK, "%s: %s", paths[i], rc ? err.msg : "");
+		CHECK_INT(d.num_rows, 554);
+		CHECK_INT(d.size, i ? (long long)sizeof(big) : (long long)n);
+	}
+	dq_table_close(t);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "%s/dq-archive-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -330,6 +391,7 @@ int main(void)
 	unit_run("hostile entries", hostile);
 	unit_run("limits and damage", limits_and_damage);
 	unit_run("dq_table_open", table_open);
+	unit_run("prefetched footers", footers);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
