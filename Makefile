@@ -18,6 +18,9 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 PKGS    := jansson libarchive libzstd zlib liblz4 libbrotlidec snappy
+# Loaded when first needed (lib/dynlib.h), so not linked: libarchive and the page codecs
+# zlib aside (a codec, and crc32 for pages and deletion vectors).
+DLOPEN_PKGS := libarchive libzstd liblz4 libbrotlidec snappy
 
 # The build directory and sanitizer flags; `make check` reuses these rules for its
 # ASan+UBSan and TSan builds.
@@ -26,11 +29,10 @@ SAN     ?=
 
 DQ_CFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -Ilib -Ilib/parquet \
 	     $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(SAN)
-# libarchive is loaded when first needed (lib/larchive.c), so it is not linked.
-LINK_PKGS := $(filter-out libarchive,$(PKGS))
+LINK_PKGS := $(filter-out $(DLOPEN_PKGS),$(PKGS))
 DQ_LDLIBS  = $(shell $(PKG_CONFIG) --libs $(LINK_PKGS) 2>/dev/null) -lpthread -lm -ldl
-# Unit tests that write archives call libarchive themselves.
-UNIT_LDLIBS = $(shell $(PKG_CONFIG) --libs libarchive 2>/dev/null)
+# Unit tests that write archives or compress pages call the libraries themselves.
+UNIT_LDLIBS = $(shell $(PKG_CONFIG) --libs $(DLOPEN_PKGS) 2>/dev/null)
 DQ_LDFLAGS = $(SAN)
 
 LIB_SRC  := $(sort $(wildcard lib/*.c lib/parquet/*.c))

@@ -18,7 +18,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "internal.h"
+#include "dynlib.h"
 
 #define LARCHIVE_SYMBOLS(X)                                                              \
 	X(archive_entry_filetype) X(archive_entry_free) X(archive_entry_hardlink)          \
@@ -39,14 +39,10 @@
 	X(archive_write_set_bytes_in_last_block) X(archive_write_set_filter_option)        \
 	X(archive_write_set_format_pax) X(archive_write_set_format_zip)
 
-struct larchive {
-#define LARCHIVE_FIELD(f) __typeof__(f) *f;
-	LARCHIVE_SYMBOLS(LARCHIVE_FIELD)
-#undef LARCHIVE_FIELD
-};
+DYNLIB_STRUCT(larchive, LARCHIVE_SYMBOLS);
 
-/* The functions, loading libarchive on first use (thread-safe); NULL with DQ_ENOTIMPL in
- * err when it cannot be loaded. */
+/* The functions, loading libarchive on first use (dynlib.h); NULL with DQ_ENOTIMPL in err
+ * when it cannot be loaded. */
 const struct larchive *larchive(struct dq_error *err);
 
 #endif

@@ -37,6 +37,46 @@ setup() {
 	assert_line --partial 'libarchive'
 }
 
+@test "cli: the archive and codec libraries are not linked: they load on first use" {
+	# lib/dynlib.h: linked, they cost every start (every --jobs worker) 0.7 ms and more.
+	run readelf -d "$DELTAQ"
+	assert_success
+	assert_line --partial 'libjansson'
+	for lib in libarchive libsnappy libzstd liblz4 libbrotli libstdc++; do
+		refute_output --partial "[$lib"
+	done
+}
+
+# Empty stand-ins for the codec libraries and libarchive, found first by dlopen.
+fake_libs() {
+	mkdir -p "$BATS_TEST_TMPDIR/fake"
+	echo 'int deltaq_fake;' >"$BATS_TEST_TMPDIR/fake/empty.c"
+	for so in libsnappy.so.1 libzstd.so.1 liblz4.so.1 libbrotlidec.so.1 libarchive.so.13; do
+		cc -shared -o "$BATS_TEST_TMPDIR/fake/$so" "$BATS_TEST_TMPDIR/fake/empty.c"
+	done
+}
+
+@test "cli: a library that cannot be loaded fails only what needs it, naming it (exit 3)" {
+	fake_libs
+	export LD_LIBRARY_PATH="$BATS_TEST_TMPDIR/fake"
+	# A JSON-only table and a Parquet footer need no codec.
+	run deltaq info "$T"
+	assert_success
+	run deltaq parquet "$FIX/parquet/duck_snappy_v1.parquet"
+	assert_success
+	run --separate-stderr deltaq parquet --rows 1 "$FIX/parquet/duck_snappy_v1.parquet"
+	assert_failure 3
+	assert_equal "$output" ""
+	assert_equal "$stderr" "deltaq: cannot read '$FIX/parquet/duck_snappy_v1.parquet': column 'txn.appId', page at offset 4: cannot load libsnappy.so.1: it has no snappy_uncompress"
+	run deltaq parquet --rows 1 "$FIX/parquet/duck_zstd_v1.parquet"
+	assert_failure 3
+	assert_output --partial "cannot load libzstd.so.1: it has no ZSTD_decompress"
+	run deltaq --version
+	assert_success
+	assert_line 'zstd cannot load libzstd.so.1: it has no ZSTD_decompress'
+	assert_line 'libarchive: cannot load libarchive.so.13: it has no archive_entry_filetype'
+}
+
 @test "cli: help CMD and CMD --help print the same usage" {
 	run deltaq help log
 	assert_success

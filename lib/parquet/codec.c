@@ -12,15 +12,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <brotli/decode.h>
-#include <lz4.h>
-#include <lz4frame.h>
-#include <snappy-c.h>
 #include <zlib.h>
-#include <zstd.h>
-#include <zstd_errors.h>
 
+#include "codeclibs.h"
 #include "encoding.h"
+
+/* The codecs' libraries, loaded by the first page that needs one (codeclibs.h).  The
+ * sonames are those of the headers' major versions. */
+DYNLIB_LOADER(lsnappy, "libsnappy.so.1", LSNAPPY_SYMBOLS)
+DYNLIB_LOADER(lzstd, "libzstd.so.1", LZSTD_SYMBOLS)
+DYNLIB_LOADER(llz4, "liblz4.so.1", LLZ4_SYMBOLS)
+DYNLIB_LOADER(lbrotli, "libbrotlidec.so.1", LBROTLI_SYMBOLS)
 
 static int corrupt(struct dq_error *err, const char *what, const char *codec)
 {
@@ -38,15 +40,18 @@ static int wrong_size(struct dq_error *err, const char *what, const char *codec,
 static int decompress_snappy(const uint8_t *in, size_t inlen, uint8_t *out, size_t outlen,
 			     const char *what, struct dq_error *err)
 {
+	const struct lsnappy *sn = lsnappy(err);
 	size_t n;
 
+	if (!sn)
+		return err->code;
 	/* snappy_uncompress checks every copy against the input and the output it is given,
 	 * so a separate snappy_validate_compressed_buffer pass would only cost time. */
-	if (snappy_uncompressed_length((const char *)in, inlen, &n) != SNAPPY_OK)
+	if (sn->snappy_uncompressed_length((const char *)in, inlen, &n) != SNAPPY_OK)
 		return corrupt(err, what, "snappy");
 	if (n != outlen)
 		return wrong_size(err, what, "snappy", n, outlen);
-	if (snappy_uncompress((const char *)in, inlen, (char *)out, &n) != SNAPPY_OK ||
+	if (sn->snappy_uncompress((const char *)in, inlen, (char *)out, &n) != SNAPPY_OK ||
 	    n != outlen)
 		return corrupt(err, what, "snappy");
 	return 0;
@@ -108,14 +113,18 @@ static int decompress_gzip(const uint8_t *in, size_t inlen, uint8_t *out, size_t
 static int decompress_zstd(const uint8_t *in, size_t inlen, uint8_t *out, size_t outlen,
 			   const char *what, struct dq_error *err)
 {
+	const struct lzstd *zs = lzstd(err);
 	const uint8_t *p = in;
 	size_t left = inlen, r;
 	unsigned long long sum = 0;
 	bool known = true;
 
+	if (!zs)
+		return err->code;
+
 	/* Add up the content sizes the frames record, to reject a mismatch before decoding. */
 	while (left > 0) {
-		unsigned long long fcs = ZSTD_getFrameContentSize(p, left);
+		unsigned long long fcs = zs->ZSTD_getFrameContentSize(p, left);
 		size_t fsize;
 
 		if (fcs == ZSTD_CONTENTSIZE_ERROR)
@@ -126,23 +135,23 @@ static int decompress_zstd(const uint8_t *in, size_t inlen, uint8_t *out, size_t
 			return corrupt(err, what, "zstd");
 		else
 			sum += fcs;
-		fsize = ZSTD_findFrameCompressedSize(p, left);
-		if (ZSTD_isError(fsize) || fsize == 0 || fsize > left)
+		fsize = zs->ZSTD_findFrameCompressedSize(p, left);
+		if (zs->ZSTD_isError(fsize) || fsize == 0 || fsize > left)
 			return corrupt(err, what, "zstd");
 		p += fsize;
 		left -= fsize;
 	}
 	if (known && sum != outlen)
 		return wrong_size(err, what, "zstd", sum, outlen);
-	r = ZSTD_decompress(out, outlen, in, inlen);
-	if (ZSTD_isError(r)) {
-		if (ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall)
+	r = zs->ZSTD_decompress(out, outlen, in, inlen);
+	if (zs->ZSTD_isError(r)) {
+		if (zs->ZSTD_getErrorCode(r) == ZSTD_error_dstSize_tooSmall)
 			return dq_fail(err, DQ_ECORRUPT,
 				       "cannot decompress %s: zstd data holds more than the %zu "
 				       "bytes the page header says",
 				       what, outlen);
 		return dq_fail(err, DQ_ECORRUPT, "cannot decompress %s: zstd data is corrupt (%s)",
-			       what, ZSTD_getErrorName(r));
+			       what, zs->ZSTD_getErrorName(r));
 	}
 	if (r != outlen)
 		return wrong_size(err, what, "zstd", r, outlen);
@@ -150,11 +159,12 @@ static int decompress_zstd(const uint8_t *in, size_t inlen, uint8_t *out, size_t
 }
 
 /* One raw LZ4 block of exactly outlen bytes; false otherwise. */
-static bool lz4_block(const uint8_t *in, size_t inlen, uint8_t *out, size_t outlen)
+static bool lz4_block(const struct llz4 *lz, const uint8_t *in, size_t inlen, uint8_t *out,
+		      size_t outlen)
 {
 	if (inlen > INT_MAX || outlen > INT_MAX)
 		return false;
-	return LZ4_decompress_safe((const char *)in, (char *)out, (int)inlen, (int)outlen) ==
+	return lz->LZ4_decompress_safe((const char *)in, (char *)out, (int)inlen, (int)outlen) ==
 	       (int)outlen;
 }
 
@@ -165,7 +175,8 @@ static uint32_t load_be32(const uint8_t *p)
 
 /* Hadoop's framing, as arrow reads it: [BE u32 raw size][BE u32 block size][block]...,
  * filling exactly outlen bytes. */
-static bool lz4_hadoop(const uint8_t *in, size_t inlen, uint8_t *out, size_t outlen)
+static bool lz4_hadoop(const struct llz4 *lz, const uint8_t *in, size_t inlen, uint8_t *out,
+		       size_t outlen)
 {
 	size_t pos = 0, done = 0;
 
@@ -181,7 +192,7 @@ static bool lz4_hadoop(const uint8_t *in, size_t inlen, uint8_t *out, size_t out
 		pos += 8;
 		if (clen > inlen - pos || raw > outlen - done)
 			return false;
-		if (!lz4_block(in + pos, clen, out + done, raw))
+		if (!lz4_block(lz, in + pos, clen, out + done, raw))
 			return false;
 		pos += clen;
 		done += raw;
@@ -190,28 +201,29 @@ static bool lz4_hadoop(const uint8_t *in, size_t inlen, uint8_t *out, size_t out
 }
 
 /* The LZ4 frame format (lz4frame.h), which older arrow-rs wrote for this codec. */
-static bool lz4_frame(const uint8_t *in, size_t inlen, uint8_t *out, size_t outlen)
+static bool lz4_frame(const struct llz4 *lz, const uint8_t *in, size_t inlen, uint8_t *out,
+		      size_t outlen)
 {
 	LZ4F_dctx *dctx;
 	size_t pos = 0, done = 0, hint = 1;
 
 	if (inlen < 4 || in[0] != 0x04 || in[1] != 0x22 || in[2] != 0x4d || in[3] != 0x18)
 		return false;
-	if (LZ4F_isError(LZ4F_createDecompressionContext(&dctx, LZ4F_VERSION)))
+	if (lz->LZ4F_isError(lz->LZ4F_createDecompressionContext(&dctx, LZ4F_VERSION)))
 		return false;
 	while (pos < inlen) {
 		size_t src = inlen - pos, dst = outlen - done;
 		uint8_t spare;
 
 		/* LZ4F_decompress wants somewhere to write even when nothing is left to. */
-		hint = LZ4F_decompress(dctx, dst ? out + done : &spare, &dst, in + pos, &src, NULL);
-		if (LZ4F_isError(hint))
+		hint = lz->LZ4F_decompress(dctx, dst ? out + done : &spare, &dst, in + pos, &src, NULL);
+		if (lz->LZ4F_isError(hint))
 			break;
 		pos += src;
 		done += dst;
 		if (hint == 0) {
 			/* End of a frame; another may follow. */
-			LZ4F_resetDecompressionContext(dctx);
+			lz->LZ4F_resetDecompressionContext(dctx);
 			if (pos == inlen)
 				break;
 			hint = 1;
@@ -219,14 +231,17 @@ static bool lz4_frame(const uint8_t *in, size_t inlen, uint8_t *out, size_t outl
 			break; /* no progress: truncated */
 		}
 	}
-	LZ4F_freeDecompressionContext(dctx);
-	return !LZ4F_isError(hint) && hint == 0 && pos == inlen && done == outlen;
+	lz->LZ4F_freeDecompressionContext(dctx);
+	return !lz->LZ4F_isError(hint) && hint == 0 && pos == inlen && done == outlen;
 }
 
 static int decompress_brotli(const uint8_t *in, size_t inlen, uint8_t *out, size_t outlen,
 			     const char *what, struct dq_error *err)
 {
-	BrotliDecoderState *s = BrotliDecoderCreateInstance(NULL, NULL, NULL);
+	const struct lbrotli *br = lbrotli(err);
+	if (!br)
+		return err->code;
+	BrotliDecoderState *s = br->BrotliDecoderCreateInstance(NULL, NULL, NULL);
 	const uint8_t *next_in = in;
 	uint8_t *next_out = out;
 	size_t avail_in = inlen, avail_out = outlen;
@@ -234,8 +249,8 @@ static int decompress_brotli(const uint8_t *in, size_t inlen, uint8_t *out, size
 
 	if (!s)
 		return dq_fail(err, DQ_ENOMEM, "cannot decompress %s: out of memory", what);
-	r = BrotliDecoderDecompressStream(s, &avail_in, &next_in, &avail_out, &next_out, NULL);
-	BrotliDecoderDestroyInstance(s);
+	r = br->BrotliDecoderDecompressStream(s, &avail_in, &next_in, &avail_out, &next_out, NULL);
+	br->BrotliDecoderDestroyInstance(s);
 	if (r == BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT)
 		return dq_fail(err, DQ_ECORRUPT,
 			       "cannot decompress %s: brotli data holds more than the %zu bytes "
@@ -254,6 +269,7 @@ int parquet_decompress(int codec, const uint8_t *in, size_t inlen, uint8_t *out,
 {
 	static const uint8_t none[1];
 	uint8_t spare[1];
+	const struct llz4 *lz;
 
 	/* An empty page needs no decompressor (an empty input is not valid snappy). */
 	if (inlen == 0 && outlen == 0 && codec != PQ_LZO && parquet_codec_name(codec))
@@ -280,12 +296,16 @@ int parquet_decompress(int codec, const uint8_t *in, size_t inlen, uint8_t *out,
 	case PQ_ZSTD:
 		return decompress_zstd(in, inlen, out, outlen, what, err);
 	case PQ_LZ4_RAW:
-		if (!lz4_block(in, inlen, out, outlen))
+		if (!(lz = llz4(err)))
+			return err->code;
+		if (!lz4_block(lz, in, inlen, out, outlen))
 			return corrupt(err, what, "lz4");
 		return 0;
 	case PQ_LZ4:
-		if (!lz4_hadoop(in, inlen, out, outlen) && !lz4_frame(in, inlen, out, outlen) &&
-		    !lz4_block(in, inlen, out, outlen))
+		if (!(lz = llz4(err)))
+			return err->code;
+		if (!lz4_hadoop(lz, in, inlen, out, outlen) && !lz4_frame(lz, in, inlen, out, outlen) &&
+		    !lz4_block(lz, in, inlen, out, outlen))
 			return corrupt(err, what, "lz4");
 		return 0;
 	case PQ_BROTLI:
