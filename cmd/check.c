@@ -305,12 +305,26 @@ struct deep_jobs {
 	json_t *findings;
 	size_t failed_files;
 	size_t *item_files;        /* files in each item */
+	size_t bad_item;           /* 1 + the last item with a record that is not JSON */
 };
 
-static void deep_record(void *ctx, size_t item, json_t *rec)
+static void deep_record(void *ctx, size_t item, const char *rec, size_t len)
 {
-	(void)item;
-	json_array_append(((struct deep_jobs *)ctx)->findings, rec);
+	struct deep_jobs *d = ctx;
+	json_t *f = json_loadb(rec, len, 0, NULL);
+	if (json_is_object(f)) {
+		json_array_append_new(d->findings, f);
+		return;
+	}
+	/* Not what jobs_emit writes: the worker is broken; its item's files count as not
+	 * checked, as when it dies. */
+	json_decref(f);
+	if (d->bad_item != item + 1) {
+		d->bad_item = item + 1;
+		d->failed_files += d->item_files[item];
+		fprintf(stderr, "deltaq: check --deep: %zu files not checked: a worker sent a "
+			"finding that is not JSON\n", d->item_files[item]);
+	}
 }
 
 static void deep_done(void *ctx, size_t item, const char *failure)
@@ -348,7 +362,7 @@ static int deep_jobs(dq_table **t, dq_snapshot *s, const struct cli *cli, long j
 	if (!rc && nitems) {
 		unsigned cpus = jobs_cpus(), workers = jobs > 0 ? (unsigned)jobs : cpus;
 		unsigned n = workers < nitems ? workers : (unsigned)nitems;
-		struct deep_jobs d = { findings, 0, counts };
+		struct deep_jobs d = { .findings = findings, .item_files = counts };
 		struct jobs_spec spec = {
 			.kind = "check-deep", .table = location, .workers = workers,
 			.threads = cli->threads > 0 ? (unsigned)cli->threads : (n && cpus / n > 1 ? cpus / n : 1),

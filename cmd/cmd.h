@@ -139,6 +139,10 @@ void out_begin(struct out *o, enum out_format fmt, const struct out_col *cols, s
 	       bool single);
 /* Writes one record (steals `row`, an object with the columns' keys). */
 void out_row(struct out *o, json_t *row);
+/* Writes one record given as compact JSON text, which out_row would write as it is (an
+ * object with the columns' keys, in order): copied for json and ndjson, parsed for the
+ * other formats. */
+void out_row_text(struct out *o, const char *json, size_t len);
 /* Finishes the document; returns 0, or EXIT_UNREADABLE after a write error. */
 int out_end(struct out *o);
 
@@ -147,6 +151,10 @@ char *out_cell_text(const json_t *v);
 
 /* Writes a whole JSON document (pretty) to stdout; steals v. */
 void out_json_doc(json_t *v);
+
+/* Writes s as a JSON string, escaped as jansson's compact output escapes it (for NDJSON
+ * built without a json_t where that is the cost, as `scan --jobs` work items are). */
+void json_put_string(FILE *fp, const char *s);
 
 /* Builds a JSON row from a format like json_pack, in column order. */
 #define ROW(...) json_pack(__VA_ARGS__)

@@ -91,7 +91,8 @@ struct worker {
 	int status;             /* wait status once reaped */
 	size_t q[DEPTH];        /* items handed to it, in order; q[0] is in progress */
 	unsigned nq;
-	json_t *recs;           /* records of q[0] so far */
+	char *rbuf;             /* records of q[0] so far: their texts, each ending in a NUL */
+	size_t rlen, rcap, nrec;
 	char *wbuf;             /* bytes still to write to its stdin */
 	size_t wlen, woff, wcap;
 	char *lbuf;             /* an incomplete line from its stdout */
@@ -183,8 +184,6 @@ static void assign(struct sup *s, struct worker *w)
 			w->wcap = w->wlen + n + 4096;
 		}
 		w->wlen += (size_t)snprintf(w->wbuf + w->wlen, n, "{\"seq\":%zu,\"item\":%s}\n", i, item);
-		if (!w->nq)
-			w->recs = json_array();
 		w->q[w->nq++] = i;
 	}
 	flush_input(w);
@@ -222,56 +221,106 @@ static void violation(struct worker *w, const char *why)
 	close_fd(&w->in);
 }
 
+/* Consumes the literal `lit` at *p (< end). */
+static bool take(const char **p, const char *end, const char *lit)
+{
+	size_t n = strlen(lit);
+	if ((size_t)(end - *p) < n || memcmp(*p, lit, n))
+		return false;
+	*p += n;
+	return true;
+}
+
+/* Consumes a decimal number (no sign, at most 18 digits) at *p. */
+static bool take_num(const char **p, const char *end, long long *v)
+{
+	const char *q = *p;
+	long long x = 0;
+	while (q < end && q - *p < 18 && *q >= '0' && *q <= '9')
+		x = x * 10 + (*q++ - '0');
+	if (q == *p || (q < end && *q >= '0' && *q <= '9'))
+		return false;
+	*v = x;
+	*p = q;
+	return true;
+}
+
+/* Keeps one record of the item in progress (its text, as the worker wrote it). */
+static bool keep_record(struct worker *w, const char *rec, size_t n)
+{
+	if (w->rlen + n + 1 > w->rcap) {
+		size_t cap = w->rcap ? w->rcap : 4096;
+		while (cap < w->rlen + n + 1)
+			cap *= 2;
+		char *b = realloc(w->rbuf, cap);
+		if (!b)
+			return false;
+		w->rbuf = b;
+		w->rcap = cap;
+	}
+	memcpy(w->rbuf + w->rlen, rec, n);
+	w->rbuf[w->rlen + n] = '\0';
+	w->rlen += n + 1;
+	w->nrec++;
+	return true;
+}
+
+/*
+ * One line from a worker.  Records and end records are read by their exact shape (the
+ * worker is this binary: jobs_emit and cmd_worker write them), without a JSON parser: the
+ * supervisor's CPU is taken from the workers on a busy machine, and parsing every record
+ * here was most of it.  A record's own text is handed to the caller as it came.
+ */
 static void handle_line(struct sup *s, struct worker *w, const char *line, size_t len)
 {
 	if (w->bad[0])
 		return;
-	json_error_t je;
-	json_t *m = json_loadb(line, len, 0, &je);
-	const char *type = json_string_value(json_object_get(m, "type"));
-	if (!m || !type) {
-		violation(w, "worker sent a line that is not a protocol record");
-		json_decref(m);
+	const char *p = line, *end = line + len;
+	long long seq = -1, k;
+	if (take(&p, end, "{\"type\":\"record\",\"seq\":") && take_num(&p, end, &seq) &&
+	    take(&p, end, ",\"record\":") && end - p >= 3 && *p == '{' && end[-1] == '}') {
+		if (!w->nq || seq != (long long)w->q[0])
+			violation(w, "worker sent a record for an item it was not given");
+		else if (!keep_record(w, p, (size_t)(end - 1 - p)))
+			violation(w, "out of memory keeping a worker's records");
 		return;
 	}
-	json_t *seqv = json_object_get(m, "seq");
-	long seq = json_is_integer(seqv) ? (long)json_integer_value(seqv) : -2;
-	if (!strcmp(type, "hello")) {
+	p = line;
+	if (take(&p, end, "{\"type\":\"end\",\"seq\":") && take_num(&p, end, &seq) &&
+	    take(&p, end, ",\"records\":") && take_num(&p, end, &k) && take(&p, end, "}") && p == end) {
+		if (!w->nq || seq != (long long)w->q[0]) {
+			violation(w, "worker sent a record for an item it was not given");
+		} else if ((size_t)k != w->nrec) {
+			violation(w, "worker's end record does not match the records it sent");
+		} else {
+			size_t item = w->q[0];
+			for (size_t off = 0; off < w->rlen;) {
+				size_t n = strlen(w->rbuf + off);
+				s->spec->record(s->spec->ctx, item, w->rbuf + off, n);
+				off += n + 1;
+			}
+			w->rlen = w->nrec = 0;
+			memmove(w->q, w->q + 1, --w->nq * sizeof(*w->q));
+			item_done(s, (long)item, NULL);
+			assign(s, w);
+		}
+		return;
+	}
+	p = line;
+	if (take(&p, end, "{\"type\":\"hello\",")) { /* once per worker: parsed, for the debug line */
 		if (!w->ready) {
 			w->ready = true;
 			double t = now_ms() - w->spawned;
 			s->startup_total += t;
 			if (t > s->startup_max)
 				s->startup_max = t;
-			if (s->debug) {
-				char *txt = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
-				fprintf(stderr, "deltaq: jobs: worker %u pid %d ready in %.2f ms: %s\n",
-					w->id, (int)w->pid, t, txt ? txt : "");
-				free(txt);
-			}
+			if (s->debug)
+				fprintf(stderr, "deltaq: jobs: worker %u pid %d ready in %.2f ms: %.*s\n",
+					w->id, (int)w->pid, t, (int)len, line);
 		}
-	} else if (!strcmp(type, "record") && w->nq && seq == (long)w->q[0] &&
-		   json_object_get(m, "record")) {
-		json_array_append(w->recs, json_object_get(m, "record"));
-	} else if (!strcmp(type, "end") && w->nq && seq == (long)w->q[0]) {
-		json_t *k = json_object_get(m, "records");
-		if (!json_is_integer(k) || (size_t)json_integer_value(k) != json_array_size(w->recs)) {
-			violation(w, "worker's end record does not match the records it sent");
-		} else {
-			size_t i, item = w->q[0];
-			json_t *r;
-			json_array_foreach(w->recs, i, r)
-				s->spec->record(s->spec->ctx, item, r);
-			json_decref(w->recs);
-			w->recs = w->nq > 1 ? json_array() : NULL;
-			memmove(w->q, w->q + 1, --w->nq * sizeof(*w->q));
-			item_done(s, (long)item, NULL);
-			assign(s, w);
-		}
-	} else {
-		violation(w, "worker sent a record for an item it was not given");
+		return;
 	}
-	json_decref(m);
+	violation(w, "worker sent a line that is not a protocol record");
 }
 
 /* Reads what the worker wrote; handles whole lines; closes the pipe at EOF. */
@@ -417,7 +466,7 @@ static void finish(struct sup *s, struct worker *w)
 		}
 		fprintf(stderr, "deltaq: jobs: worker %u pid %d %s\n", w->id, (int)w->pid, how);
 	}
-	json_decref(w->recs);
+	free(w->rbuf);
 	free(w->wbuf);
 	free(w->lbuf);
 	close_fd(&w->in);
@@ -664,13 +713,11 @@ struct jobs_emitter {
 
 int jobs_emit(struct jobs_emitter *em, json_t *rec)
 {
-	json_t *m = json_pack("{s:s, s:I, s:o}", "type", "record", "seq", (json_int_t)em->seq,
-			      "record", rec);
-	if (!m)
-		return -1;
-	int rc = json_dumpf(m, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(m);
-	if (rc || fputc('\n', stdout) == EOF)
+	/* The shape handle_line reads: the envelope by hand, the record compact. */
+	printf("{\"type\":\"record\",\"seq\":%ld,\"record\":", em->seq);
+	int rc = json_dumpf(rec, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(rec);
+	if (rc || fputs("}\n", stdout) == EOF)
 		return -1;
 	em->n++;
 	return 0;

@@ -21,6 +21,9 @@
  *                                         once, when ready (T: main() to here)
  *          {"type":"record","seq":S,"record":RECORD}           zero or more per item
  *          {"type":"end","seq":S,"records":K}                  last, K = records sent
+ *          Exactly these shapes, compact, keys in this order (RECORD a compact JSON
+ *          object): the supervisor reads them by their shape, without a JSON parser, and
+ *          hands each RECORD's text to the caller as it came.
  *          With DELTAQ_DEBUG=jobs the hello record also carries the worker's view of its
  *          start: "fds" (open descriptors), "blocked" and "ignored" (signal numbers).
  *   stderr inherited: a worker's own messages reach the user directly.
@@ -64,8 +67,9 @@ struct jobs_spec {
 	char *const *items;        /* work items: compact JSON object texts, no newline */
 	size_t nitems;
 	void *ctx;
-	/* Item i's records (borrowed), in order, once its end record has arrived. */
-	void (*record)(void *ctx, size_t item, json_t *rec);
+	/* Item i's records, in order, once its end record has arrived: each the compact JSON
+	 * text the worker's jobs_emit wrote (borrowed, NUL-terminated, len bytes). */
+	void (*record)(void *ctx, size_t item, const char *rec, size_t len);
 	/* Item i is over: failure is NULL when it succeeded, else the reason (borrowed).
 	 * Not called for an item cut short by SIGINT or SIGTERM. */
 	void (*done)(void *ctx, size_t item, const char *failure);

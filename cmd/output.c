@@ -25,6 +25,31 @@ json_t *timestamp_json(int64_t ms)
 	return ms < 0 ? json_null() : json_string(dq_format_timestamp(ms, buf, sizeof(buf)));
 }
 
+void json_put_string(FILE *fp, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	putc('"', fp);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		const char *esc = NULL;
+		switch (*p) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		}
+		if (esc)
+			fputs(esc, fp);
+		else if (*p < 0x20)
+			fprintf(fp, "\\u00%c%c", hex[*p >> 4], hex[*p & 15]);
+		else
+			putc(*p, fp);
+	}
+	putc('"', fp);
+}
+
 void out_begin(struct out *o, enum out_format fmt, const struct out_col *cols, size_t ncols,
 	       bool single)
 {
@@ -198,6 +223,21 @@ void out_row(struct out *o, json_t *row)
 	}
 	o->nrows++;
 	json_decref(row);
+}
+
+void out_row_text(struct out *o, const char *json, size_t len)
+{
+	if (o->fmt == OUT_NDJSON || (o->fmt == OUT_JSON && !o->single)) {
+		if (o->fmt == OUT_JSON)
+			fputs(o->nrows ? ",\n" : "[\n", o->fp);
+		fwrite(json, 1, len, o->fp);
+		if (o->fmt == OUT_NDJSON)
+			fputc('\n', o->fp);
+		o->nrows++;
+		return;
+	}
+	json_t *row = json_loadb(json, len, 0, NULL);
+	out_row(o, row ? row : json_object());
 }
 
 /* Display width of UTF-8 text (code points; good enough for aligned columns). */

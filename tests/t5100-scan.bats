@@ -144,6 +144,34 @@ scan_table() { python3 "$FIX/scan_table.py" "$@" >/dev/null; }
 	assert_equal "$(jq -c '.files[0].num_records' <<<"${lines[1]}")" null
 }
 
+@test "scan: work items keep paths with quotes, backslashes and control characters" {
+	# Items are written without jansson (item_text): its escaping must still round-trip.
+	mkdir -p "$OK/_delta_log"
+	python3 - "$OK/_delta_log/00000000000000000000.json" <<'PY'
+import json, sys
+schema = {"type": "struct", "fields": [{"name": "x", "type": "long", "nullable": True, "metadata": {}}]}
+acts = [{"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}},
+        {"metaData": {"id": "1", "format": {"provider": "parquet", "options": {}},
+                      "schemaString": json.dumps(schema), "partitionColumns": [],
+                      "configuration": {}, "createdTime": 0}}]
+for p in ['q"uote.parquet', 'back\\slash.parquet', 'tab\tnl\n.parquet', 'ctl\x01\x1f.parquet', 'ü/é.parquet']:
+    acts.append({"add": {"path": p, "partitionValues": {}, "size": 7, "modificationTime": 0,
+                         "dataChange": True, "stats": '{"numRecords":1}'}})
+open(sys.argv[1], "w").write("".join(json.dumps(a) + "\n" for a in acts))
+PY
+	run deltaq scan --list-partitions "$OK"
+	assert_success
+	assert_equal "$(jq -c '[.files[].path]' <<<"$output")" \
+		'["back\\slash.parquet","ctl\u0001\u001f.parquet","q\"uote.parquet","tab\tnl\n.parquet","ü/é.parquet"]'
+	run --separate-stderr deltaq scan -o ndjson "$OK"
+	assert_failure 1
+	local here=$output
+	assert_equal "$(jq -r '.mismatches | map(.what) | unique | join(",")' <<<"$here")" missing
+	run --separate-stderr deltaq scan -o ndjson --jobs 2 "$OK"
+	assert_failure 1
+	assert_equal "$output" "$here"
+}
+
 @test "scan: --partition ITEM scans that item's files and prints the same record" {
 	scan_table "$BAD" --damage
 	local item

@@ -53,6 +53,59 @@ left_in_session() { ps -e -o sid=,pid=,stat=,args= | awk -v s="$1" '$1 == s { pr
 	assert_equal "$(jq -r .error <<<"$output" | sort -u)" "cannot start a worker: No such file or directory"
 }
 
+# A stand-in worker (DELTAQ_TEST_WORKER_EXE) that answers every item with a made-up
+# clean record, except item FAKE_AT, where it breaks the protocol as FAKE_MODE says.
+fake_worker() {
+	cat >"$BATS_TEST_TMPDIR/fake-worker" <<'PY'
+#!/usr/bin/env python3
+import json, os, sys
+mode, at = os.environ["FAKE_MODE"], int(os.environ["FAKE_AT"])
+print('{"type":"hello","pid":%d}' % os.getpid(), flush=True)
+for line in sys.stdin:
+    seq = json.loads(line)["seq"]
+    rec = ('{"partition_values":{"fake":"%d"},"num_files":1,"size_bytes":2,"row_groups":3,'
+           '"num_rows":4,"mismatches":[],"error":null}' % seq)
+    out = ['{"type":"record","seq":%d,"record":%s}' % (seq, rec),
+           '{"type":"end","seq":%d,"records":1}' % seq]
+    if seq == at:
+        if mode == "garbage":
+            out = ["not a record"]
+        elif mode == "spaced":
+            out[0] = out[0].replace('"seq":', '"seq": ')
+        elif mode == "other-seq":
+            out[0] = out[0].replace('"seq":%d' % seq, '"seq":%d' % (seq + 100))
+        elif mode == "count":
+            out[1] = '{"type":"end","seq":%d,"records":2}' % seq
+        elif mode == "not-json":
+            out[0] = '{"type":"record","seq":%d,"record":{oops}}' % seq
+    sys.stdout.write("".join(l + "\n" for l in out))
+    sys.stdout.flush()
+PY
+	chmod +x "$BATS_TEST_TMPDIR/fake-worker"
+}
+
+@test "jobs: the supervisor reads records by their exact shape; anything else fails the item" {
+	fake_worker
+	local mode why
+	for mode in none garbage spaced other-seq count not-json; do
+		case $mode in
+		none) why=null ;;
+		garbage | spaced) why="worker sent a line that is not a protocol record" ;;
+		other-seq) why="worker sent a record for an item it was not given" ;;
+		count) why="worker's end record does not match the records it sent" ;;
+		not-json) why="worker sent a record that is not JSON" ;;
+		esac
+		run --separate-stderr env DELTAQ_TEST_WORKER_EXE="$BATS_TEST_TMPDIR/fake-worker" \
+			FAKE_MODE=$mode FAKE_AT=5 "$DELTAQ" scan --jobs 2 -o ndjson "$T"
+		if [ $mode = none ]; then assert_success; else assert_failure 1; fi
+		assert_equal "${#lines[@]}" 8
+		# item 5 failed (or not, for none); every other item has the worker's record
+		assert_equal "$(sed -n 6p <<<"$output" | jq -r .error)" "$why"
+		assert_equal "$(sed 6d <<<"$output" | jq -r '.partition_values.fake' | tr '\n' ' ')" "0 1 2 3 4 6 7 "
+		assert_equal "$(sed 6d <<<"$output" | jq -c '[.num_files, .size_bytes, .row_groups, .num_rows]' | sort -u)" '[1,2,3,4]'
+	done
+}
+
 @test "jobs: a failed partition shows in text output with its reason" {
 	run --separate-stderr env DELTAQ_TEST_WORKER_CRASH=7:abort "$DELTAQ" scan --jobs 1 "$T"
 	assert_failure 1
