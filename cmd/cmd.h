@@ -155,6 +155,8 @@ void out_json_doc(json_t *v);
 /* Writes s as a JSON string, escaped as jansson's compact output escapes it (for NDJSON
  * built without a json_t where that is the cost, as `scan --jobs` work items are). */
 void json_put_string(FILE *fp, const char *s);
+/* Writes v in decimal (as json_put_string, without printf's cost per call). */
+void json_put_int(FILE *fp, int64_t v);
 
 /* Builds a JSON row from a format like json_pack, in column order. */
 #define ROW(...) json_pack(__VA_ARGS__)

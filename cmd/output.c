@@ -29,25 +29,42 @@ void json_put_string(FILE *fp, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	putc('"', fp);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		const char *esc = NULL;
-		switch (*p) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
+	for (;;) {
+		size_t n = 0; /* a run that needs no escape */
+		while ((unsigned char)s[n] >= 0x20 && s[n] != '"' && s[n] != '\\')
+			n++;
+		fwrite(s, 1, n, fp);
+		s += n;
+		if (!*s)
+			break;
+		unsigned char c = (unsigned char)*s++;
+		switch (c) {
+		case '"': fputs("\\\"", fp); break;
+		case '\\': fputs("\\\\", fp); break;
+		case '\b': fputs("\\b", fp); break;
+		case '\f': fputs("\\f", fp); break;
+		case '\n': fputs("\\n", fp); break;
+		case '\r': fputs("\\r", fp); break;
+		case '\t': fputs("\\t", fp); break;
+		default:
+			fputs("\\u00", fp);
+			putc(hex[c >> 4], fp);
+			putc(hex[c & 15], fp);
 		}
-		if (esc)
-			fputs(esc, fp);
-		else if (*p < 0x20)
-			fprintf(fp, "\\u00%c%c", hex[*p >> 4], hex[*p & 15]);
-		else
-			putc(*p, fp);
 	}
 	putc('"', fp);
+}
+
+void json_put_int(FILE *fp, int64_t v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	fwrite(p, 1, (size_t)(buf + sizeof(buf) - p), fp);
 }
 
 void out_begin(struct out *o, enum out_format fmt, const struct out_col *cols, size_t ncols,

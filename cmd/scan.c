@@ -259,20 +259,26 @@ static char *item_text(const struct part *p)
 	FILE *fp = open_memstream(&s, &len);
 	if (!fp)
 		return NULL;
+	fputs("{\"version\":", fp);
 	if (p->version >= 0)
-		fprintf(fp, "{\"version\":%lld,", (long long)p->version);
+		json_put_int(fp, p->version);
 	else
-		fputs("{\"version\":null,", fp);
-	fprintf(fp, "\"partition_values\":%s,\"files\":[", p->pv);
+		fputs("null", fp);
+	fputs(",\"partition_values\":", fp);
+	fputs(p->pv, fp);
+	fputs(",\"files\":[", fp);
 	for (size_t i = 0; i < p->nfiles; i++) {
 		const struct sfile *f = &p->files[i];
 		fputs(i ? ",{\"path\":" : "{\"path\":", fp);
 		json_put_string(fp, f->path);
-		fprintf(fp, ",\"size\":%lld,\"num_records\":", (long long)f->size);
+		fputs(",\"size\":", fp);
+		json_put_int(fp, f->size);
+		fputs(",\"num_records\":", fp);
 		if (f->num_records >= 0)
-			fprintf(fp, "%lld}", (long long)f->num_records);
+			json_put_int(fp, f->num_records);
 		else
-			fputs("null}", fp);
+			fputs("null", fp);
+		putc('}', fp);
 	}
 	fputs("]}", fp);
 	bool bad = ferror(fp);
