@@ -102,7 +102,9 @@ def run(deltaq, args):
 def commands(deltaq, table):
     """The invocations to compare, from what the folder says about its versions."""
     cmds = [["version"], ["log"], ["info"], ["schema"], ["protocol"], ["files"],
-            ["partitions"], ["log", "-n", "2"], ["files", "--no-checkpoint"]]
+            ["partitions"], ["log", "-n", "2"], ["files", "--no-checkpoint"],
+            ["check"], ["check", "--deep"], ["check", "--deep", "--jobs", "2"],
+            ["scan"], ["scan", "--jobs", "2"], ["orphans", "--now", "@1900000000000"]]
     rc, out, _ = run(deltaq, ["log", "-o", "json", table])
     versions = []
     if rc == 0:
