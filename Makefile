@@ -50,7 +50,7 @@ FORK_BIN := $(FORK_SRC:tests/fork/%.c=$(B)/fork/%)
 # Debian packages the build and the tests need.
 DEPS := gcc make pkg-config libjansson-dev libarchive-dev libzstd-dev libsnappy-dev \
 	liblz4-dev zlib1g-dev libbrotli-dev bats bats-assert bats-support python3 jq clang \
-	tar zstd xz-utils zip
+	tar zstd xz-utils zip strace
 
 .PHONY: all deps demo check unit bats conformance sanitize tsan install uninstall clean bench fuzz \
 	forktest forkbins

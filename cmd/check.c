@@ -348,8 +348,27 @@ static int deep_jobs(dq_table **t, dq_snapshot *s, const struct cli *cli, long j
 	size_t nf = dq_snapshot_num_files(s), nitems = (nf + DEEP_ITEM_FILES - 1) / DEEP_ITEM_FILES;
 	char **items = calloc(nitems ? nitems : 1, sizeof(*items));
 	size_t *counts = calloc(nitems ? nitems : 1, sizeof(*counts));
-	char *location = strdup(dq_table_location(*t));
-	int rc = items && counts && location ? EXIT_OK : EXIT_UNREADABLE;
+	const char **paths = malloc((nf ? nf : 1) * sizeof(*paths)), **keys = malloc((nf ? nf : 1) * sizeof(*keys));
+	int rc = items && counts && paths && keys ? EXIT_OK : EXIT_UNREADABLE;
+	/* What the workers open: the table, or stand-ins for the files (and deletion vectors)
+	 * of a table in an archive, so that no worker reads the archive again. */
+	dq_standins *sti = NULL;
+	for (size_t i = 0; !rc && i < nf; i++) {
+		paths[i] = dq_snapshot_file(s, i)->path;
+		keys[i] = dq_snapshot_file(s, i)->key;
+	}
+	struct dq_error err = { 0 };
+	if (!rc && dq_standins_open(*t, paths, keys, nf, &sti, &err)) {
+		dq_snapshot_close(s);
+		free(items);
+		free(counts);
+		free(paths);
+		free(keys);
+		return cli_fail(&err);
+	}
+	free(paths);
+	free(keys);
+	const char *location = sti ? dq_standins_location(sti) : NULL;
 	for (size_t i = 0; !rc && i < nitems; i++) {
 		size_t from = i * DEEP_ITEM_FILES, to = from + DEEP_ITEM_FILES < nf ? from + DEEP_ITEM_FILES : nf;
 		counts[i] = to - from;
@@ -372,6 +391,7 @@ static int deep_jobs(dq_table **t, dq_snapshot *s, const struct cli *cli, long j
 		int r = jobs_run(&spec);
 		if (r > 0) {
 			fputs("deltaq: check interrupted\n", stderr);
+			dq_standins_close(sti);
 			jobs_reraise(r);
 		}
 		if (r < 0)
@@ -384,7 +404,7 @@ static int deep_jobs(dq_table **t, dq_snapshot *s, const struct cli *cli, long j
 		free(items[i]);
 	free(items);
 	free(counts);
-	free(location);
+	dq_standins_close(sti);
 	return rc;
 }
 

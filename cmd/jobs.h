@@ -10,7 +10,9 @@
  *
  *   argv   deltaq __worker --kind KIND --table LOCATION --threads M --parent-pid PID
  *          KIND picks the handler on the worker side (jobs_kinds[] in jobs.c); LOCATION is
- *          the table root, opened once per worker with M pool threads.
+ *          what dq_standins_location gave the caller (the table root, or for a table in
+ *          an archive a folder of stand-ins for its files), opened once per worker with M
+ *          pool threads.
  *   stdin  {"seq":S,"item":ITEM}          S = the item's index in the caller's list; ITEM
  *                                         is the caller's JSON object, passed through
  *          A worker holds up to 4 items (DEPTH in jobs.c) and runs them in order; the

@@ -115,19 +115,6 @@ static int walk(struct store *s, const char *dir, int64_t from, int64_t keep_che
 	return rc;
 }
 
-/* The table-relative file of the deletion vector a replay key names, into buf; false for
- * an inline DV, no DV, or a file outside the table. */
-static bool dv_file(const char *location, const char *key, char *buf, size_t len)
-{
-	const char *nl = strchr(key, '\n'), *p;
-	char type;
-	size_t n;
-	int64_t off;
-	bool inside;
-	return nl && nl != key && dv_id_split(key, (size_t)(nl - key), &type, &p, &n, &off) &&
-	       dv_file_path(location, type, p, n, buf, len, &inside) && inside;
-}
-
 /* The data files (and their DV files) of the latest snapshot. */
 static int data_files(dq_table *t, bool footers, struct items *it, struct dq_error *err)
 {
@@ -155,7 +142,7 @@ static int data_files(dq_table *t, bool footers, struct items *it, struct dq_err
 		}
 		/* Its deletion vector: row numbers, no values; several files may share one. */
 		char dv[4096];
-		if (dv_file(dq_table_location(t), f->key, dv, sizeof(dv)) && !dq_strset_has(&dvs, dv) &&
+		if (dv_key_file(dq_table_location(t), f->key, dv, sizeof(dv)) && !dq_strset_has(&dvs, dv) &&
 		    store_stat(t->store, dv, &st, NULL) == DQ_OK && !st.is_dir &&
 		    (push(it, dv, st.size, st.mtime_ms, WHOLE) ||
 		     dq_strset_add(&dvs, it->v[it->n - 1].path) < 0))

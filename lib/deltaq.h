@@ -476,4 +476,27 @@ int dq_bundle_write(dq_table *t, const char *out, const struct dq_bundle_options
 int dq_data_files_inspect(dq_table *t, const char *const *paths, size_t n, bool footer,
 			  struct dq_data_file *out, struct dq_error *errs, struct dq_error *err);
 
+/*
+ * Stand-ins: what worker processes (`--jobs`) inspect instead of a table's archive.
+ *
+ * A location that dq_table_open opens in another process, where dq_data_file_inspect of
+ * each of paths[0..n) (with its footer) and the deletion vector file that keys[i] names
+ * (a struct dq_file key; keys may be NULL) give what they give on t, without reading t's
+ * archive again.  For a table in a folder that is the table itself, and nothing is
+ * written.  For a table in an archive it is a new private folder under $TMPDIR (or /tmp),
+ * deltaq-standins-XXXXXX, holding an empty _delta_log and, for each of those files the
+ * archive holds, a sparse stand-in with its size and modification time: a deletion
+ * vector whole, a data file with the bytes a footer read takes (the whole of a file of
+ * up to 64 KiB, which that read covers; else its last 8 bytes and the footer they
+ * announce) and zeros elsewhere.  The archive is read in two passes at most (footers,
+ * then deletion vectors), never per file; t's archive is never written.  *out is new.
+ */
+typedef struct dq_standins dq_standins;
+int dq_standins_open(dq_table *t, const char *const *paths, const char *const *keys, size_t n,
+		     dq_standins **out, struct dq_error *err);
+/* The location to give workers (borrowed from s). */
+const char *dq_standins_location(const dq_standins *s);
+/* Removes the folder, if one was written, and frees s.  NULL is a no-op. */
+void dq_standins_close(dq_standins *s);
+
 #endif

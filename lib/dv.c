@@ -228,3 +228,14 @@ bool dv_payload_cardinality(const uint8_t *p, size_t n, uint64_t *card, size_t *
 	*used = pos;
 	return true;
 }
+
+bool dv_key_file(const char *root, const char *key, char *out, size_t outlen)
+{
+	const char *nl = key ? strchr(key, '\n') : NULL, *p;
+	char type;
+	size_t n;
+	int64_t off;
+	bool inside;
+	return nl && nl != key && dv_id_split(key, (size_t)(nl - key), &type, &p, &n, &off) &&
+	       dv_file_path(root, type, p, n, out, outlen, &inside) && inside;
+}

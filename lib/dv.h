@@ -33,6 +33,13 @@ bool dv_file_path(const char *root, char type, const char *s, size_t n, char *ou
 		  size_t outlen, bool *inside);
 
 /*
+ * The table-relative file of the deletion vector a replay key (struct dq_file's key: DV id,
+ * '\n', path) names, into out; false for no DV, an inline one, or a file outside the
+ * table rooted at `root`.
+ */
+bool dv_key_file(const char *root, const char *key, char *out, size_t outlen);
+
+/*
  * Parses a DV payload (magic + portable RoaringBitmapArray, protocol.md 7.5) p[0..n):
  * *card = number of deleted rows, *used = bytes the bitmap took.  False, with a reason in
  * why, when it is malformed (wrong magic, keys out of order, values not increasing,

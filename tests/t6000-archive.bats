@@ -117,3 +117,53 @@ PY
 	assert_failure 3
 	assert_equal "$stderr" "deltaq: '$W/notes.txt' is not a Delta table (neither a folder nor a tar or zip archive)"
 }
+
+# Opens of FILE in an strace -f log: "supervisor N, workers M" (O_DIRECTORY probes aside).
+archive_opens() {
+	local sup
+	sup=$(awk 'NR == 1 { print $1 }' "$1")
+	awk -v f="$2" -v sup="$sup" 'index($0, "openat(") && index($0, "\"" f "\"") && !index($0, "O_DIRECTORY") {
+		if ($1 == sup) s++; else w++ } END { printf "supervisor %d, workers %d\n", s, w }' "$1"
+}
+
+@test "archive: --jobs workers read stand-ins, never the archive, which is read in 2 or 3 passes" {
+	python3 "$BATS_TEST_DIRNAME/make_check_table.py" "$W/t" >/dev/null
+	tar -C "$W" -c --zstd -f "$W/t.tar.zst" t
+	mkdir "$W/tmp"
+	export TMPDIR=$W/tmp
+	# scan: the index pass, then one for every footer
+	run strace -f -qq -e trace=openat -o "$W/trace" "$DELTAQ" scan --jobs 2 -o ndjson "$W/t.tar.zst"
+	assert_success
+	assert_equal "$output" "$(deltaq scan -o ndjson "$W/t")"
+	assert_equal "$(archive_opens "$W/trace" "$W/t.tar.zst")" "supervisor 2, workers 0"
+	grep -q "deltaq-standins-" "$W/trace" # the workers opened the stand-ins instead
+	# check --deep: and one more for the deletion vector files, read whole
+	run strace -f -qq -e trace=openat -o "$W/trace" "$DELTAQ" check --deep --jobs 2 -o json "$W/t.tar.zst"
+	local want
+	want=$(deltaq check --deep -o json "$W/t" | jq -c '[.findings[] | [.rule, .path, .message]]')
+	assert_equal "$(jq -c '[.findings[] | [.rule, .path, .message]]' <<<"$output")" "$want"
+	assert_equal "$(archive_opens "$W/trace" "$W/t.tar.zst")" "supervisor 3, workers 0"
+	# the stand-ins are gone once the command ends
+	assert_equal "$(ls -A "$W/tmp")" ""
+}
+
+@test "archive: a folder table's --jobs workers open the table itself; nothing is written" {
+	mkdir "$W/tmp"
+	python3 "$BATS_TEST_DIRNAME/make_check_table.py" "$W/t" >/dev/null
+	run env TMPDIR="$W/tmp" strace -f -qq -e trace=openat -o "$W/trace" "$DELTAQ" scan --jobs 2 "$W/t"
+	assert_success
+	assert_equal "$(ls -A "$W/tmp")" ""
+	run grep -c "deltaq-standins-" "$W/trace"
+	assert_output 0
+	# the supervisor and both workers opened the table's folder
+	assert_equal "$(awk -v f="\"$W/t\"" 'NR > 1 && index($0, f) && index($0, "O_DIRECTORY") { print $1 }' "$W/trace" | sort -u | wc -l)" 3
+}
+
+@test "archive: stand-ins that cannot be written are exit 3 naming the folder" {
+	python3 "$BATS_TEST_DIRNAME/make_check_table.py" "$W/t" >/dev/null
+	tar -C "$W" -c -f "$W/t.tar" t
+	run --separate-stderr env TMPDIR="$W/nowhere" "$DELTAQ" scan --jobs 2 "$W/t.tar"
+	assert_failure 3
+	assert_equal "$output" ""
+	assert_equal "$stderr" "deltaq: cannot make a folder for --jobs workers in '$W/nowhere': No such file or directory"
+}

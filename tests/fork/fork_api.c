@@ -185,6 +185,13 @@ static int call_prefetch(dq_table *t, struct dq_error *err)
 	return dq_data_files_prefetch(t, paths, 1, err);
 }
 
+static int call_standins(dq_table *t, struct dq_error *err)
+{
+	static const char *const paths[] = { "_delta_log/00000000000000000000.json" };
+	dq_standins *st;
+	return dq_standins_open(t, paths, NULL, 1, &st, err);
+}
+
 static int call_bundle(dq_table *t, struct dq_error *err)
 {
 	/* A directory that does not exist: even a broken build writes nothing. */
@@ -247,6 +254,7 @@ static const struct {
 	{ "dq_data_file_inspect", call_data_file },
 	{ "dq_data_files_inspect", call_data_files },
 	{ "dq_data_files_prefetch", call_prefetch },
+	{ "dq_standins_open", call_standins },
 	{ "dq_bundle_write", call_bundle },
 	{ "dq_check_log", call_check_log },
 	{ "dq_check_data_file", call_check_data_file },

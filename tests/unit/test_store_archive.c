@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "deltaq.h"
+#include "dv.h"
 #include "store.h"
 #include "unit.h"
 
@@ -380,6 +382,160 @@ static void footers(void)
 	dq_table_close(t);
 }
 
+/* Reads the local file `path` whole into a new buffer; *n its size. */
+static char *slurp(const char *path, size_t *n)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	long len = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	char *b = malloc(len > 0 ? (size_t)len : 1);
+	*n = b && fread(b, 1, (size_t)len, fp) == (size_t)len ? (size_t)len : 0;
+	fclose(fp);
+	return b;
+}
+
+/* Stand-ins for --jobs workers: each file the archive holds, at its size and mtime, with
+ * exactly the bytes a footer read takes and zeros elsewhere; a DV file whole; nothing for
+ * a missing file; the folder gone after close.  A folder table is its own location. */
+static void standins(void)
+{
+	static char big[300000], notpq[100000], want[300000];
+	size_t n;
+	char *small = slurp("tests/fixtures/parquet/duck_gzip_v1.parquet", &n);
+	if (!small || n < 100 || n >= 65536) {
+		FAILF("cannot read the fixture");
+		free(small);
+		return;
+	}
+	memcpy(big, small, 4);
+	memset(big + 4, 'x', sizeof(big) - n);
+	memcpy(big + sizeof(big) - (n - 4), small + 4, n - 4);
+	memset(notpq, 'y', sizeof(notpq));
+	/* a 'u' deletion vector under dv/, and its file */
+	const char *dvtext = "dvS(=Ur(jl=YOa3Z5x&@D6";
+	char dvname[256], dvkey[300];
+	if (!dv_uuid_path(dvtext, strlen(dvtext), dvname, sizeof(dvname))) {
+		FAILF("dv_uuid_path");
+		free(small);
+		return;
+	}
+	snprintf(dvkey, sizeof(dvkey), "u%s@1\nbig.parquet", dvtext);
+	char entry[300];
+	snprintf(entry, sizeof(entry), "t/%s", dvname);
+	struct archive *a = archive_write_new();
+	char path[512];
+	snprintf(path, sizeof(path), "%s/standins.tar.gz", dir);
+	archive_write_set_format_pax_restricted(a);
+	archive_write_add_filter_gzip(a);
+	archive_write_open_filename(a, path);
+	const struct { const char *name; const char *data; size_t len; } e[] = {
+		{ "t/_delta_log/00000000000000000000.json", "{}\n", 3 },
+		{ "t/small.parquet", small, n },
+		{ "t/big.parquet", big, sizeof(big) },
+		{ "t/p=1/notpq.bin", notpq, sizeof(notpq) },
+		{ entry, "\001deletion vector bytes", 23 },
+	};
+	for (size_t i = 0; i < sizeof(e) / sizeof(*e); i++) {
+		struct archive_entry *ae = archive_entry_new();
+		archive_entry_set_pathname(ae, e[i].name);
+		archive_entry_set_filetype(ae, AE_IFREG);
+		archive_entry_set_perm(ae, 0644);
+		archive_entry_set_mtime(ae, 1700000123, 0);
+		archive_entry_set_size(ae, (la_int64_t)e[i].len);
+		archive_write_header(a, ae);
+		archive_write_data(a, e[i].data, e[i].len);
+		archive_entry_free(ae);
+	}
+	archive_write_close(a);
+	archive_write_free(a);
+
+	dq_table *t;
+	struct dq_error err;
+	if (dq_table_open(path, NULL, &t, &err) != DQ_OK) {
+		FAILF("%s", err.msg);
+		free(small);
+		return;
+	}
+	const char *paths[] = { "small.parquet", "big.parquet", "p=1/notpq.bin", "missing.parquet" };
+	const char *keys[] = { NULL, dvkey, NULL, "\nmissing.parquet" };
+	dq_standins *st;
+	if (dq_standins_open(t, paths, keys, 4, &st, &err) != DQ_OK) {
+		FAILF("%s", err.msg);
+		dq_table_close(t);
+		free(small);
+		return;
+	}
+	const char *loc = dq_standins_location(st);
+	char root[512], f[800];
+	snprintf(root, sizeof(root), "%s", loc);
+	CHECKF(strstr(loc, "deltaq-standins-") != NULL, "%s", loc);
+	struct stat sb;
+	snprintf(f, sizeof(f), "%s/_delta_log", root);
+	CHECK(stat(f, &sb) == 0 && S_ISDIR(sb.st_mode));
+	snprintf(f, sizeof(f), "%s/missing.parquet", root);
+	CHECK(stat(f, &sb) != 0 && errno == ENOENT);
+	const uint8_t *lm = (const uint8_t *)big + sizeof(big) - 8;
+	size_t footer = 8 + ((size_t)lm[0] | (size_t)lm[1] << 8 | (size_t)lm[2] << 16 | (size_t)lm[3] << 24);
+	CHECK(footer > 100 && footer < n);
+	struct { const char *path; const char *data; size_t len, keep; } c[] = {
+		{ "small.parquet", small, n, n },             /* a footer read covers it: whole */
+		{ "big.parquet", big, sizeof(big), footer },  /* its footer, length and magic */
+		{ "p=1/notpq.bin", notpq, sizeof(notpq), 8 }, /* no magic: the last 8 bytes */
+		{ dvname, "\001deletion vector bytes", 23, 23 },
+	};
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(f, sizeof(f), "%s/%s", root, c[i].path);
+		size_t got;
+		char *b = slurp(f, &got);
+		memset(want, 0, c[i].len);
+		memcpy(want + c[i].len - c[i].keep, c[i].data + c[i].len - c[i].keep, c[i].keep);
+		CHECKF(b && got == c[i].len && !memcmp(b, want, got), "%s: %zu bytes", c[i].path, got);
+		CHECKF(stat(f, &sb) == 0 && sb.st_mtime == 1700000123, "%s mtime", c[i].path);
+		free(b);
+	}
+	/* what a worker reads from them is what the archive gives */
+	dq_table *w;
+	if (dq_table_open(loc, NULL, &w, &err) == DQ_OK) {
+		for (size_t i = 0; i < 3; i++) {
+			struct dq_data_file d1, d2;
+			struct dq_error e1 = { 0 }, e2 = { 0 };
+			int r1 = dq_data_file_inspect(t, paths[i], true, &d1, &e1);
+			int r2 = dq_data_file_inspect(w, paths[i], true, &d2, &e2);
+			CHECKF(r1 == r2 && !strcmp(e1.msg, e2.msg), "%s: %s | %s", paths[i], e1.msg, e2.msg);
+			CHECKF(d1.size == d2.size && d1.num_rows == d2.num_rows &&
+			       d1.modification_time == d2.modification_time, "%s", paths[i]);
+		}
+		dq_table_close(w);
+	} else {
+		FAILF("%s", err.msg);
+	}
+	dq_standins_close(st);
+	CHECK(stat(root, &sb) != 0 && errno == ENOENT);
+	dq_table_close(t);
+
+	/* a table in a folder: workers open it; nothing is written */
+	snprintf(f, sizeof(f), "%s/folder/_delta_log", dir);
+	snprintf(root, sizeof(root), "%s/folder", dir);
+	mkdir(root, 0755);
+	mkdir(f, 0755);
+	if (dq_table_open(root, NULL, &t, &err) == DQ_OK) {
+		if (dq_standins_open(t, paths, keys, 4, &st, &err) == DQ_OK) {
+			CHECK_STR(dq_standins_location(st), dq_table_location(t));
+			dq_standins_close(st);
+			CHECK(stat(f, &sb) == 0);
+		} else {
+			FAILF("%s", err.msg);
+		}
+		dq_table_close(t);
+	} else {
+		FAILF("%s", err.msg);
+	}
+	free(small);
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "%s/dq-archive-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -392,6 +548,7 @@ int main(void)
 	unit_run("limits and damage", limits_and_damage);
 	unit_run("dq_table_open", table_open);
 	unit_run("prefetched footers", footers);
+	unit_run("stand-ins for workers", standins);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
