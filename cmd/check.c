@@ -268,13 +268,15 @@ int check_worker_item(dq_table *t, const json_t *item, struct jobs_emitter *em)
 	const json_t *files = json_object_get(item, "files");
 	int64_t version = json_integer_value(json_object_get(item, "version"));
 	size_t n = json_array_size(files), i;
-	const char **paths = calloc(n ? n : 1, sizeof(*paths));
+	const char **paths = calloc(n ? n : 1, sizeof(*paths)), **keys = calloc(n ? n : 1, sizeof(*keys));
 	json_t *findings = json_array(), *f;
 	struct dq_error err = { 0 };
-	int rc = paths && findings ? EXIT_OK : EXIT_UNREADABLE;
-	for (i = 0; !rc && i < n; i++)
+	int rc = paths && keys && findings ? EXIT_OK : EXIT_UNREADABLE;
+	for (i = 0; !rc && i < n; i++) {
 		paths[i] = json_string_value(json_object_get(json_array_get(files, i), "path"));
-	if (!rc && dq_data_files_prefetch(t, paths, n, &err))
+		keys[i] = json_string_value(json_object_get(json_array_get(files, i), "key"));
+	}
+	if (!rc && dq_data_files_prefetch(t, paths, keys, n, &err))
 		rc = cli_fail(&err);
 	json_array_foreach(files, i, f) {
 		if (rc)
@@ -298,6 +300,7 @@ int check_worker_item(dq_table *t, const json_t *item, struct jobs_emitter *em)
 			rc = EXIT_UNREADABLE;
 	json_decref(findings);
 	free(paths);
+	free(keys);
 	return rc;
 }
 
@@ -437,18 +440,25 @@ static int deep_rules(dq_table **tp, json_t *findings, int64_t *version, const s
 		}
 		return deep_jobs(tp, s, cli, jobs, findings, failed);
 	}
-	/* A table in an archive fetches every footer in one pass, not one pass per file. */
+	/* A table in an archive fetches every footer in one pass, and every deletion vector
+	 * file in one more, not one pass per file. */
 	size_t nf = dq_snapshot_num_files(s);
 	const char **paths = malloc((nf ? nf : 1) * sizeof(*paths));
-	if (!paths) {
+	const char **keys = malloc((nf ? nf : 1) * sizeof(*keys));
+	if (!paths || !keys) {
+		free(paths);
+		free(keys);
 		dq_snapshot_close(s);
 		fputs("deltaq: out of memory\n", stderr);
 		return EXIT_UNREADABLE;
 	}
-	for (size_t i = 0; i < nf; i++)
+	for (size_t i = 0; i < nf; i++) {
 		paths[i] = dq_snapshot_file(s, i)->path;
-	int prc = dq_data_files_prefetch(t, paths, nf, &err);
+		keys[i] = dq_snapshot_file(s, i)->key;
+	}
+	int prc = dq_data_files_prefetch(t, paths, keys, nf, &err);
 	free(paths);
+	free(keys);
 	if (prc) {
 		dq_snapshot_close(s);
 		return cli_fail(&err);

@@ -432,18 +432,27 @@ int dq_bundle_write(dq_table *t, const char *out, const struct dq_bundle_options
 			goto out;
 	}
 	if (o->footers && !o->with_data) {
-		/* A table in an archive fetches every footer in one pass. */
+		/* A table in an archive fetches every footer in one pass, and the deletion
+		 * vector files (the only whole files here) in one more. */
 		const char **paths = dq_realloc_array(NULL, it.n ? it.n : 1, sizeof(*paths));
-		if (!paths) {
+		const char **whole = dq_realloc_array(NULL, it.n ? it.n : 1, sizeof(*whole));
+		if (!paths || !whole) {
+			free(paths);
+			free(whole);
 			rc = dq_fail(err, DQ_ENOMEM, "out of memory");
 			goto out;
 		}
-		size_t np = 0;
+		size_t np = 0, nw = 0;
 		for (size_t i = 0; i < it.n; i++)
 			if (it.v[i].how == FOOTER)
 				paths[np++] = it.v[i].path;
-		rc = dq_data_files_prefetch(t, paths, np, err);
+			else if (it.v[i].how == WHOLE)
+				whole[nw++] = it.v[i].path;
+		rc = dq_data_files_prefetch(t, paths, NULL, np, err);
+		if (!rc && nw)
+			rc = store_prefetch(t->store, whole, nw, SIZE_MAX, NULL, err);
 		free(paths);
+		free(whole);
 		if (rc)
 			goto out;
 	}

@@ -4,9 +4,12 @@
  * and row-group counts.  Only the footer is read (one tail read), never the data.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dv.h"
 #include "internal.h"
 #include "reader.h"
 #include "table.h"
@@ -86,13 +89,53 @@ static size_t footer_tail(const uint8_t *tail, size_t len, int64_t size)
 /* Largest tail kept per file while prefetching; a bigger footer costs a pass of its own. */
 #define FOOTER_TAIL ((size_t)4 << 20)
 
-int dq_data_files_prefetch(dq_table *t, const char *const *paths, size_t n,
-			   struct dq_error *err)
+int dv_files_of(const dq_table *t, const char *const *keys, size_t n, char ***out,
+		size_t *nout, struct dq_error *err)
+{
+	struct dq_strset seen = { 0 };
+	char **dv = NULL, path[PATH_MAX];
+	size_t ndv = 0;
+	int rc = DQ_OK;
+	for (size_t i = 0; keys && i < n && !rc; i++) {
+		if (!dv_key_file(dq_table_location(t), keys[i], path, sizeof(path)) ||
+		    dq_strset_has(&seen, path))
+			continue;
+		char **x = dq_realloc_array(dv, ndv + 1, sizeof(*dv));
+		if (x)
+			dv = x;
+		if (!x || !(dv[ndv] = dq_strdup(path)) || dq_strset_add(&seen, dv[ndv++]) < 0)
+			rc = dq_fail(err, DQ_ENOMEM, "out of memory");
+	}
+	dq_strset_release(&seen);
+	if (rc) {
+		for (size_t i = 0; i < ndv; i++)
+			free(dv[i]);
+		free(dv);
+		return rc;
+	}
+	*out = dv;
+	*nout = ndv;
+	return DQ_OK;
+}
+
+int dq_data_files_prefetch(dq_table *t, const char *const *paths, const char *const *keys,
+			   size_t n, struct dq_error *err)
 {
 	int rc = table_check(t, err);
-	if (rc)
+	if (rc || (rc = store_prefetch(t->store, paths, n, FOOTER_TAIL, footer_tail, err)))
 		return rc;
-	return store_prefetch(t->store, paths, n, FOOTER_TAIL, footer_tail, err);
+	if (!keys || !t->store->ops->prefetch)
+		return DQ_OK;
+	char **dv;
+	size_t ndv;
+	if ((rc = dv_files_of(t, keys, n, &dv, &ndv, err)))
+		return rc;
+	if (ndv)
+		rc = store_prefetch(t->store, (const char *const *)dv, ndv, SIZE_MAX, NULL, err);
+	for (size_t i = 0; i < ndv; i++)
+		free(dv[i]);
+	free(dv);
+	return rc;
 }
 
 struct inspect_job {

@@ -424,12 +424,14 @@ int dq_check_data_file(dq_table *t, const struct dq_file *f, int64_t version, js
 		       struct dq_error *err);
 
 /*
- * Says that the footers of `paths` will be inspected next: a table in a compressed archive
- * (which cannot seek) then fetches them all in one pass instead of one pass per file.
- * Does nothing for a folder.  Paths not in the table are ignored.
+ * Says that the footers of `paths` will be inspected next, and, when keys is given, the
+ * deletion vector files keys[0..n) name (struct dq_file keys; NULL entries allowed): a
+ * table in a compressed archive (which cannot seek) then fetches every footer in one pass
+ * and every deletion vector file whole in one more, instead of one pass per file.  Does
+ * nothing for a folder.  Paths not in the table are ignored.
  */
-int dq_data_files_prefetch(dq_table *t, const char *const *paths, size_t n,
-			   struct dq_error *err);
+int dq_data_files_prefetch(dq_table *t, const char *const *paths, const char *const *keys,
+			   size_t n, struct dq_error *err);
 
 /* ---- bundles: a table's log (and data) in one archive --------------------------------- */
 

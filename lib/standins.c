@@ -180,26 +180,11 @@ int dq_standins_open(dq_table *t, const char *const *paths, const char *const *k
 		return DQ_OK;
 	}
 
-	/* The deletion vector files, once each. */
-	struct dq_strset dvs = { 0 };
-	char **dv = NULL;
-	size_t ndv = 0;
-	char path[PATH_MAX];
-	for (size_t i = 0; keys && i < n; i++) {
-		if (!dv_key_file(dq_table_location(t), keys[i], path, sizeof(path)) ||
-		    dq_strset_has(&dvs, path))
-			continue;
-		char **x = realloc(dv, (ndv + 1) * sizeof(*dv));
-		if (x)
-			dv = x;
-		if (!x || !(dv[ndv] = dq_strdup(path)) || dq_strset_add(&dvs, dv[ndv++]) < 0) {
-			rc = dq_fail(err, DQ_ENOMEM, "out of memory");
-			goto out;
-		}
-	}
 	/* Two passes over the archive: the footers, then the deletion vectors whole. */
-	if ((rc = dq_data_files_prefetch(t, paths, n, err)) ||
-	    (ndv && (rc = store_prefetch(t->store, (const char *const *)dv, ndv, SIZE_MAX, NULL, err))))
+	char **dv = NULL, path[PATH_MAX];
+	size_t ndv = 0;
+	if ((rc = dq_data_files_prefetch(t, paths, keys, n, err)) ||
+	    (rc = dv_files_of(t, keys, n, &dv, &ndv, err)))
 		goto out;
 
 	const char *tmp = getenv("TMPDIR");
@@ -234,7 +219,6 @@ out:
 	for (size_t i = 0; i < ndv; i++)
 		free(dv[i]);
 	free(dv);
-	dq_strset_release(&dvs);
 	if (rc) {
 		dq_standins_close(s);
 		return rc;

@@ -43,6 +43,11 @@ bool table_inherited(const dq_table *t);
  */
 int table_check(const dq_table *t, struct dq_error *err);
 
+/* The table-relative deletion vector files keys[0..n) name (NULL entries allowed), each
+ * once, as new strings in a new array *out (free both); DQ_ENOMEM. */
+int dv_files_of(const dq_table *t, const char *const *keys, size_t n, char ***out,
+		size_t *nout, struct dq_error *err);
+
 /* The listing, with sizes and mtimes (listed once per handle). */
 int table_listing(dq_table *t, const struct log_listing **out, struct dq_error *err);
 

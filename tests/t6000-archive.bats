@@ -170,3 +170,26 @@ archive_opens() {
 	assert_equal "$output" ""
 	assert_equal "$stderr" "deltaq: cannot make a folder for --jobs workers in '$W/nowhere': No such file or directory"
 }
+
+@test "archive: check --deep and bundle --footers read every deletion vector file in one pass" {
+	local c=$BATS_TEST_DIRNAME/../../shared/corpus/delta-golden/dv-partitioned-with-checkpoint
+	[ -d "$c" ] || skip "../shared/corpus is not here"
+	cp -r "$c" "$W/t"
+	tar -C "$W" -c --zstd -f "$W/t.tar.zst" t
+	mkdir "$W/tmp"
+	export TMPDIR=$W/tmp ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	local want n
+	want=$(deltaq check --deep -o json "$W/t" | jq -c '[.findings[] | [.rule, .path, .message]]')
+	n=$(cat "$W"/t/_delta_log/*.json | jq -s '[.[].add.deletionVector.pathOrInlineDv // empty] | unique | length')
+	[ "$n" -gt 2 ] # several deletion vector files
+	for jobs in "" "--jobs 2"; do
+		# the index, the footers, and every deletion vector file
+		run --separate-stderr strace -f -qq -e trace=openat -o "$W/trace" "$DELTAQ" check --deep $jobs -o json "$W/t.tar.zst"
+		assert_equal "$(jq -c '[.findings[] | [.rule, .path, .message]]' <<<"$output")" "$want"
+		assert_equal "$(archive_opens "$W/trace" "$W/t.tar.zst")" "supervisor 3, workers 0"
+	done
+	run --separate-stderr strace -f -qq -e trace=openat -o "$W/trace" "$DELTAQ" bundle --footers "$W/t.tar.zst" "$W/b.tar"
+	assert_success
+	assert_equal "$(archive_opens "$W/trace" "$W/t.tar.zst")" "supervisor 3, workers 0"
+	assert_equal "$(ls -A "$W/tmp")" ""
+}

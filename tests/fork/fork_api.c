@@ -182,7 +182,7 @@ static int call_data_files(dq_table *t, struct dq_error *err)
 static int call_prefetch(dq_table *t, struct dq_error *err)
 {
 	static const char *const paths[] = { "_delta_log/00000000000000000000.json" };
-	return dq_data_files_prefetch(t, paths, 1, err);
+	return dq_data_files_prefetch(t, paths, NULL, 1, err);
 }
 
 static int call_standins(dq_table *t, struct dq_error *err)

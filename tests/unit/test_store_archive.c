@@ -370,7 +370,7 @@ static void footers(void)
 		return;
 	}
 	const char *paths[] = { "small.parquet", "big.parquet" };
-	CHECK(dq_data_files_prefetch(t, paths, 2, &err) == DQ_OK);
+	CHECK(dq_data_files_prefetch(t, paths, NULL, 2, &err) == DQ_OK);
 	CHECK(unlink(path) == 0);
 	for (size_t i = 0; i < 2; i++) {
 		struct dq_data_file d;
