@@ -321,6 +321,46 @@ static void table_open(void)
 		FAILF("%s: %s", uri, err.msg);
 }
 
+struct blob {
+	const char *name;
+	const char *data;
+	size_t len;
+};
+
+/* Writes regular files with binary contents into a pax tar at path (gzipped with gz). */
+static void write_blobs(const char *path, bool gz, const struct blob *e, size_t n)
+{
+	struct archive *a = archive_write_new();
+	archive_write_set_format_pax_restricted(a);
+	if (gz)
+		archive_write_add_filter_gzip(a);
+	if (archive_write_open_filename(a, path) != ARCHIVE_OK)
+		FAILF("cannot write %s: %s", path, archive_error_string(a));
+	for (size_t i = 0; i < n; i++) {
+		struct archive_entry *ae = archive_entry_new();
+		archive_entry_set_pathname(ae, e[i].name);
+		archive_entry_set_filetype(ae, AE_IFREG);
+		archive_entry_set_perm(ae, 0644);
+		archive_entry_set_mtime(ae, 1700000123, 0);
+		archive_entry_set_size(ae, (la_int64_t)e[i].len);
+		archive_write_header(a, ae);
+		archive_write_data(a, e[i].data, e[i].len);
+		archive_entry_free(ae);
+	}
+	archive_write_close(a);
+	archive_write_free(a);
+}
+
+/* big[0..size): the Parquet file small[0..n) with `size - n` bytes of padding between its
+ * magic and the rest, which no reader of the footer touches (the pages' offsets are then
+ * wrong, but the footer, all that is read, is whole). */
+static void pad_parquet(const char *small, size_t n, char *big, size_t size)
+{
+	memcpy(big, small, 4);
+	memset(big + 4, 'x', size - n);
+	memcpy(big + size - (n - 4), small + 4, n - 4);
+}
+
 /* Footers fetched by dq_data_files_prefetch read with the archive gone: whatever
  * parquet_open asks of a data file is kept, for a small file (read whole) as for the
  * footer of a big one. */
@@ -335,33 +375,16 @@ static void footers(void)
 		FAILF("cannot read the fixture");
 		return;
 	}
-	/* the same footer behind 200 KB of padding that no reader of the footer touches */
-	memcpy(big, small, 4);
-	memset(big + 4, 'x', sizeof(big) - n);
-	memcpy(big + sizeof(big) - (n - 4), small + 4, n - 4);
-	/* the pages' offsets are wrong in `big`, but its footer (all that is read) is whole */
-	struct archive *a = archive_write_new();
+	/* the same footer behind 200 KB of padding */
+	pad_parquet(small, n, big, sizeof(big));
 	char path[512];
 	snprintf(path, sizeof(path), "%s/footers.tar", dir);
-	archive_write_set_format_pax_restricted(a);
-	archive_write_open_filename(a, path);
-	const struct { const char *name; const char *data; size_t len; } e[] = {
+	const struct blob e[] = {
 		{ "t/_delta_log/00000000000000000000.json", "{}\n", 3 },
 		{ "t/small.parquet", small, n },
 		{ "t/big.parquet", big, sizeof(big) },
 	};
-	for (size_t i = 0; i < 3; i++) {
-		struct archive_entry *ae = archive_entry_new();
-		archive_entry_set_pathname(ae, e[i].name);
-		archive_entry_set_filetype(ae, AE_IFREG);
-		archive_entry_set_perm(ae, 0644);
-		archive_entry_set_size(ae, (la_int64_t)e[i].len);
-		archive_write_header(a, ae);
-		archive_write_data(a, e[i].data, e[i].len);
-		archive_entry_free(ae);
-	}
-	archive_write_close(a);
-	archive_write_free(a);
+	write_blobs(path, false, e, 3);
 
 	dq_table *t;
 	struct dq_error err;
@@ -410,9 +433,7 @@ static void standins(void)
 		free(small);
 		return;
 	}
-	memcpy(big, small, 4);
-	memset(big + 4, 'x', sizeof(big) - n);
-	memcpy(big + sizeof(big) - (n - 4), small + 4, n - 4);
+	pad_parquet(small, n, big, sizeof(big));
 	memset(notpq, 'y', sizeof(notpq));
 	/* a 'u' deletion vector under dv/, and its file */
 	const char *dvtext = "dvS(=Ur(jl=YOa3Z5x&@D6";
@@ -425,32 +446,16 @@ static void standins(void)
 	snprintf(dvkey, sizeof(dvkey), "u%s@1\nbig.parquet", dvtext);
 	char entry[300];
 	snprintf(entry, sizeof(entry), "t/%s", dvname);
-	struct archive *a = archive_write_new();
 	char path[512];
 	snprintf(path, sizeof(path), "%s/standins.tar.gz", dir);
-	archive_write_set_format_pax_restricted(a);
-	archive_write_add_filter_gzip(a);
-	archive_write_open_filename(a, path);
-	const struct { const char *name; const char *data; size_t len; } e[] = {
+	const struct blob e[] = {
 		{ "t/_delta_log/00000000000000000000.json", "{}\n", 3 },
 		{ "t/small.parquet", small, n },
 		{ "t/big.parquet", big, sizeof(big) },
 		{ "t/p=1/notpq.bin", notpq, sizeof(notpq) },
 		{ entry, "\001deletion vector bytes", 23 },
 	};
-	for (size_t i = 0; i < sizeof(e) / sizeof(*e); i++) {
-		struct archive_entry *ae = archive_entry_new();
-		archive_entry_set_pathname(ae, e[i].name);
-		archive_entry_set_filetype(ae, AE_IFREG);
-		archive_entry_set_perm(ae, 0644);
-		archive_entry_set_mtime(ae, 1700000123, 0);
-		archive_entry_set_size(ae, (la_int64_t)e[i].len);
-		archive_write_header(a, ae);
-		archive_write_data(a, e[i].data, e[i].len);
-		archive_entry_free(ae);
-	}
-	archive_write_close(a);
-	archive_write_free(a);
+	write_blobs(path, true, e, sizeof(e) / sizeof(*e));
 
 	dq_table *t;
 	struct dq_error err;
