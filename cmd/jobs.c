@@ -281,6 +281,8 @@ static void handle_line(struct sup *s, struct worker *w, const char *line, size_
 	    take(&p, end, ",\"record\":") && end - p >= 3 && *p == '{' && end[-1] == '}') {
 		if (!w->nq || seq != (long long)w->q[0])
 			violation(w, "worker sent a record for an item it was not given");
+		else if (memchr(p, '\0', (size_t)(end - 1 - p))) /* JSON text has none */
+			violation(w, "worker sent a line that is not a protocol record");
 		else if (!keep_record(w, p, (size_t)(end - 1 - p)))
 			violation(w, "out of memory keeping a worker's records");
 		return;
@@ -307,7 +309,7 @@ static void handle_line(struct sup *s, struct worker *w, const char *line, size_
 		return;
 	}
 	p = line;
-	if (take(&p, end, "{\"type\":\"hello\",")) { /* once per worker: parsed, for the debug line */
+	if (take(&p, end, "{\"type\":\"hello\",")) { /* once per worker; shown as it came */
 		if (!w->ready) {
 			w->ready = true;
 			double t = now_ms() - w->spawned;

@@ -78,6 +78,8 @@ for line in sys.stdin:
             out[1] = '{"type":"end","seq":%d,"records":2}' % seq
         elif mode == "not-json":
             out[0] = '{"type":"record","seq":%d,"record":{oops}}' % seq
+        elif mode == "nul":
+            out[0] = out[0].replace('"fake"', '"fa\0ke"')
     sys.stdout.write("".join(l + "\n" for l in out))
     sys.stdout.flush()
 PY
@@ -87,10 +89,10 @@ PY
 @test "jobs: the supervisor reads records by their exact shape; anything else fails the item" {
 	fake_worker
 	local mode why
-	for mode in none garbage spaced other-seq count not-json; do
+	for mode in none garbage spaced nul other-seq count not-json; do
 		case $mode in
 		none) why=null ;;
-		garbage | spaced) why="worker sent a line that is not a protocol record" ;;
+		garbage | spaced | nul) why="worker sent a line that is not a protocol record" ;;
 		other-seq) why="worker sent a record for an item it was not given" ;;
 		count) why="worker's end record does not match the records it sent" ;;
 		not-json) why="worker sent a record that is not JSON" ;;
