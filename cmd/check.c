@@ -355,23 +355,22 @@ static int deep_jobs(dq_table **t, dq_snapshot *s, const struct cli *cli, long j
 	int rc = items && counts && paths && keys ? EXIT_OK : EXIT_UNREADABLE;
 	/* What the workers open: the table, or stand-ins for the files (and deletion vectors)
 	 * of a table in an archive, so that no worker reads the archive again. */
-	dq_standins *sti = NULL;
+	struct jobs_standins sti = { 0 };
 	for (size_t i = 0; !rc && i < nf; i++) {
 		paths[i] = dq_snapshot_file(s, i)->path;
 		keys[i] = dq_snapshot_file(s, i)->key;
 	}
-	struct dq_error err = { 0 };
-	if (!rc && dq_standins_open(*t, paths, keys, nf, &sti, &err)) {
+	if (!rc && (rc = jobs_standins_open(*t, paths, keys, nf, &sti))) {
 		dq_snapshot_close(s);
 		free(items);
 		free(counts);
 		free(paths);
 		free(keys);
-		return cli_fail(&err);
+		return rc;
 	}
 	free(paths);
 	free(keys);
-	const char *location = sti ? dq_standins_location(sti) : NULL;
+	const char *location = sti.st ? jobs_standins_location(&sti) : NULL;
 	for (size_t i = 0; !rc && i < nitems; i++) {
 		size_t from = i * DEEP_ITEM_FILES, to = from + DEEP_ITEM_FILES < nf ? from + DEEP_ITEM_FILES : nf;
 		counts[i] = to - from;
@@ -394,7 +393,7 @@ static int deep_jobs(dq_table **t, dq_snapshot *s, const struct cli *cli, long j
 		int r = jobs_run(&spec);
 		if (r > 0) {
 			fputs("deltaq: check interrupted\n", stderr);
-			dq_standins_close(sti);
+			jobs_standins_close(&sti);
 			jobs_reraise(r);
 		}
 		if (r < 0)
@@ -407,7 +406,7 @@ static int deep_jobs(dq_table **t, dq_snapshot *s, const struct cli *cli, long j
 		free(items[i]);
 	free(items);
 	free(counts);
-	dq_standins_close(sti);
+	jobs_standins_close(&sti);
 	return rc;
 }
 

@@ -691,6 +691,42 @@ void jobs_reraise(int sig)
 	_exit(128 + sig);
 }
 
+int jobs_standins_open(dq_table *t, const char *const *paths, const char *const *keys, size_t n,
+		       struct jobs_standins *js)
+{
+	struct dq_error err = { 0 };
+	js->st = NULL;
+	if (dq_data_files_prefetch(t, paths, keys, n, &err))
+		return cli_fail(&err);
+	sigset_t hold;
+	sigemptyset(&hold);
+	sigaddset(&hold, SIGINT);
+	sigaddset(&hold, SIGTERM);
+	sigprocmask(SIG_BLOCK, &hold, &js->old);
+	/* Fetched already: this writes the folder, or names the table's own. */
+	if (dq_standins_open(t, paths, keys, n, &js->st, &err)) {
+		sigprocmask(SIG_SETMASK, &js->old, NULL);
+		return cli_fail(&err);
+	}
+	if (getenv("DELTAQ_TEST_SIGINT_STANDINS")) /* test-only: Ctrl-C now */
+		kill(getpid(), SIGINT);
+	return EXIT_OK;
+}
+
+const char *jobs_standins_location(const struct jobs_standins *js)
+{
+	return dq_standins_location(js->st);
+}
+
+void jobs_standins_close(struct jobs_standins *js)
+{
+	if (!js->st)
+		return;
+	dq_standins_close(js->st);
+	js->st = NULL;
+	sigprocmask(SIG_SETMASK, &js->old, NULL);
+}
+
 /* ---- worker ---------------------------------------------------------------------------- */
 
 const char usage_worker[] =

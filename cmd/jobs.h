@@ -50,12 +50,15 @@
  *       before the first spawn, so a test can see that workers do not inherit it.
  *   DELTAQ_TEST_WORKER_EXE=PATH  (read by the supervisor) spawns PATH instead of
  *       /proc/self/exe, so a test can make every spawn fail.
+ *   DELTAQ_TEST_SIGINT_STANDINS=1  (read by jobs_standins_open) sends the process SIGINT
+ *       once the stand-ins are written, so a test can see that they are removed.
  * DELTAQ_DEBUG=jobs (a comma-separated list containing "jobs") makes the supervisor print
  * each worker's start, its hello record and a summary line on stderr.
  */
 #ifndef DQ_CMD_JOBS_H
 #define DQ_CMD_JOBS_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -94,6 +97,26 @@ int jobs_run(const struct jobs_spec *spec);
 
 /* Ends the process by `sig` with its default action, so a calling shell sees the signal. */
 _Noreturn void jobs_reraise(int sig);
+
+/*
+ * What the workers open (dq_standins_open, deltaq.h): the table, or for a table in an
+ * archive a folder of stand-ins for the files paths[0..n) and the deletion vectors keys
+ * name.  The archive's passes come first, where SIGINT ends the process at once; from then
+ * until jobs_standins_close, SIGINT and SIGTERM are held (blocked: the pool's threads block
+ * them too), so that one arriving while the folder exists is taken by jobs_run, whose
+ * caller closes this before jobs_reraise, and the folder is never left behind.  0, or an
+ * exit code after a message.
+ */
+struct jobs_standins {
+	dq_standins *st;
+	sigset_t old;
+};
+int jobs_standins_open(dq_table *t, const char *const *paths, const char *const *keys, size_t n,
+		       struct jobs_standins *js);
+/* dq_standins_location of what jobs_standins_open made (borrowed). */
+const char *jobs_standins_location(const struct jobs_standins *js);
+/* Removes the folder, if any, and stops holding the signals (one held is delivered). */
+void jobs_standins_close(struct jobs_standins *js);
 
 /* ---- worker side -------------------------------------------------------------------- */
 

@@ -524,10 +524,10 @@ static char **build_items(const struct scan *sc)
  * With --jobs: the items were built while the snapshot was open (the paths are its
  * strings); the table is closed, its pool joined, before the first worker starts.
  */
-static int scan_jobs(struct scan *sc, char **items, dq_standins *sti, unsigned jobs)
+static int scan_jobs(struct scan *sc, char **items, struct jobs_standins *sti, unsigned jobs)
 {
 	int rc = EXIT_OK;
-	const char *location = dq_standins_location(sti);
+	const char *location = jobs_standins_location(sti);
 	unsigned cpus = jobs_cpus();
 	if (!jobs)
 		jobs = cpus;
@@ -544,7 +544,7 @@ static int scan_jobs(struct scan *sc, char **items, dq_standins *sti, unsigned j
 	if (r > 0) {
 		fprintf(stderr, "deltaq: scan interrupted: %zu of %zu partitions done\n", sc->done,
 			sc->nparts);
-		dq_standins_close(sti);
+		jobs_standins_close(sti);
 		jobs_reraise(r);
 	}
 	if (r < 0)
@@ -794,19 +794,16 @@ int cmd_scan(int argc, char **argv, struct cli *cli)
 	if (jobs >= 0) {
 		/* What the workers open: the table, or stand-ins for the files of a table in an
 		 * archive, so that no worker reads the archive again. */
-		dq_standins *sti;
+		struct jobs_standins sti;
 		const char **paths = malloc((sc.nfiles ? sc.nfiles : 1) * sizeof(*paths));
 		if (!paths)
 			goto oom;
 		for (size_t i = 0; i < sc.nfiles; i++)
 			paths[i] = sc.files[i].path;
-		struct dq_error err = { 0 };
-		int r = dq_standins_open(t, paths, NULL, sc.nfiles, &sti, &err);
+		rc = jobs_standins_open(t, paths, NULL, sc.nfiles, &sti);
 		free(paths);
-		if (r) {
-			rc = cli_fail(&err);
+		if (rc)
 			goto out;
-		}
 		char **items = build_items(&sc);
 		/* The workers replay nothing; close the snapshot and the table, which joins the
 		 * table's pool: no thread of ours is alive while workers are spawned.  The parts'
@@ -818,11 +815,11 @@ int cmd_scan(int argc, char **argv, struct cli *cli)
 		for (size_t i = 0; i < sc.nparts; i++)
 			sc.parts[i].files = NULL;
 		if (!items) {
-			dq_standins_close(sti);
+			jobs_standins_close(&sti);
 			goto oom;
 		}
-		rc = scan_jobs(&sc, items, sti, (unsigned)jobs);
-		dq_standins_close(sti);
+		rc = scan_jobs(&sc, items, &sti, (unsigned)jobs);
+		jobs_standins_close(&sti);
 		settle(&sc, cli->format);
 		for (size_t i = 0; i < sc.nparts; i++)
 			free(items[i]);

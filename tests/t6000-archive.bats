@@ -193,3 +193,15 @@ archive_opens() {
 	assert_equal "$(archive_opens "$W/trace" "$W/t.tar.zst")" "supervisor 3, workers 0"
 	assert_equal "$(ls -A "$W/tmp")" ""
 }
+
+@test "archive: SIGINT once the stand-ins exist removes them and exits by the signal" {
+	python3 "$BATS_TEST_DIRNAME/make_check_table.py" "$W/t" >/dev/null
+	tar -C "$W" -c -f "$W/t.tar" t
+	mkdir "$W/tmp"
+	for cmd in "scan --jobs 2" "check --deep --jobs 2"; do
+		run --separate-stderr env TMPDIR="$W/tmp" DELTAQ_TEST_SIGINT_STANDINS=1 "$DELTAQ" $cmd "$W/t.tar"
+		assert_failure 130
+		assert_equal "$output" ""
+		assert_equal "$(ls -A "$W/tmp")" ""
+	done
+}
