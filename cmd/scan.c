@@ -84,14 +84,6 @@ static char *pv_text(const json_t *pv)
 	return json_dumps(pv, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
 }
 
-static char *norm_pv(const char *text)
-{
-	json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
-	char *s = v ? pv_text(v) : strdup(text);
-	json_decref(v);
-	return s;
-}
-
 static int cmp_pv_path(const void *a, const void *b)
 {
 	const struct sfile *x = a, *y = b;
@@ -116,7 +108,8 @@ static void part_free_all(struct scan *sc)
 	sc->nparts = 0;
 }
 
-/* Groups sc->files (pv set, normalised) into sc->parts, sorted by values then path. */
+/* Groups sc->files (pv set: compact texts, equal for equal values) into sc->parts,
+ * sorted by values then path. */
 static int group(struct scan *sc, int64_t version)
 {
 	qsort(sc->files, sc->nfiles, sizeof(*sc->files), cmp_pv_path);
@@ -145,8 +138,9 @@ static int group(struct scan *sc, int64_t version)
 	return 0;
 }
 
-/* The partitions of a snapshot.  Texts are normalised once per distinct text. */
-static int parts_from_snapshot(struct scan *sc, const dq_snapshot *s, char ***norms, size_t *nnorms)
+/* The partitions of a snapshot.  The library writes each file's partition values as one
+ * compact text per distinct set of values (deltaq.h), so equal texts are equal values. */
+static int parts_from_snapshot(struct scan *sc, const dq_snapshot *s)
 {
 	size_t n = dq_snapshot_num_files(s);
 	sc->files = calloc(n ? n : 1, sizeof(*sc->files));
@@ -157,30 +151,6 @@ static int parts_from_snapshot(struct scan *sc, const dq_snapshot *s, char ***no
 		sc->files[i] = (struct sfile){ f->path, f->size, f->num_records, f->partition_values };
 	}
 	sc->nfiles = n;
-	/* Raw texts first (the library interns them: equal texts mostly share an address). */
-	qsort(sc->files, n, sizeof(*sc->files), cmp_pv_path);
-	*norms = NULL;
-	*nnorms = 0;
-	size_t cap = 0;
-	for (size_t i = 0; i < n;) {
-		size_t j = i + 1;
-		while (j < n && (sc->files[j].pv == sc->files[i].pv || !strcmp(sc->files[j].pv, sc->files[i].pv)))
-			j++;
-		if (*nnorms == cap) {
-			cap = cap ? 2 * cap : 16;
-			char **x = realloc(*norms, cap * sizeof(*x));
-			if (!x)
-				return -1;
-			*norms = x;
-		}
-		char *t = norm_pv(sc->files[i].pv);
-		if (!t)
-			return -1;
-		(*norms)[(*nnorms)++] = t;
-		for (size_t k = i; k < j; k++)
-			sc->files[k].pv = t;
-		i = j;
-	}
 	return group(sc, dq_snapshot_version(s));
 }
 
@@ -715,8 +685,6 @@ int cmd_scan(int argc, char **argv, struct cli *cli)
 	struct scan sc = { .cli = cli, .items_json = json_array() };
 	sc.progress = !list && isatty(STDERR_FILENO) && !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb"));
 	json_t *want = NULL;   /* --partition VALUES: the partition to keep */
-	char **norms = NULL;
-	size_t nnorms = 0;
 	dq_table *t = NULL;
 	dq_snapshot *s = NULL;
 	if (spec && strcmp(spec, "-")) {
@@ -751,7 +719,7 @@ int cmd_scan(int argc, char **argv, struct cli *cli)
 	} else {
 		if ((rc = cli_snapshot(cli, argv[optind], cli->at, DQ_NEED_FILES, true, &t, &s)))
 			goto out;
-		if (parts_from_snapshot(&sc, s, &norms, &nnorms)) {
+		if (parts_from_snapshot(&sc, s)) {
 			rc = EXIT_UNREADABLE;
 			goto oom;
 		}
@@ -840,9 +808,6 @@ out:
 	json_decref(want);
 	part_free_all(&sc);
 	free(sc.files);
-	for (size_t i = 0; i < nnorms; i++)
-		free(norms[i]);
-	free(norms);
 	dq_snapshot_close(s);
 	dq_table_close(t);
 	json_decref(sc.items_json);

@@ -245,7 +245,8 @@ struct dq_file {
 	int64_t size;
 	int64_t modification_time;  /* ms */
 	const char *partition_values; /* JSON object text keyed by logical column names, in
-					 partition-column order, null values kept */
+					 partition-column order, null values kept; compact, so
+					 equal values give equal texts (and mostly one address) */
 	int64_t num_records;        /* stats.numRecords (before DVs); -1 when unknown */
 	int64_t dv_cardinality;     /* rows deleted by the DV; -1 without a DV */
 	const char *stats;          /* raw stats JSON, only with DQ_NEED_STATS; else NULL */
