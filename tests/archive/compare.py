@@ -4,7 +4,8 @@
 Packs every table of tests/fixtures and a sample of ../shared/corpus (SAMPLE below: every
 checkpoint kind, deletion vectors, column mapping, escaped paths, cleaned-up logs, broken
 tables) into tar, tar.gz, tar.xz, tar.zst and zip, runs each command with -o json on the
-folder and on each archive, and compares exit status, stdout and stderr.  Allowed to differ:
+folder and on each archive, and compares exit status, stdout and stderr.  Each table is
+copied first with whole-second file times (see settle_times).  Allowed to differ:
 the location (the folder's path against ARCHIVE#inside), and timestamps, compared after
 rounding down to the format's precision (1 s in tar, 2 s in zip).  Without the corpus its
 sample is skipped with a message.
@@ -28,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 TIMEOUT = 60
+BASE = 1704067200  # 2024-01-01T00:00:00Z, set-mtimes.sh's default
 
 # Corpus tables packed (paths under ../shared/corpus).  Chosen for coverage, not by outcome.
 SAMPLE = [
@@ -155,6 +157,23 @@ def compare(deltaq, table, label, workdir):
     return passed, failures
 
 
+def settle_times(table, workdir):
+    """A copy of `table` under workdir/src whose times are whole seconds: every file at
+    BASE, commit v at BASE + v hours (fixtures/set-mtimes.sh).  With the times a checkout
+    or a copy happened to give them, commits written within one millisecond get
+    monotonic times 1 ms apart (protocol: each later than the one before), which can
+    cross a second in the folder but not in the archive, whose times are whole seconds
+    already: the answers would differ by a second, depending on when the tree was made."""
+    dst = os.path.join(workdir, "src", os.path.basename(table.rstrip("/")))
+    shutil.copytree(table, dst, symlinks=True)
+    for root, dirs, files in os.walk(dst):
+        for name in dirs + files:
+            os.utime(os.path.join(root, name), (BASE, BASE), follow_symlinks=False)
+    subprocess.run([os.path.join(FIXTURES, "set-mtimes.sh"), dst], check=True,
+                   stdout=subprocess.DEVNULL)
+    return dst
+
+
 def tables(corpus):
     out = []
     for name in sorted(os.listdir(FIXTURES)):
@@ -197,7 +216,7 @@ def main():
                     continue
                 d = os.path.join(work, str(len(futs)))
                 os.mkdir(d)
-                futs.append(ex.submit(compare, deltaq, path, label, d))
+                futs.append(ex.submit(compare, deltaq, settle_times(path, d), label, d))
             for f in futs:
                 p, fl = f.result()
                 passed += p
