@@ -204,12 +204,15 @@ static double redact_double(const struct redactor *r, const char *domain, double
 {
 	if (v == 0 || !isfinite(v))
 		return v;
-	char buf[40];
+	char buf[40], *e;
 	int n = snprintf(buf, sizeof(buf), "%.17g", v);
-	double e = floor(log10(fabs(v)));
-	double m = 1 + (double)(prf64(r, domain, buf, (size_t)n) % 9000) / 1000.0;
-	double s = m * pow(10, e);
-	return v < 0 ? -s : s;
+	uint64_t m = 1000 + prf64(r, domain, buf, (size_t)n) % 9000; /* 1.000 to 9.999 */
+	/* Its power of ten, from the exponent printf finds (no libm: see the Makefile). */
+	snprintf(buf, sizeof(buf), "%.17e", v < 0 ? -v : v);
+	e = strchr(buf, 'e');
+	snprintf(buf, sizeof(buf), "%s%d.%03de%d", v < 0 ? "-" : "", (int)(m / 1000), (int)(m % 1000),
+		 e ? atoi(e + 1) : 0);
+	return strtod(buf, NULL);
 }
 
 /* ---- partition values and stats ------------------------------------------------------- */

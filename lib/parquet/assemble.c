@@ -525,18 +525,29 @@ static void interval_text(struct dq_buf *out, int32_t months, int32_t days, int6
 	}
 }
 
+/* IEEE half to single precision by its bits (exactly: every half is a float). */
 static float half_to_float(uint16_t h)
 {
-	int sign = h >> 15, exp = (h >> 10) & 0x1F, mant = h & 0x3FF;
-	float v;
+	uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 0x1F, mant = h & 0x3FF, bits;
 
-	if (exp == 0)
-		v = ldexpf((float)mant, -24);
-	else if (exp == 31)
-		v = mant ? NAN : INFINITY;
-	else
-		v = ldexpf((float)(mant | 0x400), exp - 25);
-	return sign ? -v : v;
+	if (exp == 31) {
+		bits = sign | 0x7F800000u | mant << 13; /* infinity, or NaN keeping its payload */
+	} else if (exp) {
+		bits = sign | (exp + 127 - 15) << 23 | mant << 13;
+	} else if (!mant) {
+		bits = sign; /* zero */
+	} else {
+		/* subnormal, mant x 2^-24: shift the leading 1 up to bit 10 */
+		uint32_t shift = 0;
+		while (!(mant & 0x400)) {
+			mant <<= 1;
+			shift++;
+		}
+		bits = sign | (127 - 14 - shift) << 23 | (mant & 0x3FF) << 13;
+	}
+	float v;
+	memcpy(&v, &bits, sizeof(v));
+	return v;
 }
 
 /* The unscaled value of a decimal as big-endian two's complement bytes. */
