@@ -340,6 +340,25 @@ static void deep_done(void *ctx, size_t item, const char *failure)
 		failure);
 }
 
+/* The paths and replay keys of s's files (borrowed), as the prefetch and stand-ins
+ * take them; false when out of memory (nothing to free then). */
+static bool paths_and_keys(const dq_snapshot *s, const char ***paths, const char ***keys)
+{
+	size_t n = dq_snapshot_num_files(s);
+	*paths = malloc((n ? n : 1) * sizeof(**paths));
+	*keys = malloc((n ? n : 1) * sizeof(**keys));
+	if (!*paths || !*keys) {
+		free(*paths);
+		free(*keys);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		(*paths)[i] = dq_snapshot_file(s, i)->path;
+		(*keys)[i] = dq_snapshot_file(s, i)->key;
+	}
+	return true;
+}
+
 /*
  * The storage rules of s's files in `jobs` exec'd workers (0: one per CPU).  Closes s and
  * *t (joining the pool) before the first worker starts: a process never forks with live
@@ -351,15 +370,11 @@ static int deep_jobs(dq_table **t, dq_snapshot *s, const struct cli *cli, long j
 	size_t nf = dq_snapshot_num_files(s), nitems = (nf + DEEP_ITEM_FILES - 1) / DEEP_ITEM_FILES;
 	char **items = calloc(nitems ? nitems : 1, sizeof(*items));
 	size_t *counts = calloc(nitems ? nitems : 1, sizeof(*counts));
-	const char **paths = malloc((nf ? nf : 1) * sizeof(*paths)), **keys = malloc((nf ? nf : 1) * sizeof(*keys));
-	int rc = items && counts && paths && keys ? EXIT_OK : EXIT_UNREADABLE;
+	const char **paths = NULL, **keys = NULL;
+	int rc = items && counts && paths_and_keys(s, &paths, &keys) ? EXIT_OK : EXIT_UNREADABLE;
 	/* What the workers open: the table, or stand-ins for the files (and deletion vectors)
 	 * of a table in an archive, so that no worker reads the archive again. */
 	struct jobs_standins sti = { 0 };
-	for (size_t i = 0; !rc && i < nf; i++) {
-		paths[i] = dq_snapshot_file(s, i)->path;
-		keys[i] = dq_snapshot_file(s, i)->key;
-	}
 	if (!rc && (rc = jobs_standins_open(*t, paths, keys, nf, &sti))) {
 		dq_snapshot_close(s);
 		free(items);
@@ -441,21 +456,13 @@ static int deep_rules(dq_table **tp, json_t *findings, int64_t *version, const s
 	}
 	/* A table in an archive fetches every footer in one pass, and every deletion vector
 	 * file in one more, not one pass per file. */
-	size_t nf = dq_snapshot_num_files(s);
-	const char **paths = malloc((nf ? nf : 1) * sizeof(*paths));
-	const char **keys = malloc((nf ? nf : 1) * sizeof(*keys));
-	if (!paths || !keys) {
-		free(paths);
-		free(keys);
+	const char **paths, **keys;
+	if (!paths_and_keys(s, &paths, &keys)) {
 		dq_snapshot_close(s);
 		fputs("deltaq: out of memory\n", stderr);
 		return EXIT_UNREADABLE;
 	}
-	for (size_t i = 0; i < nf; i++) {
-		paths[i] = dq_snapshot_file(s, i)->path;
-		keys[i] = dq_snapshot_file(s, i)->key;
-	}
-	int prc = dq_data_files_prefetch(t, paths, keys, nf, &err);
+	int prc = dq_data_files_prefetch(t, paths, keys, dq_snapshot_num_files(s), &err);
 	free(paths);
 	free(keys);
 	if (prc) {
