@@ -68,22 +68,24 @@ int dq_data_file_inspect(dq_table *t, const char *path, bool footer, struct dq_d
 }
 
 /*
- * What a data file's cached tail must keep: what parquet_open reads, its first tail read
- * (the last PARQUET_TAIL_BYTES, or the whole of a smaller file) and the footer when that is
- * longer.
+ * What a data file's cached tail must keep: what parquet_open reads of it.  A file that a
+ * first read of PARQUET_TAIL_BYTES covers is kept whole (the magic at its start is
+ * checked too); of a longer one, its last 8 bytes (the footer length and the magic) and,
+ * when they announce a footer parquet_open would read, that footer: parquet_open reads no
+ * more than the store holds (store_held), so the rest, up to 64 KiB a file, is not kept.
  */
 static size_t footer_tail(const uint8_t *tail, size_t len, int64_t size)
 {
-	(void)size;
-	if (len <= PARQUET_TAIL_BYTES || memcmp(tail + len - 4, "PAR1", 4))
+	if (len <= PARQUET_TAIL_BYTES && (int64_t)len == size)
+		return len;
+	if (len < 8)
 		return len;
 	const uint8_t *p = tail + len - 8;
-	uint64_t need = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-			(uint64_t)p[3] << 24;
-	need += 8;
-	if (need < PARQUET_TAIL_BYTES)
-		need = PARQUET_TAIL_BYTES;
-	return need < len ? (size_t)need : len;
+	uint64_t footer = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+			  (uint64_t)p[3] << 24;
+	if (memcmp(p + 4, "PAR1", 4) || footer == 0 || (int64_t)footer > size - 12)
+		return 8;
+	return footer + 8 < len ? (size_t)(footer + 8) : len;
 }
 
 /* Largest tail kept per file while prefetching; a bigger footer costs a pass of its own. */

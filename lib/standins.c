@@ -38,7 +38,7 @@ static void remove_under(int fd)
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+		if (e->d_type != DT_DIR && unlinkat(dirfd(d), e->d_name, 0) == 0)
 			continue;
 		int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub >= 0) {
@@ -70,12 +70,22 @@ const char *dq_standins_location(const dq_standins *s)
 }
 
 /* Creates the folders of table-relative `path` under root fd; false for a path that is
- * absolute or climbs out ("..", "."), which an archive never yields. */
-static bool make_parents(int root, const char *path)
+ * absolute or climbs out ("..", "."), which an archive never yields.  `last` (PATH_MAX
+ * bytes, "" at first) is the folder made for the path before: files come by partition,
+ * so most share it and cost no mkdir at all. */
+static bool make_parents(int root, const char *path, char *last)
 {
 	char buf[PATH_MAX];
 	if (path[0] == '/' || snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
 		return false;
+	char *base = strrchr(buf, '/');
+	if (base) {
+		*base = '\0';
+		bool same = !strcmp(buf, last);
+		*base = '/';
+		if (same)
+			return base[1] && strcmp(base + 1, ".") && strcmp(base + 1, "..");
+	}
 	for (char *p = buf, *slash; (slash = strchr(p, '/')); p = slash + 1) {
 		*slash = '\0';
 		if (!*p || !strcmp(p, ".") || !strcmp(p, ".."))
@@ -84,9 +94,13 @@ static bool make_parents(int root, const char *path)
 			return false;
 		*slash = '/';
 	}
-	const char *base = strrchr(buf, '/');
-	base = base ? base + 1 : buf;
-	return *base && strcmp(base, ".") && strcmp(base, "..");
+	if (base) {
+		*base = '\0';
+		memcpy(last, buf, (size_t)(base - buf) + 1);
+		*base = '/';
+	}
+	const char *name = base ? base + 1 : buf;
+	return *name && strcmp(name, ".") && strcmp(name, "..");
 }
 
 /* Copies [off, off+len) of `path` from the store to fd at the same offset. */
@@ -120,12 +134,12 @@ static uint32_t le32(const uint8_t *p)
  * worker then finds it missing, as it is), a folder for a folder, else a sparse file of
  * its size with what parquet_open reads of it (whole: every byte).
  */
-static int standin(struct store *st, int root, const char *path, bool whole, uint8_t *buf,
-		   size_t cap, struct dq_error *err)
+static int standin(struct store *st, int root, const char *path, bool whole, char *last,
+		   uint8_t *buf, size_t cap, struct dq_error *err)
 {
 	struct store_entry e;
 	struct dq_error miss;
-	if (store_stat(st, path, &e, &miss) != DQ_OK || !make_parents(root, path))
+	if (store_stat(st, path, &e, &miss) != DQ_OK || !make_parents(root, path, last))
 		return DQ_OK;
 	if (e.is_dir)
 		return mkdirat(root, path, 0700) && errno != EEXIST
@@ -135,10 +149,10 @@ static int standin(struct store *st, int root, const char *path, bool whole, uin
 	if (fd < 0)
 		return errno == EEXIST ? DQ_OK /* a data file that is also a DV's file */
 				       : dq_fail_errno(err, DQ_EIO, errno, "cannot write a stand-in for '%s'", path);
+	/* Every branch writes up to the file's end, which sets its size: the bytes before
+	 * what is written are a hole, read as zeros. */
 	int rc = DQ_OK;
-	if (ftruncate(fd, e.size) != 0) {
-		rc = dq_fail_errno(err, DQ_EIO, errno, "cannot write a stand-in for '%s'", path);
-	} else if (whole || e.size <= PARQUET_TAIL_BYTES) {
+	if (whole || e.size <= PARQUET_TAIL_BYTES) {
 		rc = copy_range(st, path, fd, 0, (size_t)e.size, buf, cap, err);
 	} else {
 		/* The last 8 bytes: the footer length and the magic; then the footer they name,
@@ -205,10 +219,11 @@ int dq_standins_open(dq_table *t, const char *const *paths, const char *const *k
 	} else if (mkdirat(root, "_delta_log", 0700)) {
 		rc = dq_fail_errno(err, DQ_EIO, errno, "cannot write '%s/_delta_log'", s->dir);
 	} else {
+		char last[PATH_MAX] = "";
 		for (size_t i = 0; !rc && i < ndv; i++)
-			rc = standin(t->store, root, dv[i], true, buf, 1 << 20, err);
+			rc = standin(t->store, root, dv[i], true, last, buf, 1 << 20, err);
 		for (size_t i = 0; !rc && i < n; i++)
-			rc = standin(t->store, root, paths[i], false, buf, 1 << 20, err);
+			rc = standin(t->store, root, paths[i], false, last, buf, 1 << 20, err);
 	}
 	free(buf);
 	if (root >= 0)

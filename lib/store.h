@@ -44,11 +44,15 @@ struct store_ops {
 	 * Optional (NULL when every read is cheap): a hint that the tails of `paths` will be
 	 * read next.  A backend that cannot seek fetches them all in one pass, keeping each
 	 * file's last `tail` bytes, cut down to trim(tail bytes, len, file size) bytes when
-	 * trim is given (a Parquet footer's own length).  Missing paths are ignored.
+	 * trim is given (what a Parquet footer read takes).  Missing paths are ignored.
 	 */
 	int (*prefetch)(struct store *s, const char *const *paths, size_t n, size_t tail,
 			size_t (*trim)(const uint8_t *tail, size_t len, int64_t size),
 			struct dq_error *err);
+	/* Optional (NULL: none): how many bytes at the end of `path` the store holds in memory
+	 * (a prefetched tail, or the whole file), which a reader should take rather than
+	 * reading before them, as that could cost a pass; 0 when none. */
+	size_t (*held)(struct store *s, const char *path);
 	void (*close)(struct store *s);
 };
 
@@ -99,6 +103,10 @@ static inline int store_prefetch(struct store *s, const char *const *paths, size
 				 struct dq_error *err)
 {
 	return s->ops->prefetch ? s->ops->prefetch(s, paths, n, tail, trim, err) : DQ_OK;
+}
+static inline size_t store_held(struct store *s, const char *path)
+{
+	return s->ops->held ? s->ops->held(s, path) : 0;
 }
 void store_close(struct store *s);
 void store_entries_free(struct store_entry *e, size_t n);

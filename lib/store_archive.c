@@ -811,6 +811,12 @@ out:
 	return rc;
 }
 
+static size_t arc_held(struct store *s, const char *path)
+{
+	struct arc_entry *e = lookup((struct store_archive *)s, path);
+	return e && !e->is_dir && e->data ? e->len : 0;
+}
+
 static void arc_close(struct store *s)
 {
 	struct store_archive *a = (struct store_archive *)s;
@@ -829,6 +835,7 @@ static const struct store_ops archive_ops = {
 	.read = arc_read,
 	.read_range = arc_read_range,
 	.prefetch = arc_prefetch,
+	.held = arc_held,
 	.close = arc_close,
 };
 

@@ -71,6 +71,11 @@ int parquet_open_named(struct store *s, const char *path, const char *name, parq
 		goto fail;
 	}
 	size_t tlen = f->size < PARQUET_TAIL_BYTES ? (size_t)f->size : PARQUET_TAIL_BYTES;
+	/* A store holding less than that in memory (a footer fetched from an archive) is read
+	 * for what it holds: a byte before it could cost a pass over the whole archive. */
+	size_t held = store_held(s, path);
+	if (held >= 8 && held < tlen)
+		tlen = held;
 	int64_t toff = f->size - (int64_t)tlen;
 	if (!(tail = malloc(tlen))) {
 		rc = dq_fail(err, DQ_ENOMEM, "cannot read '%s': out of memory", name);

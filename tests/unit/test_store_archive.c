@@ -18,6 +18,7 @@
 #include "deltaq.h"
 #include "dv.h"
 #include "store.h"
+#include "table.h"
 #include "unit.h"
 
 static char dir[256];
@@ -394,6 +395,12 @@ static void footers(void)
 	}
 	const char *paths[] = { "small.parquet", "big.parquet" };
 	CHECK(dq_data_files_prefetch(t, paths, NULL, 2, &err) == DQ_OK);
+	/* held: the small file whole; of the big one only its footer, length and magic */
+	const uint8_t *lm = (const uint8_t *)big + sizeof(big) - 8;
+	size_t footer = 8 + ((size_t)lm[0] | (size_t)lm[1] << 8 | (size_t)lm[2] << 16 | (size_t)lm[3] << 24);
+	CHECK_INT(store_held(t->store, "small.parquet"), n);
+	CHECK_INT(store_held(t->store, "big.parquet"), footer);
+	CHECK(footer < n); /* not the 64 KiB of a first footer read */
 	CHECK(unlink(path) == 0);
 	for (size_t i = 0; i < 2; i++) {
 		struct dq_data_file d;
