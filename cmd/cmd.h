@@ -157,6 +157,8 @@ void out_json_doc(json_t *v);
 void json_put_string(FILE *fp, const char *s);
 /* Writes v in decimal (as json_put_string, without printf's cost per call). */
 void json_put_int(FILE *fp, int64_t v);
+/* json_put_int, or null when the value is not known (as json_int_or_null). */
+void json_put_int_or_null(FILE *fp, int64_t v, bool known);
 
 /* Builds a JSON row from a format like json_pack, in column order. */
 #define ROW(...) json_pack(__VA_ARGS__)

@@ -67,6 +67,14 @@ void json_put_int(FILE *fp, int64_t v)
 	fwrite(p, 1, (size_t)(buf + sizeof(buf) - p), fp);
 }
 
+void json_put_int_or_null(FILE *fp, int64_t v, bool known)
+{
+	if (known)
+		json_put_int(fp, v);
+	else
+		fputs("null", fp);
+}
+
 void out_begin(struct out *o, enum out_format fmt, const struct out_col *cols, size_t ncols,
 	       bool single)
 {

@@ -230,10 +230,7 @@ static char *item_text(const struct part *p)
 	if (!fp)
 		return NULL;
 	fputs("{\"version\":", fp);
-	if (p->version >= 0)
-		json_put_int(fp, p->version);
-	else
-		fputs("null", fp);
+	json_put_int_or_null(fp, p->version, p->version >= 0);
 	fputs(",\"partition_values\":", fp);
 	fputs(p->pv, fp);
 	fputs(",\"files\":[", fp);
@@ -244,10 +241,7 @@ static char *item_text(const struct part *p)
 		fputs(",\"size\":", fp);
 		json_put_int(fp, f->size);
 		fputs(",\"num_records\":", fp);
-		if (f->num_records >= 0)
-			json_put_int(fp, f->num_records);
-		else
-			fputs("null", fp);
+		json_put_int_or_null(fp, f->num_records, f->num_records >= 0);
 		putc('}', fp);
 	}
 	fputs("]}", fp);
