@@ -25,6 +25,12 @@ rules() {
 	"$DELTAQ" check -o json "$@" "$t" 2>/dev/null | jq -r '[.findings[].rule] | sort | join(" ")'
 }
 
+# commits_only TABLE: drops _last_checkpoint, the checkpoint and the .crc, so that an
+# edited commit is all the log says.
+commits_only() {
+	rm "$1/$LOG/_last_checkpoint" "$1"/$LOG/*.checkpoint.* "$1"/$LOG/*.crc
+}
+
 # sub FILE PYTHON-EXPR: rewrites FILE's text as the expression of `s`.
 sub() {
 	python3 -c 'import sys; p=sys.argv[1]; s=open(p).read(); s=eval(sys.argv[2]); open(p,"w").write(s)' "$1" "$2"
@@ -42,7 +48,7 @@ sub() {
 
 @test "check: DQ101 a hole in the commits; none for commits missing before the earliest" {
 	t=$(clean)
-	rm "$t/$LOG/_last_checkpoint" "$t"/$LOG/*.checkpoint.* "$t"/$LOG/*.crc
+	commits_only "$t"
 	cp "$t/$C2" "$t/$LOG/00000000000000000004.json"
 	sub "$t/$LOG/00000000000000000004.json" 's.replace("f2.parquet", "f4.parquet")'
 	run deltaq check "$t"
@@ -66,7 +72,7 @@ sub() {
 
 @test "check: DQ103 no metaData in version 0 or in the log" {
 	t=$(clean)
-	rm "$t/$LOG/_last_checkpoint" "$t"/$LOG/*.checkpoint.* "$t"/$LOG/*.crc
+	commits_only "$t"
 	sub "$t/$C0" '"\n".join(l for l in s.split("\n") if "metaData" not in l)'
 	run deltaq check "$t"
 	assert_failure 1
@@ -77,7 +83,7 @@ sub() {
 
 @test "check: DQ104 a protocol beyond reader 3 / writer 7" {
 	t=$(clean)
-	rm "$t/$LOG/_last_checkpoint" "$t"/$LOG/*.checkpoint.* "$t"/$LOG/*.crc
+	commits_only "$t"
 	sub "$t/$C0" 's.replace("\"minWriterVersion\":7", "\"minWriterVersion\":8")'
 	run deltaq check "$t"
 	assert_failure 1
@@ -191,7 +197,7 @@ sub() {
 
 @test "check: DQ115 a schemaString that does not parse" {
 	t=$(clean)
-	rm "$t/$LOG/_last_checkpoint" "$t"/$LOG/*.checkpoint.* "$t"/$LOG/*.crc
+	commits_only "$t"
 	sub "$t/$C0" 's.replace("\"schemaString\":\"{", "\"schemaString\":\"{{")'
 	run deltaq check "$t"
 	assert_failure 1
@@ -201,7 +207,7 @@ sub() {
 
 @test "check: DQ116 two columns with one column-mapping id or physical name" {
 	t=$(clean)
-	rm "$t/$LOG/_last_checkpoint" "$t"/$LOG/*.checkpoint.* "$t"/$LOG/*.crc
+	commits_only "$t"
 	sub "$t/$C0" 's.replace("\\\"metadata\\\":{}", "\\\"metadata\\\":{\\\"delta.columnMapping.id\\\":1,\\\"delta.columnMapping.physicalName\\\":\\\"c1\\\"}")'
 	run deltaq check -o ndjson "$t"
 	assert_failure 1
@@ -253,7 +259,7 @@ sub() {
 
 @test "check: DQ202 DQ203 DQ204 unknown writer, unhonoured reader and preview features warn" {
 	t=$(clean)
-	rm "$t/$LOG/_last_checkpoint" "$t"/$LOG/*.checkpoint.* "$t"/$LOG/*.crc
+	commits_only "$t"
 	sub "$t/$C0" 's.replace("\"writerFeatures\":[\"deletionVectors\"]", "\"writerFeatures\":[\"deletionVectors\",\"fancyWrites\",\"collations-preview\"]")'
 	[ "$(rules "$t")" = "DQ202 DQ204" ]
 	sub "$t/$C0" 's.replace("\"readerFeatures\":[\"deletionVectors\"]", "\"readerFeatures\":[\"deletionVectors\",\"futureRead\"]")'
@@ -330,7 +336,7 @@ PY
 
 @test "check --deep: DQ309 a data file deltaq cannot read is a warning" {
 	t=$(clean)
-	rm "$t/$LOG/_last_checkpoint" "$t"/$LOG/*.checkpoint.* "$t"/$LOG/*.crc
+	commits_only "$t"
 	sub "$t/$C1" 's.replace("\"path\":\"p=1/f1.parquet\"", "\"path\":\"s3://bucket/f1.parquet\"")'
 	run deltaq check --deep "$t"
 	assert_success

@@ -15,6 +15,14 @@ setup() {
 # The reference records with partition SEQ (0-based) replaced by nothing.
 others() { sed "$(($1 + 1))d" <<<"$REF"; }
 
+# Waits (up to 10 s) until N workers have said they are ready in the debug log ERR.
+wait_ready() {
+	for _ in $(seq 100); do
+		[ "$(grep -c 'ready in' "$1" 2>/dev/null)" -ge "$2" ] && return
+		sleep 0.1
+	done
+}
+
 # Pids of the processes left in session SID (none expected).
 left_in_session() { ps -e -o sid=,pid=,stat=,args= | awk -v s="$1" '$1 == s { print }'; }
 
@@ -159,10 +167,7 @@ PY
 	DELTAQ_TEST_WORKER_CRASH=0:hang DELTAQ_DEBUG=jobs setsid "$DELTAQ" scan --jobs 1 "$T" \
 		>/dev/null 2>"$err" &
 	local pid=$!
-	for _ in $(seq 100); do
-		grep -q 'ready in' "$err" 2>/dev/null && break
-		sleep 0.1
-	done
+	wait_ready "$err" 1
 	kill -INT "$pid"
 	sleep 0.3
 	kill -0 "$pid"
@@ -177,10 +182,7 @@ PY
 	DELTAQ_TEST_WORKER_CRASH=0:hang-hard DELTAQ_DEBUG=jobs env --default-signal=INT setsid "$DELTAQ" scan --jobs 2 "$T" \
 		>"$out" 2>"$err" &
 	local pid=$!
-	for _ in $(seq 100); do
-		[ "$(grep -c 'ready in' "$err" 2>/dev/null)" -ge 2 ] && break
-		sleep 0.1
-	done
+	wait_ready "$err" 2
 	sleep 0.3
 	local sid
 	sid=$(ps -o sid= -p "$pid" | tr -d ' ')
@@ -197,10 +199,7 @@ PY
 	DELTAQ_TEST_WORKER_CRASH=0:hang-hard DELTAQ_DEBUG=jobs env --default-signal=INT setsid "$DELTAQ" scan --jobs 1 "$T" \
 		>/dev/null 2>"$err" &
 	local pid=$!
-	for _ in $(seq 100); do
-		grep -q 'ready in' "$err" 2>/dev/null && break
-		sleep 0.1
-	done
+	wait_ready "$err" 1
 	sleep 0.3
 	local sid
 	sid=$(ps -o sid= -p "$pid" | tr -d ' ')
@@ -219,10 +218,7 @@ PY
 	DELTAQ_TEST_WORKER_CRASH=0:hang DELTAQ_DEBUG=jobs env --default-signal=INT setsid "$DELTAQ" scan --jobs 2 "$T" \
 		>/dev/null 2>"$err" &
 	local pid=$!
-	for _ in $(seq 100); do
-		[ "$(grep -c 'ready in' "$err" 2>/dev/null)" -ge 2 ] && break
-		sleep 0.1
-	done
+	wait_ready "$err" 2
 	local workers
 	workers=$(grep -o 'pid [0-9]* ready' "$err" | awk '{ print $2 }')
 	[ -n "$workers" ]
