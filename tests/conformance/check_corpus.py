@@ -71,36 +71,36 @@ def summary(out):
         return "no report"
 
 
+def fold(path, state):
+    """(protocol, metaData) after the actions of the JSON-lines file `path`, from `state`.
+    Raises OSError or ValueError when it cannot be read."""
+    protocol, metadata = state
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                a = json.loads(line)
+                protocol = a.get("protocol", protocol)
+                metadata = a.get("metaData", metadata)
+    return protocol, metadata
+
+
 def replay_json(log, version):
     """(protocol, metaData) after JSON commits 0..version, or None if one is missing."""
-    protocol = metadata = None
-    for v in range(version + 1):
-        try:
-            with open(os.path.join(log, "%020d.json" % v), encoding="utf-8") as fh:
-                for line in fh:
-                    if not line.strip():
-                        continue
-                    a = json.loads(line)
-                    protocol = a.get("protocol", protocol)
-                    metadata = a.get("metaData", metadata)
-        except (OSError, ValueError):
-            return None
-    return protocol, metadata
+    state = (None, None)
+    try:
+        for v in range(version + 1):
+            state = fold(os.path.join(log, "%020d.json" % v), state)
+    except (OSError, ValueError):
+        return None
+    return state
 
 
 def json_checkpoint(path):
     """(protocol, metaData) of a JSON (V2) checkpoint file, or None if unreadable."""
-    protocol = metadata = None
     try:
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    a = json.loads(line)
-                    protocol = a.get("protocol", protocol)
-                    metadata = a.get("metaData", metadata)
+        return fold(path, (None, None))
     except (OSError, ValueError):
         return None
-    return protocol, metadata
 
 
 def differences(commits, checkpoint):
