@@ -753,15 +753,15 @@ int cmd_scan(int argc, char **argv, struct cli *cli)
 	}
 
 	progress(&sc, true);
+	const char **paths = malloc((sc.nfiles ? sc.nfiles : 1) * sizeof(*paths));
+	if (!paths)
+		goto oom;
+	for (size_t i = 0; i < sc.nfiles; i++)
+		paths[i] = sc.files[i].path;
 	if (jobs >= 0) {
 		/* What the workers open: the table, or stand-ins for the files of a table in an
 		 * archive, so that no worker reads the archive again. */
 		struct jobs_standins sti;
-		const char **paths = malloc((sc.nfiles ? sc.nfiles : 1) * sizeof(*paths));
-		if (!paths)
-			goto oom;
-		for (size_t i = 0; i < sc.nfiles; i++)
-			paths[i] = sc.files[i].path;
 		rc = jobs_standins_open(t, paths, NULL, sc.nfiles, &sti);
 		free(paths);
 		if (rc)
@@ -787,7 +787,11 @@ int cmd_scan(int argc, char **argv, struct cli *cli)
 			free(items[i]);
 		free(items);
 	} else {
-		rc = scan_here(&sc, t);
+		/* A table in an archive fetches every footer in one pass, not one per chunk. */
+		struct dq_error err = { 0 };
+		rc = dq_data_files_prefetch(t, paths, NULL, sc.nfiles, &err) ? cli_fail(&err)
+									    : scan_here(&sc, t);
+		free(paths);
 		progress_end(&sc);
 	}
 	if (rc)

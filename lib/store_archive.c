@@ -702,8 +702,6 @@ static int arc_read(struct store *s, const char *path, size_t max, struct dq_buf
 		int rc = fetch(a, e, 0, 0, NULL, &got, (size_t)e->size, err);
 		if (rc)
 			return rc;
-		if ((uint64_t)e->size > max)
-			return dq_fail(err, DQ_EIO, "cannot read '%s': larger than %zu bytes", path, max);
 	}
 	if (dq_buf_append(out, e->data ? (const void *)e->data : "", e->len))
 		return dq_fail(err, DQ_ENOMEM, "out of memory reading '%s'", path);
@@ -745,24 +743,26 @@ static int arc_prefetch(struct store *s, const char *const *paths, size_t n, siz
 			struct dq_error *err)
 {
 	struct store_archive *a = (struct store_archive *)s;
-	/* The archive positions of the entries wanted, as a bitmap. */
+	/* The entries wanted, by their position in the archive; nothing to do (a second
+	 * prefetch of the same files) costs no table of the whole archive. */
 	size_t maxindex = 0, wanted = 0;
-	for (size_t i = 0; i < a->n; i++)
-		if (a->e[i].index > maxindex)
-			maxindex = a->e[i].index;
+	for (size_t i = 0; i < n; i++) {
+		struct arc_entry *e = lookup(a, paths[i]);
+		if (e && !e->is_dir && !e->held && e->index && !e->data) {
+			wanted++;
+			if (e->index > maxindex)
+				maxindex = e->index;
+		}
+	}
+	if (!wanted)
+		return DQ_OK;
 	struct arc_entry **by_index = calloc(maxindex + 1, sizeof(*by_index));
 	if (!by_index)
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		struct arc_entry *e = lookup(a, paths[i]);
-		if (e && !e->is_dir && !e->held && e->index && !e->data) {
+		if (e && !e->is_dir && !e->held && e->index && !e->data)
 			by_index[e->index] = e;
-			wanted++;
-		}
-	}
-	if (!wanted) {
-		free(by_index);
-		return DQ_OK;
 	}
 	struct pass p;
 	int rc = pass_open(a, &p, err);

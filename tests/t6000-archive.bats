@@ -205,3 +205,14 @@ archive_opens() {
 		assert_equal "$(ls -A "$W/tmp")" ""
 	done
 }
+
+@test "archive: scan reads the footers of more files than one chunk in one pass" {
+	# scan_here inspects ~1024 files at a time; the footers are fetched once before
+	python3 "$FIX/scan_table.py" "$W/t" --partitions 300 --files 4 >/dev/null
+	tar -C "$W" -c --zstd -f "$W/t.tar.zst" t
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	run --separate-stderr strace -f -qq -e trace=openat -o "$W/trace" "$DELTAQ" scan -o ndjson "$W/t.tar.zst"
+	assert_success
+	assert_equal "$output" "$(deltaq scan -o ndjson "$W/t")"
+	assert_equal "$(archive_opens "$W/trace" "$W/t.tar.zst")" "supervisor 2, workers 0"
+}
