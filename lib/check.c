@@ -27,7 +27,6 @@
 #include "dv.h"
 #include "lastcp.h"
 #include "replay.h"
-#include "stats_fast.h"
 #include "uri.h"
 
 static const struct dq_check_rule rules[] = {
@@ -129,13 +128,11 @@ static bool live_has(const struct live *m, const char *key, int64_t *size)
 {
 	if (!m->cap)
 		return false;
-	size_t i = dq_hash(key, strlen(key)) & (m->cap - 1);
-	for (char *k; (k = m->slot[i].key); i = (i + 1) & (m->cap - 1))
-		if (k != TOMB && !strcmp(k, key)) {
-			*size = m->slot[i].size;
-			return true;
-		}
-	return false;
+	size_t i = live_find(m, key);
+	if (!m->slot[i].key || m->slot[i].key == TOMB)
+		return false;
+	*size = m->slot[i].size;
+	return true;
 }
 
 static int live_grow(struct live *m)
@@ -207,6 +204,7 @@ static void live_release(struct live *m)
 struct commit_job {
 	dq_table *t;
 	const struct log_file *f;
+	char cpath[64 + 256];      /* its table-relative path */
 	struct commit_actions acts;
 	json_t *findings;          /* this commit's own findings */
 	int rc;                    /* parse result */
@@ -274,49 +272,35 @@ static void stats_rule(struct commit_job *j, const char *cpath, const struct fil
 static void commit_job_run(void *arg)
 {
 	struct commit_job *j = arg;
-	char cpath[64 + 256];
-	struct dq_buf buf = { .max = DQ_MAX_COMMIT_BYTES };
-	log_path(j->f->name, cpath, sizeof(cpath));
-	j->acts.version = j->f->n.version;
-	j->rc = store_read(j->t->store, cpath, DQ_MAX_COMMIT_BYTES, &buf, &j->err);
-	if (!j->rc)
-		j->rc = action_parse_commit(j->t->store->location, cpath, buf.data ? buf.data : "",
-					    buf.len, WANT_FILES | WANT_STATS | WANT_PM, &j->acts, &j->err);
-	dq_buf_release(&buf);
+	const char *cpath = j->cpath;
+	j->rc = replay_read_commit(j->t, j->f, WANT_FILES | WANT_STATS | WANT_PM, &j->acts,
+				   j->cpath, sizeof(j->cpath), &j->err);
 	if (j->rc)
 		return;
-	/* DQ112: "A" or "R" + key, once each per commit. */
-	struct dq_strset seen = { 0 };
-	struct dq_arena arena = { 0 };
+	/* DQ112: each key once among the commit's adds, and once among its removes. */
+	struct dq_strset added = { 0 }, removed = { 0 };
 	for (size_t i = 0; i < j->acts.nfiles && !j->oom; i++) {
 		const struct file_action *fa = &j->acts.files[i];
-		size_t kl = strlen(fa->key);
-		char *k = dq_arena_alloc(&arena, kl + 2);
-		if (!k) {
-			j->oom = true;
-			break;
-		}
-		k[0] = fa->add ? 'A' : 'R';
-		memcpy(k + 1, fa->key, kl + 1);
-		int r = dq_strset_add(&seen, k);
+		const char *path = key_path(j->t, fa);
+		int r = dq_strset_add(fa->add ? &added : &removed, fa->key);
 		if (r < 0)
 			j->oom = true;
-		else if (r == 0 && finding(j->findings, "DQ112", j->acts.version, key_path(j->t, fa),
+		else if (r == 0 && finding(j->findings, "DQ112", j->acts.version, path,
 					   "'%s' line %d: '%s'%s is %s a second time in version %lld",
-					   cpath, fa->line, key_path(j->t, fa),
+					   cpath, fa->line, path,
 					   fa->key[0] != '\n' ? " (with its deletion vector)" : "",
 					   fa->add ? "added" : "removed", (long long)j->acts.version))
 			j->oom = true;
 		const char *dvp = dv_id_problem(fa->key);
-		if (dvp && finding(j->findings, "DQ117", j->acts.version, key_path(j->t, fa),
+		if (dvp && finding(j->findings, "DQ117", j->acts.version, path,
 				   "'%s' line %d: the deletion vector of '%s': %s", cpath, fa->line,
-				   key_path(j->t, fa), dvp))
+				   path, dvp))
 			j->oom = true;
 		if (fa->add && fa->stats)
 			stats_rule(j, cpath, fa);
 	}
-	dq_strset_release(&seen);
-	dq_arena_release(&arena);
+	dq_strset_release(&added);
+	dq_strset_release(&removed);
 }
 
 /* ---- the pass over the log -------------------------------------------------------------- */
@@ -689,9 +673,9 @@ static void pv_rule(struct checker *c, const char *cpath, const struct file_acti
 	}
 	json_decref(pv);
 	if (why[0]) {
-		FIND(c, "DQ113", version, uri_display(dq_table_location(c->t), fa->key + fa->path_off),
-		     "'%s' line %d: the partition values of '%s': %s", cpath, fa->line,
-		     uri_display(dq_table_location(c->t), fa->key + fa->path_off), why);
+		const char *path = key_path(c->t, fa);
+		FIND(c, "DQ113", version, path, "'%s' line %d: the partition values of '%s': %s",
+		     cpath, fa->line, path, why);
 		return;
 	}
 	char *kept = dq_arena_strdup(&c->pv_arena, text);
@@ -1026,8 +1010,7 @@ static void last_checkpoint_rules(struct checker *c)
 static void apply_commit(struct checker *c, struct commit_job *j)
 {
 	int64_t v = j->f->n.version;
-	char cpath[64 + 256];
-	log_path(j->f->name, cpath, sizeof(cpath));
+	const char *cpath = j->cpath;
 	if (j->rc) {
 		if (j->rc == DQ_ENOMEM || j->rc == DQ_EFORKED) {
 			c->oom = true;
@@ -1094,14 +1077,8 @@ static int64_t *versions_of(const struct log_listing *l, enum log_kind kind, siz
 		}
 		v[(*n)++] = x;
 	}
-	/* Names sort by version within a kind, except multi-part and UUID names of one
-	 * version interleaving with others': sort to be sure. */
-	for (size_t i = 1; i < *n; i++)
-		for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			int64_t t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
+	/* Already ascending: the listing is sorted by name, and every name of these kinds
+	 * starts with its version's 20 digits. */
 	return v;
 }
 
@@ -1394,34 +1371,33 @@ int dq_check_data_file(dq_table *t, const struct dq_file *f, int64_t version, js
 	int rc = table_check(t, err);
 	if (rc)
 		return rc;
+	/* One inspect: a footer that cannot be read still leaves the size, from a stat; no
+	 * size means the file itself could not be reached (or is not local). */
 	struct dq_data_file df;
 	struct dq_error e = { 0 };
-	rc = dq_data_file_inspect(t, f->path, false, &df, &e);
+	rc = dq_data_file_inspect(t, f->path, true, &df, &e);
 	int r = 0;
 	if (rc == DQ_EFORKED)
 		return dq_fail(err, rc, "%s", e.msg);
-	if (rc == DQ_ENOTIMPL)
+	if (rc == DQ_ENOMEM)
+		return dq_fail(err, rc, "out of memory");
+	if (rc == DQ_ENOTIMPL && df.size < 0)
 		r = finding(findings, "DQ309", version, f->path, "'%s' not checked: %s", f->path, e.msg);
-	else if (rc)
+	else if (rc && df.size < 0)
 		r = finding(findings, "DQ301", version, f->path, "active file '%s' (version %lld): %s",
 			    f->path, (long long)version, e.sys_errno == ENOENT ? "does not exist" : e.msg);
 	else if (df.size != f->size)
 		r = finding(findings, "DQ302", version, f->path,
 			    "active file '%s' has %lld bytes; the log says %lld", f->path,
 			    (long long)df.size, (long long)f->size);
-	else {
-		rc = dq_data_file_inspect(t, f->path, true, &df, &e);
-		if (rc == DQ_ENOMEM)
-			return dq_fail(err, rc, "out of memory");
-		if (rc == DQ_ENOTIMPL)
-			r = finding(findings, "DQ309", version, f->path, "'%s' not checked: %s", f->path, e.msg);
-		else if (rc)
-			r = finding(findings, "DQ303", version, f->path, "active file '%s': %s", f->path, e.msg);
-		else if (f->num_records >= 0 && df.num_rows != f->num_records)
-			r = finding(findings, "DQ304", version, f->path,
-				    "active file '%s' holds %lld rows; its stats say numRecords %lld",
-				    f->path, (long long)df.num_rows, (long long)f->num_records);
-	}
+	else if (rc == DQ_ENOTIMPL)
+		r = finding(findings, "DQ309", version, f->path, "'%s' not checked: %s", f->path, e.msg);
+	else if (rc)
+		r = finding(findings, "DQ303", version, f->path, "active file '%s': %s", f->path, e.msg);
+	else if (f->num_records >= 0 && df.num_rows != f->num_records)
+		r = finding(findings, "DQ304", version, f->path,
+			    "active file '%s' holds %lld rows; its stats say numRecords %lld",
+			    f->path, (long long)df.num_rows, (long long)f->num_records);
 	if (!r)
 		r = dv_rules(t, f, version, findings);
 	if (r == -2)

@@ -47,18 +47,26 @@ struct parse_job {
 	int rc;
 };
 
+int replay_read_commit(dq_table *t, const struct log_file *f, unsigned want,
+		       struct commit_actions *acts, char *path, size_t pathlen,
+		       struct dq_error *err)
+{
+	struct dq_buf buf = { .max = DQ_MAX_COMMIT_BYTES };
+	log_path(f->name, path, pathlen);
+	acts->version = f->n.version;
+	int rc = store_read(t->store, path, DQ_MAX_COMMIT_BYTES, &buf, err);
+	if (!rc)
+		rc = action_parse_commit(t->store->location, path, buf.data ? buf.data : "",
+					 buf.len, want, acts, err);
+	dq_buf_release(&buf);
+	return rc;
+}
+
 static void parse_commit_job(void *arg)
 {
 	struct parse_job *j = arg;
 	char path[64 + 256];
-	struct dq_buf buf = { .max = DQ_MAX_COMMIT_BYTES };
-	log_path(j->f->name, path, sizeof(path));
-	j->acts.version = j->f->n.version;
-	j->rc = store_read(j->t->store, path, DQ_MAX_COMMIT_BYTES, &buf, &j->err);
-	if (!j->rc)
-		j->rc = action_parse_commit(j->t->store->location, path, buf.data ? buf.data : "",
-					    buf.len, j->want, &j->acts, &j->err);
-	dq_buf_release(&buf);
+	j->rc = replay_read_commit(j->t, j->f, j->want, &j->acts, path, sizeof(path), &j->err);
 }
 
 static int add_live(dq_snapshot *s, const struct file_action *a, const char *key)

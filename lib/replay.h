@@ -26,6 +26,12 @@ int history_commit_info(dq_table *t, const struct log_file *f, json_t **ci, stru
 
 /* Applies one commit's actions (newest first, see replay.c). */
 int replay_reconcile(dq_snapshot *s, struct commit_actions *c, struct dq_error *err);
+
+/* Reads the commit file f and parses the actions `want` asks for into *acts (its version
+ * set), on whichever thread calls it; its table-relative path goes to path[0..pathlen). */
+int replay_read_commit(dq_table *t, const struct log_file *f, unsigned want,
+		       struct commit_actions *acts, char *path, size_t pathlen,
+		       struct dq_error *err);
 /* Offers one add or remove from a checkpoint: adds whose key no newer commit touched are
  * live; such removes are kept as tombstones with DQ_NEED_TOMBSTONES. */
 int replay_checkpoint_add(dq_snapshot *s, const struct file_action *fa, struct dq_error *err);
