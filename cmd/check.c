@@ -396,12 +396,10 @@ static int deep_jobs(dq_table **t, dq_snapshot *s, const struct cli *cli, long j
 	dq_table_close(*t);
 	*t = NULL;
 	if (!rc && nitems) {
-		unsigned cpus = jobs_cpus(), workers = jobs > 0 ? (unsigned)jobs : cpus;
-		unsigned n = workers < nitems ? workers : (unsigned)nitems;
 		struct deep_jobs d = { .findings = findings, .item_files = counts };
 		struct jobs_spec spec = {
-			.kind = "check-deep", .table = location, .workers = workers,
-			.threads = cli->threads > 0 ? (unsigned)cli->threads : (n && cpus / n > 1 ? cpus / n : 1),
+			.kind = "check-deep", .table = location, .workers = jobs > 0 ? (unsigned)jobs : 0,
+			.threads = cli->threads > 0 ? (unsigned)cli->threads : 0,
 			.items = items, .nitems = nitems, .ctx = &d,
 			.record = deep_record, .done = deep_done,
 		};

@@ -55,16 +55,7 @@ static const struct jobs_kind jobs_kinds[] = {
 	{ NULL, NULL },
 };
 
-unsigned jobs_cpus(void)
-{
-	cpu_set_t set;
-	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
-		return (unsigned)CPU_COUNT(&set);
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (unsigned)n : 1;
-}
-
-static double now_ms(void)
+double jobs_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -98,7 +89,7 @@ struct worker {
 	char *lbuf;             /* an incomplete line from its stdout */
 	size_t llen, lcap;
 	char bad[200];          /* why it was killed for breaking the protocol */
-	double spawned;         /* now_ms() at spawn */
+	double spawned;         /* jobs_now_ms() at spawn */
 	bool ready;
 	unsigned id;
 };
@@ -312,7 +303,7 @@ static void handle_line(struct sup *s, struct worker *w, const char *line, size_
 	if (take(&p, end, "{\"type\":\"hello\",")) { /* once per worker; shown as it came */
 		if (!w->ready) {
 			w->ready = true;
-			double t = now_ms() - w->spawned;
+			double t = jobs_now_ms() - w->spawned;
 			s->startup_total += t;
 			if (t > s->startup_max)
 				s->startup_max = t;
@@ -389,7 +380,7 @@ static void spawn(struct sup *s, struct worker *w)
 	char *argv[] = { "deltaq", "__worker", "--kind", (char *)s->spec->kind, "--table",
 			 (char *)s->spec->table, "--threads", s->threads_s, "--parent-pid",
 			 s->ppid, NULL };
-	w->spawned = now_ms();
+	w->spawned = jobs_now_ms();
 	rc = posix_spawn(&w->pid, s->exe, &fa, &at, argv, environ);
 	if ((rc == ENOENT || rc == EACCES) && !strcmp(s->exe, "/proc/self/exe")) {
 		/* No /proc (a minimal chroot): the path the kernel ran us by. */
@@ -503,7 +494,7 @@ static void stop(struct sup *s, int sig)
 		return;
 	}
 	s->stopping = sig;
-	s->deadline = now_ms() + TERM_GRACE_MS;
+	s->deadline = jobs_now_ms() + TERM_GRACE_MS;
 	for (unsigned i = 0; i < s->nw; i++) {
 		close_fd(&s->w[i].in);
 		kill_worker(&s->w[i], SIGTERM);
@@ -517,10 +508,12 @@ int jobs_run(const struct jobs_spec *spec)
 		s.exe = getenv("DELTAQ_TEST_WORKER_EXE");
 	if (!spec->nitems)
 		return 0;
-	s.nw = spec->workers ? spec->workers : 1;
+	unsigned cpus = dq_cpus();
+	s.nw = spec->workers ? spec->workers : cpus;
 	if (s.nw > spec->nitems)
 		s.nw = (unsigned)spec->nitems;
-	s.threads = spec->threads ? spec->threads : 1;
+	/* By default workers x threads stay within the CPUs. */
+	s.threads = spec->threads ? spec->threads : cpus / s.nw > 1 ? cpus / s.nw : 1;
 	snprintf(s.ppid, sizeof(s.ppid), "%d", (int)getpid());
 	snprintf(s.threads_s, sizeof(s.threads_s), "%u", s.threads);
 	s.w = calloc(s.nw, sizeof(*s.w));
@@ -549,6 +542,7 @@ int jobs_run(const struct jobs_spec *spec)
 		fprintf(stderr, "deltaq: cannot start workers: signalfd: %s\n", strerror(errno));
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		free(s.w);
+		free(s.retry);
 		return -1;
 	}
 	struct sigaction ign = { .sa_handler = SIG_IGN }, oldpipe;
@@ -558,7 +552,7 @@ int jobs_run(const struct jobs_spec *spec)
 	if (getenv("DELTAQ_TEST_LEAK_FD")) /* test-only: a descriptor workers must not get */
 		(void)open("/dev/null", O_RDONLY);
 
-	double t0 = now_ms();
+	double t0 = jobs_now_ms();
 	for (unsigned i = 0; i < s.nw && remaining(&s); i++)
 		spawn(&s, &s.w[i]);
 
@@ -601,7 +595,7 @@ int jobs_run(const struct jobs_spec *spec)
 		}
 		int timeout = -1;
 		if (s.stopping && !s.killed) {
-			double left = s.deadline - now_ms();
+			double left = s.deadline - jobs_now_ms();
 			timeout = left > 0 ? (int)left + 1 : 0;
 		}
 		if (spec->tick && (timeout < 0 || timeout > 100))
@@ -609,14 +603,14 @@ int jobs_run(const struct jobs_spec *spec)
 		int r = poll(pfd, n, timeout);
 		if (r < 0 && errno != EINTR)
 			break;
-		if (s.stopping && !s.killed && now_ms() >= s.deadline) {
+		if (s.stopping && !s.killed && jobs_now_ms() >= s.deadline) {
 			for (unsigned i = 0; i < s.nw; i++)
 				kill_worker(&s.w[i], SIGKILL);
 			s.killed = true;
 		}
-		if (spec->tick && now_ms() - last_tick >= 100) {
+		if (spec->tick && jobs_now_ms() - last_tick >= 100) {
 			spec->tick(spec->ctx);
-			last_tick = now_ms();
+			last_tick = jobs_now_ms();
 		}
 		if (r <= 0)
 			continue;
@@ -663,7 +657,7 @@ int jobs_run(const struct jobs_spec *spec)
 	if (s.debug)
 		fprintf(stderr, "deltaq: jobs: %u workers started for %zu items (%zu ok, %zu failed); "
 			"start-up %.2f ms total, %.2f ms max; wall %.2f ms\n", s.started,
-			spec->nitems, s.ok, s.failed, s.startup_total, s.startup_max, now_ms() - t0);
+			spec->nitems, s.ok, s.failed, s.startup_total, s.startup_max, jobs_now_ms() - t0);
 	close(sfd);
 	sigaction(SIGPIPE, &oldpipe, NULL);
 	/* Drop signals still pending (a SIGCHLD already handled) before unblocking them. */
@@ -818,7 +812,7 @@ static void test_crash(long seq)
 
 int cmd_worker(int argc, char **argv, struct cli *cli)
 {
-	double t0 = now_ms();
+	double t0 = jobs_now_ms();
 	const char *kind = NULL, *table = NULL;
 	long parent = 0;
 	int opt;
@@ -856,7 +850,7 @@ int cmd_worker(int argc, char **argv, struct cli *cli)
 		json_decref(hello);
 		return rc;
 	}
-	json_object_set_new(hello, "init_ms", json_real((double)(long)((now_ms() - t0) * 1000) / 1000));
+	json_object_set_new(hello, "init_ms", json_real((double)(long)((jobs_now_ms() - t0) * 1000) / 1000));
 	json_dumpf(hello, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(hello);
 	fputc('\n', stdout);

@@ -67,8 +67,8 @@
 struct jobs_spec {
 	const char *kind;          /* worker kind, a name in jobs_kinds[] */
 	const char *table;         /* table location every worker opens */
-	unsigned workers;          /* processes to run at once (capped at nitems) */
-	unsigned threads;          /* pool threads per worker */
+	unsigned workers;          /* processes to run at once (capped at nitems); 0: dq_cpus() */
+	unsigned threads;          /* pool threads per worker; 0: dq_cpus() / workers, at least 1 */
 	char *const *items;        /* work items: compact JSON object texts, no newline */
 	size_t nitems;
 	void *ctx;
@@ -82,8 +82,8 @@ struct jobs_spec {
 	void (*tick)(void *ctx);
 };
 
-/* CPUs this process may run on (sched_getaffinity), at least 1. */
-unsigned jobs_cpus(void);
+/* CLOCK_MONOTONIC, in milliseconds. */
+double jobs_now_ms(void);
 
 /*
  * Runs every item (see the protocol above).  Returns 0 when every item is accounted for

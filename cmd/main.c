@@ -98,7 +98,7 @@ static int finish_stdout(int rc)
 static void tune_malloc(void)
 {
 	mallopt(M_TOP_PAD, 128 << 20);
-	mallopt(M_ARENA_MAX, (int)jobs_cpus() + 1);
+	mallopt(M_ARENA_MAX, (int)dq_cpus() + 1);
 }
 
 int main(int argc, char **argv)

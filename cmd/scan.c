@@ -354,18 +354,11 @@ int scan_worker_item(dq_table *t, const json_t *item, struct jobs_emitter *em)
 
 /* ---- progress ------------------------------------------------------------------------ */
 
-static double mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static void progress(struct scan *sc, bool force)
 {
-	if (!sc->progress || (!force && mono_ms() - sc->last < 100))
+	if (!sc->progress || (!force && jobs_now_ms() - sc->last < 100))
 		return;
-	sc->last = mono_ms();
+	sc->last = jobs_now_ms();
 	size_t total = sc->nparts ? sc->nparts : 1, width = 30, fill = sc->done * width / total;
 	char bar[32];
 	memset(bar, '=', fill);
@@ -492,14 +485,9 @@ static int scan_jobs(struct scan *sc, char **items, struct jobs_standins *sti, u
 {
 	int rc = EXIT_OK;
 	const char *location = jobs_standins_location(sti);
-	unsigned cpus = jobs_cpus();
-	if (!jobs)
-		jobs = cpus;
-	unsigned n = jobs < sc->nparts ? jobs : (unsigned)sc->nparts;
 	struct jobs_spec spec = {
 		.kind = "scan", .table = location, .workers = jobs,
-		.threads = sc->cli->threads > 0 ? (unsigned)sc->cli->threads
-						 : (n && cpus / n > 1 ? cpus / n : 1),
+		.threads = sc->cli->threads > 0 ? (unsigned)sc->cli->threads : 0,
 		.items = items, .nitems = sc->nparts, .ctx = sc,
 		.record = on_record, .done = on_done, .tick = sc->progress ? on_tick : NULL,
 	};

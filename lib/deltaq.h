@@ -71,6 +71,9 @@ const char *dq_version_string(void);
 
 typedef struct dq_table dq_table;
 
+/* CPUs this process may run on (its affinity), at least 1: what threads = 0 means. */
+unsigned dq_cpus(void);
+
 struct dq_options {
 	int threads;     /* worker threads for parsing; 0 = CPUs available to the process */
 	bool ignore_checkpoints; /* replay the JSON commits from version 0 only */

@@ -117,6 +117,11 @@ unsigned pool_cpus(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
+unsigned dq_cpus(void)
+{
+	return pool_cpus();
+}
+
 int pool_create(pool **out, unsigned nthreads, size_t queue_cap)
 {
 	*out = NULL;
