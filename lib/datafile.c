@@ -80,12 +80,10 @@ static size_t footer_tail(const uint8_t *tail, size_t len, int64_t size)
 		return len;
 	if (len < 8)
 		return len;
-	const uint8_t *p = tail + len - 8;
-	uint64_t footer = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-			  (uint64_t)p[3] << 24;
-	if (memcmp(p + 4, "PAR1", 4) || footer == 0 || (int64_t)footer > size - 12)
+	int64_t footer = parquet_footer_len(tail + len - 8, size);
+	if (footer < 0)
 		return 8;
-	return footer + 8 < len ? (size_t)(footer + 8) : len;
+	return (uint64_t)footer + 8 < len ? (size_t)footer + 8 : len;
 }
 
 /* Largest tail kept per file while prefetching; a bigger footer costs a pass of its own. */

@@ -124,11 +124,6 @@ static int copy_range(struct store *st, const char *path, int fd, int64_t off, s
 	return DQ_OK;
 }
 
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /*
  * The stand-in of one file under root: nothing when the store does not have it (the
  * worker then finds it missing, as it is), a folder for a folder, else a sparse file of
@@ -160,9 +155,9 @@ static int standin(struct store *st, int root, const char *path, bool whole, cha
 		uint8_t t[8];
 		size_t got;
 		rc = store_read_range(st, path, e.size - 8, 8, t, &got, err);
-		if (!rc && got == 8 && !memcmp(t + 4, "PAR1", 4) && le32(t) > 0 &&
-		    (int64_t)le32(t) <= e.size - 12)
-			rc = copy_range(st, path, fd, e.size - 8 - le32(t), le32(t) + 8, buf, cap, err);
+		int64_t footer = !rc && got == 8 ? parquet_footer_len(t, e.size) : -1;
+		if (footer >= 0)
+			rc = copy_range(st, path, fd, e.size - 8 - footer, (size_t)footer + 8, buf, cap, err);
 		else if (!rc)
 			rc = copy_range(st, path, fd, e.size - 8, 8, buf, cap, err);
 	}

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "parquet.h"
 
@@ -27,6 +28,15 @@ struct parquet_file {
 /* parquet_open's first read, of the file's last bytes: most footers fit, and it costs no
  * more than a small read on any store. */
 #define PARQUET_TAIL_BYTES (64 * 1024)
+
+/* The footer length a Parquet file's last 8 bytes announce, when parquet_open would read
+ * that footer ("PAR1", and 0 < length <= size - 12); else -1. */
+static inline int64_t parquet_footer_len(const uint8_t last8[8], int64_t size)
+{
+	uint32_t n = (uint32_t)last8[0] | (uint32_t)last8[1] << 8 | (uint32_t)last8[2] << 16 |
+		     (uint32_t)last8[3] << 24;
+	return memcmp(last8 + 4, "PAR1", 4) || n == 0 || (int64_t)n > size - 12 ? -1 : (int64_t)n;
+}
 
 /* parquet_open, naming the file `name` (e.g. the path as the user typed it) in messages. */
 int parquet_open_named(struct store *s, const char *path, const char *name, parquet_file **out,
