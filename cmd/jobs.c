@@ -146,6 +146,12 @@ static size_t remaining(const struct sup *s)
 	return s->nretry + (s->spec->nitems - s->next);
 }
 
+/* The next item to hand out: one a dead worker left unstarted first, else a new one. */
+static size_t next_item(struct sup *s)
+{
+	return s->nretry ? s->retry[--s->nretry] : s->next++;
+}
+
 /* Tops up what worker w holds (see DEPTH); closes its stdin when nothing is left. */
 static void assign(struct sup *s, struct worker *w)
 {
@@ -157,7 +163,7 @@ static void assign(struct sup *s, struct worker *w)
 	}
 	unsigned depth = remaining(s) >= (size_t)DEPTH * s->nw ? DEPTH : 1;
 	while (w->nq < depth && remaining(s)) {
-		size_t i = s->nretry ? s->retry[--s->nretry] : s->next++;
+		size_t i = next_item(s);
 		const char *item = s->spec->items[i];
 		size_t n = strlen(item) + 48;
 		if (w->woff) { /* drop what was written */
@@ -420,7 +426,7 @@ fail:
 	if (!s->stopping && remaining(s)) {
 		char why[160];
 		snprintf(why, sizeof(why), "cannot start a worker: %s", strerror(rc));
-		item_done(s, (long)(s->nretry ? s->retry[--s->nretry] : s->next++), why);
+		item_done(s, (long)next_item(s), why);
 	}
 }
 
@@ -484,13 +490,18 @@ static void reap(struct sup *s)
 	}
 }
 
+/* SIGKILL to every worker still running: no more grace. */
+static void kill_all(struct sup *s)
+{
+	for (unsigned i = 0; i < s->nw; i++)
+		kill_worker(&s->w[i], SIGKILL);
+	s->killed = true;
+}
+
 static void stop(struct sup *s, int sig)
 {
-	if (s->stopping) {
-		/* A second signal: no more grace. */
-		for (unsigned i = 0; i < s->nw; i++)
-			kill_worker(&s->w[i], SIGKILL);
-		s->killed = true;
+	if (s->stopping) { /* a second signal */
+		kill_all(s);
 		return;
 	}
 	s->stopping = sig;
@@ -603,11 +614,8 @@ int jobs_run(const struct jobs_spec *spec)
 		int r = poll(pfd, n, timeout);
 		if (r < 0 && errno != EINTR)
 			break;
-		if (s.stopping && !s.killed && jobs_now_ms() >= s.deadline) {
-			for (unsigned i = 0; i < s.nw; i++)
-				kill_worker(&s.w[i], SIGKILL);
-			s.killed = true;
-		}
+		if (s.stopping && !s.killed && jobs_now_ms() >= s.deadline)
+			kill_all(&s);
 		if (spec->tick && jobs_now_ms() - last_tick >= 100) {
 			spec->tick(spec->ctx);
 			last_tick = jobs_now_ms();
@@ -642,8 +650,7 @@ int jobs_run(const struct jobs_spec *spec)
 	if (!pfd || !who) {
 		/* Out of memory in the loop's own arrays: end every worker and wait for them. */
 		s.stopping = s.stopping ? s.stopping : -1;
-		for (unsigned i = 0; i < s.nw; i++)
-			kill_worker(&s.w[i], SIGKILL);
+		kill_all(&s);
 		for (unsigned i = 0; i < s.nw; i++)
 			if (s.w[i].pid && !s.w[i].reaped)
 				waitpid(s.w[i].pid, &s.w[i].status, 0), s.w[i].reaped = true;
@@ -781,16 +788,17 @@ static void start_facts(json_t *hello)
 	json_object_set_new(hello, "ignored", ignored);
 }
 
-/* DELTAQ_TEST_WORKER_CRASH (test-only, see jobs.h): misbehave on item `seq`. */
-static void test_crash(long seq)
+/* DELTAQ_TEST_WORKER_CRASH (test-only, see jobs.h): misbehave on item `seq`.  True for
+ * the mode that shows only after the item ran (noend). */
+static bool test_crash(long seq)
 {
 	const char *spec = getenv("DELTAQ_TEST_WORKER_CRASH");
 	if (!spec)
-		return;
+		return false;
 	char *end;
 	long at = strtol(spec, &end, 10);
 	if (end == spec || at != seq)
-		return;
+		return false;
 	const char *mode = *end == ':' ? end + 1 : "kill";
 	if (!strcmp(mode, "abort")) {
 		abort();
@@ -808,6 +816,7 @@ static void test_crash(long seq)
 		fflush(stdout);
 		raise(SIGKILL);
 	}
+	return true;
 }
 
 int cmd_worker(int argc, char **argv, struct cli *cli)
@@ -870,13 +879,12 @@ int cmd_worker(int argc, char **argv, struct cli *cli)
 			break;
 		}
 		struct jobs_emitter em = { .seq = (long)json_integer_value(seqv) };
-		test_crash(em.seq);
+		bool noend = test_crash(em.seq);
 		rc = k->run(t, item, &em);
 		json_decref(m);
 		if (rc)
 			break;
-		const char *crash = getenv("DELTAQ_TEST_WORKER_CRASH");
-		if (crash && strtol(crash, NULL, 10) == em.seq && strstr(crash, ":noend")) {
+		if (noend) {
 			fflush(stdout);
 			_exit(0);
 		}
