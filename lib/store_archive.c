@@ -637,6 +637,40 @@ static int arc_stat(struct store *s, const char *path, struct store_entry *out,
 }
 
 /*
+ * Reads the data of entry e, at which pass p stands, keeping its last `keep` bytes (cut to
+ * trim's count when trim is given) as its cached tail; t holds the range to copy out as
+ * it passes, if any.
+ */
+static int keep_tail(struct pass *p, struct arc_entry *e, size_t keep,
+		     size_t (*trim)(const uint8_t *tail, size_t len, int64_t size), struct tail *t,
+		     struct dq_error *err)
+{
+	if ((uint64_t)keep > (uint64_t)e->size)
+		keep = (size_t)e->size;
+	t->size = e->size;
+	t->keep = keep;
+	if (!(t->data = malloc(keep ? keep : 1)))
+		return dq_fail(err, DQ_ENOMEM, "out of memory reading '%s'", e->path);
+	int rc = pass_data(p, tail_block, t);
+	if (rc) {
+		free(t->data);
+		return rc;
+	}
+	size_t k = trim ? trim(t->data, keep, e->size) : keep;
+	if (k < keep) {
+		memmove(t->data, t->data + (keep - k), k);
+		uint8_t *d = realloc(t->data, k ? k : 1);
+		if (d)
+			t->data = d;
+	}
+	free(e->data);
+	e->data = t->data;
+	e->len = k;
+	e->held = k == (size_t)e->size;
+	return DQ_OK;
+}
+
+/*
  * One pass to the entry's data: copies [off, off+len) into want (when want) and keeps the
  * last `keep` bytes as the entry's cached tail.
  */
@@ -656,24 +690,9 @@ static int fetch(struct store_archive *a, struct arc_entry *e, int64_t off, size
 				goto out;
 			continue;
 		}
-		if ((uint64_t)keep > (uint64_t)e->size)
-			keep = (size_t)e->size;
-		struct tail t = { .size = e->size, .keep = keep, .want_off = want ? off : -1,
-				  .want_len = len, .want = want };
-		t.data = malloc(keep ? keep : 1);
-		if (!t.data) {
-			rc = dq_fail(err, DQ_ENOMEM, "out of memory reading '%s'", e->path);
-			goto out;
-		}
-		if ((rc = pass_data(&p, tail_block, &t))) {
-			free(t.data);
-			goto out;
-		}
-		free(e->data);
-		e->data = t.data;
-		e->len = keep;
-		e->held = keep == (size_t)e->size;
-		*got = t.got;
+		struct tail t = { .want_off = want ? off : -1, .want_len = len, .want = want };
+		if ((rc = keep_tail(&p, e, keep, NULL, &t, err)) == DQ_OK)
+			*got = t.got;
 		goto out;
 	}
 	rc = r < 0 ? -r
@@ -781,26 +800,9 @@ static int arc_prefetch(struct store *s, const char *const *paths, size_t n, siz
 				goto out;
 			continue;
 		}
-		size_t keep = (uint64_t)tail > (uint64_t)e->size ? (size_t)e->size : tail;
-		struct tail t = { .size = e->size, .keep = keep, .want_off = -1 };
-		if (!(t.data = malloc(keep ? keep : 1))) {
-			rc = dq_fail(err, DQ_ENOMEM, "out of memory reading '%s'", e->path);
+		struct tail t = { .want_off = -1 };
+		if ((rc = keep_tail(&p, e, tail, trim, &t, err)))
 			goto out;
-		}
-		if ((rc = pass_data(&p, tail_block, &t))) {
-			free(t.data);
-			goto out;
-		}
-		size_t k = trim ? trim(t.data, keep, e->size) : keep;
-		if (k < keep) {
-			memmove(t.data, t.data + (keep - k), k);
-			uint8_t *d = realloc(t.data, k ? k : 1);
-			if (d)
-				t.data = d;
-		}
-		e->data = t.data;
-		e->len = k;
-		e->held = k == (size_t)e->size;
 		wanted--;
 	}
 	if (wanted && r < 0)
