@@ -466,19 +466,6 @@ static void pcols_release(struct checker *c)
 	dq_arena_release(&c->pv_arena);
 }
 
-/* Field `name` of the schema's top-level struct, or NULL. */
-static json_t *top_field(json_t *schema, const char *name)
-{
-	size_t i;
-	json_t *f;
-	json_array_foreach(json_object_get(schema, "fields"), i, f) {
-		const char *n = json_string_value(json_object_get(f, "name"));
-		if (n && !strcmp(n, name))
-			return f;
-	}
-	return NULL;
-}
-
 /* Checks a schema type recursively (protocol.md 5.1-5.2); returns a problem or NULL. */
 static const char *type_problem(const json_t *type, int depth)
 {
@@ -604,7 +591,7 @@ static void metadata_rules(struct checker *c, json_t *md, int64_t version, const
 	json_t *col;
 	if (schema && !problem) {
 		json_array_foreach(pc, i, col) {
-			if (!json_is_string(col) || !top_field(schema, json_string_value(col)))
+			if (!json_is_string(col) || !schema_top_field(schema, json_string_value(col)))
 				FIND(c, "DQ115", version, mpath,
 				     "'%s': partition column '%s' is not a top-level column of the schema",
 				     mpath, json_is_string(col) ? json_string_value(col) : "?");
@@ -617,9 +604,7 @@ static void metadata_rules(struct checker *c, json_t *md, int64_t version, const
 		pcols_release(c);
 		json_decref(c->metadata);
 		c->metadata = json_incref(md);
-		json_t *conf = json_object_get(md, "configuration");
-		const char *mode = json_string_value(json_object_get(conf, "delta.columnMapping.mode"));
-		bool cm = mode && (!strcmp(mode, "name") || !strcmp(mode, "id"));
+		bool cm = metadata_column_mapping(md);
 		size_t n = json_array_size(pc);
 		c->pcols = dq_calloc(n ? n : 1, sizeof(*c->pcols));
 		if (!c->pcols) {
@@ -629,13 +614,11 @@ static void metadata_rules(struct checker *c, json_t *md, int64_t version, const
 				const char *name = json_string_value(col);
 				if (!name)
 					continue;
-				json_t *f = top_field(schema, name);
-				const char *phys = json_string_value(json_object_get(
-					json_object_get(f, "metadata"), "delta.columnMapping.physicalName"));
+				json_t *f = schema_top_field(schema, name);
 				const char *type = json_string_value(json_object_get(f, "type"));
 				struct pcol *p = &c->pcols[c->npcols++];
 				p->logical = dq_strdup(name);
-				p->physical = dq_strdup(cm && phys ? phys : name);
+				p->physical = dq_strdup(cm ? field_physical_name(f, name) : name);
 				p->type = dq_strdup(type ? type : "");
 				if (!p->logical || !p->physical || !p->type)
 					c->oom = true;

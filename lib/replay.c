@@ -239,25 +239,28 @@ bool ict_enabled(const json_t *protocol, const json_t *metadata, int64_t *from_v
 	return true;
 }
 
-/* Physical name of a top-level column under column mapping, else the logical name. */
-static const char *physical_name(const json_t *schema, const char *logical)
+json_t *schema_top_field(const json_t *schema, const char *name)
 {
 	size_t i;
 	json_t *f;
 	json_array_foreach(json_object_get(schema, "fields"), i, f) {
 		const char *n = json_string_value(json_object_get(f, "name"));
-		if (n && !strcmp(n, logical)) {
-			json_t *md = json_object_get(f, "metadata");
-			const char *p = json_string_value(json_object_get(md, "delta.columnMapping.physicalName"));
-			return p ? p : logical;
-		}
+		if (n && !strcmp(n, name))
+			return f;
 	}
-	return logical;
+	return NULL;
 }
 
-static bool column_mapping(const dq_snapshot *s)
+const char *field_physical_name(const json_t *field, const char *logical)
 {
-	json_t *conf = json_object_get(s->metadata, "configuration");
+	const char *p = json_string_value(json_object_get(json_object_get(field, "metadata"),
+							  "delta.columnMapping.physicalName"));
+	return p ? p : logical;
+}
+
+bool metadata_column_mapping(const json_t *metadata)
+{
+	json_t *conf = json_object_get(metadata, "configuration");
 	const char *mode = json_string_value(json_object_get(conf, "delta.columnMapping.mode"));
 	return mode && (!strcmp(mode, "name") || !strcmp(mode, "id"));
 }
@@ -290,7 +293,7 @@ static void map_names(json_t *map, const json_t *type)
 static int finish_partition_values(dq_snapshot *s)
 {
 	size_t ncols = json_array_size(s->partition_columns);
-	bool cm = column_mapping(s);
+	bool cm = metadata_column_mapping(s->metadata);
 	json_t *cache = json_object();
 	/* Checkpoint readers share one text among the files of a partition: by address,
 	 * most files find their rewritten text without hashing the text itself. */
@@ -322,7 +325,8 @@ static int finish_partition_values(dq_snapshot *s)
 			const char *logical = json_string_value(json_array_get(s->partition_columns, c));
 			if (!logical)
 				continue;
-			const char *phys = cm ? physical_name(s->schema, logical) : logical;
+			const char *phys = cm ? field_physical_name(schema_top_field(s->schema, logical), logical)
+					 : logical;
 			json_t *v = json_object_get(pv, phys);
 			if (!v)
 				v = json_object_get(pv, logical);
@@ -414,7 +418,7 @@ static int finish(dq_snapshot *s, int64_t first_version, struct dq_error *err)
 	s->logical_names = json_object();
 	if (!s->unsupported || !s->partition_columns || !s->logical_names)
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
-	if (column_mapping(s))
+	if (metadata_column_mapping(s->metadata))
 		map_names(s->logical_names, s->schema);
 	if (sort_txns_domains(s))
 		return dq_fail(err, DQ_ENOMEM, "out of memory");

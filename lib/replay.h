@@ -27,6 +27,13 @@ int history_commit_info(dq_table *t, const struct log_file *f, json_t **ci, stru
 /* Applies one commit's actions (newest first, see replay.c). */
 int replay_reconcile(dq_snapshot *s, struct commit_actions *c, struct dq_error *err);
 
+/* Field `name` of a schema's top-level struct, or NULL. */
+json_t *schema_top_field(const json_t *schema, const char *name);
+/* A field's column-mapping physical name, else `logical` (also for a NULL field). */
+const char *field_physical_name(const json_t *field, const char *logical);
+/* Whether metaData's configuration turns column mapping on (mode name or id). */
+bool metadata_column_mapping(const json_t *metadata);
+
 /* Reads the commit file f and parses the actions `want` asks for into *acts (its version
  * set), on whichever thread calls it; its table-relative path goes to path[0..pathlen). */
 int replay_read_commit(dq_table *t, const struct log_file *f, unsigned want,
