@@ -531,6 +531,10 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 		rc = cli_usage_error(cli, "findings print as text, json, ndjson or junit");
 		goto out;
 	}
+	if (jobs >= 0 && !o.deep) {
+		rc = cli_usage_error(cli, "--jobs goes with --deep: only the storage rules run in workers");
+		goto out;
+	}
 	if ((rc = cli_positional(cli, argc, argv, 1, "TABLE")))
 		goto out;
 	if (o.baseline && (rc = load_baseline(cli, o.baseline, &baseline)))
@@ -542,10 +546,6 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 	int64_t version;
 	if (dq_check_log(t, &findings, &version, &err)) {
 		rc = cli_fail(&err);
-		goto out;
-	}
-	if (jobs >= 0 && !o.deep) {
-		rc = cli_usage_error(cli, "--jobs goes with --deep: only the storage rules run in workers");
 		goto out;
 	}
 	if (!(location = strdup(dq_table_location(t)))) {

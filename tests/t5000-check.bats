@@ -453,6 +453,11 @@ PY
 	assert_failure 2
 	run deltaq check --bogus "$FIX/basic"
 	assert_failure 2
+	# --jobs without --deep, found before any I/O (the table here does not exist)
+	run --separate-stderr deltaq check --jobs 2 "$BATS_TEST_TMPDIR/nowhere"
+	assert_failure 2
+	assert_equal "$output" ""
+	assert_equal "${stderr_lines[0]}" "deltaq check: --jobs goes with --deep: only the storage rules run in workers"
 }
 
 @test "check: --list-rules prints every rule with a stable id in every format" {
