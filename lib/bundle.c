@@ -78,11 +78,10 @@ static bool wanted(const char *name, int64_t from, int64_t keep_checkpoint)
 	switch (log_classify(name, &n)) {
 	case LOG_COMMIT:
 	case LOG_CRC:
+	case LOG_COMPACTED:
 		return n.version >= from;
 	case LOG_CHECKPOINT:
 		return n.version >= from || n.version == keep_checkpoint;
-	case LOG_COMPACTED:
-		return n.version >= from;
 	default:
 		return true; /* _last_checkpoint and anything deltaq does not classify */
 	}
@@ -322,11 +321,11 @@ static int redact_items(dq_table *t, struct redactor *r, struct items *it, struc
 	int rc = DQ_OK;
 	for (size_t i = 0; i < it->n; i++) {
 		struct item *x = &it->v[i];
-		const char *base = strrchr(x->path, '/') ? strrchr(x->path, '/') + 1 : x->path;
+		/* Only the log is bundled with --redact: every path is "_delta_log/..." */
+		const char *name = x->path + strlen("_delta_log/");
 		struct log_name n;
-		enum log_kind k = strncmp(x->path, "_delta_log/", 11) ? LOG_UNKNOWN
-			: log_classify(base, &n);
-		bool top = !strchr(x->path + 11, '/');
+		bool top = !strchr(name, '/');
+		enum log_kind k = top ? log_classify(name, &n) : LOG_UNKNOWN;
 		if (!rc && top && (k == LOG_COMMIT || k == LOG_CRC)) {
 			v0 |= k == LOG_COMMIT && n.version == 0;
 			rc = redact_item(r, t->store, x, err);

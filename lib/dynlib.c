@@ -13,8 +13,7 @@ void *dynlib_open(const char *soname, char *why, size_t len)
 	return h;
 }
 
-bool dynlib_missing(const char *soname, const char *sym, char *why, size_t len)
+void dynlib_missing(const char *soname, const char *sym, char *why, size_t len)
 {
 	snprintf(why, len, "cannot load %s: it has no %s", soname, sym);
-	return false;
 }

@@ -38,8 +38,8 @@
 /* dlopen(soname); NULL with why filled in. */
 void *dynlib_open(const char *soname, char *why, size_t len);
 
-/* Fills why for a symbol the library lacks; returns false. */
-bool dynlib_missing(const char *soname, const char *sym, char *why, size_t len);
+/* Fills why for a symbol the library lacks. */
+void dynlib_missing(const char *soname, const char *sym, char *why, size_t len);
 
 /* Room for why a library could not be loaded. */
 #define DYNLIB_WHY 256

@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "redact.h"
+#include "timeutil.h"
 #include "uri.h"
 
 void redact_init(struct redactor *r, const char *key)
@@ -57,14 +58,20 @@ static void prf(const struct redactor *r, const char *domain, const char *v, siz
 	free(msg);
 }
 
-static uint64_t prf64(const struct redactor *r, const char *domain, const char *v, size_t vn)
+/* The first 8 bytes of b as a big-endian number. */
+static uint64_t be64(const uint8_t *b)
 {
-	uint8_t b[8];
-	prf(r, domain, v, vn, b, 8);
 	uint64_t x = 0;
 	for (int i = 0; i < 8; i++)
 		x = x << 8 | b[i];
 	return x;
+}
+
+static uint64_t prf64(const struct redactor *r, const char *domain, const char *v, size_t vn)
+{
+	uint8_t b[8];
+	prf(r, domain, v, vn, b, 8);
+	return be64(b);
 }
 
 char *redact_text(const struct redactor *r, const char *domain, const char *s, size_t n)
@@ -110,20 +117,6 @@ static bool date_shaped(const char *s, size_t n)
 	       digits(s + 8, 2);
 }
 
-/* days since 1970-01-01 -> civil date (Howard Hinnant's algorithm). */
-static void civil(int64_t z, int *y, int *m, int *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 /*
  * A date or timestamp in the same layout: a date from 1970-01-01 to 2099-12-31, a time of
  * day, random fraction digits; separators and any zone suffix kept.
@@ -136,13 +129,12 @@ static char *redact_datetime(const struct redactor *r, const char *domain, const
 		return NULL;
 	uint8_t b[32];
 	prf(r, domain, s, n, b, sizeof(b));
-	uint64_t x = 0;
-	for (int i = 0; i < 8; i++)
-		x = x << 8 | b[i];
-	int y, m, d;
-	civil((int64_t)(x % 47482), &y, &m, &d); /* 47482 days: 1970-01-01 .. 2099-12-31 */
+	int64_t y;
+	unsigned m, d;
+	/* 47482 days: 1970-01-01 .. 2099-12-31 */
+	time_civil_from_days((int64_t)(be64(b) % 47482), &y, &m, &d);
 	char date[40];
-	snprintf(date, sizeof(date), "%04d-%02d-%02d", y, m, d);
+	snprintf(date, sizeof(date), "%04d-%02u-%02u", (int)y, m, d);
 	memcpy(out, date, 10);
 	/* "T12:34:56" or " 12:34:56", then ".fff" */
 	if (n >= 19 && (s[10] == 'T' || s[10] == ' ') && digits(s + 11, 2) && s[13] == ':' &&
