@@ -20,9 +20,11 @@
 void redact_init(struct redactor *r, const char *key)
 {
 	struct sha256 s;
+	uint8_t k[32];
 	sha256_init(&s);
 	sha256_update(&s, key, strlen(key));
-	sha256_final(&s, r->key);
+	sha256_final(&s, k);
+	hmac_sha256_init(&r->mac, k, sizeof(k));
 	r->types = json_object();
 	r->partition_columns = json_array();
 }
@@ -34,28 +36,25 @@ void redact_release(struct redactor *r)
 	r->types = r->partition_columns = NULL;
 }
 
-/* n pseudo-random bytes for (domain, value). */
+/* n pseudo-random bytes for (domain, value): HMAC(domain NUL value NUL counter), the
+ * counter a native-endian uint32 counting 32-byte blocks. */
 static void prf(const struct redactor *r, const char *domain, const char *v, size_t vn,
 		uint8_t *out, size_t n)
 {
-	size_t dn = strlen(domain);
-	uint8_t *msg = malloc(dn + 1 + vn + 1 + 4), mac[32];
-	if (!msg) {
-		memset(out, 0, n);
-		return;
-	}
-	memcpy(msg, domain, dn + 1);
-	memcpy(msg + dn + 1, v, vn);
-	msg[dn + 1 + vn] = 0;
+	static const uint8_t nul = 0;
+	uint8_t mac[32];
 	for (uint32_t ctr = 0; n; ctr++) {
-		memcpy(msg + dn + 1 + vn + 1, &ctr, 4);
-		hmac_sha256(r->key, sizeof(r->key), msg, dn + 1 + vn + 1 + 4, mac);
+		struct sha256 s = r->mac.inner;
+		sha256_update(&s, domain, strlen(domain) + 1);
+		sha256_update(&s, v, vn);
+		sha256_update(&s, &nul, 1);
+		sha256_update(&s, &ctr, 4);
+		hmac_sha256_final(&r->mac, &s, mac);
 		size_t take = n < 32 ? n : 32;
 		memcpy(out, mac, take);
 		out += take;
 		n -= take;
 	}
-	free(msg);
 }
 
 /* The first 8 bytes of b as a big-endian number. */

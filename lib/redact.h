@@ -30,8 +30,18 @@ void sha256_update(struct sha256 *s, const void *data, size_t len);
 void sha256_final(struct sha256 *s, uint8_t out[32]);
 void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len, uint8_t out[32]);
 
+/* HMAC-SHA-256 under one key, its padded key hashed once (RFC 2104: the inner and outer
+ * states after the pads), for many messages. */
+struct hmac_sha256 {
+	struct sha256 inner, outer;
+};
+void hmac_sha256_init(struct hmac_sha256 *h, const void *key, size_t keylen);
+/* A message's HMAC in parts: start (a copy of h's inner state), sha256_update, then
+ * hmac_sha256_final. */
+void hmac_sha256_final(const struct hmac_sha256 *h, struct sha256 *inner, uint8_t out[32]);
+
 struct redactor {
-	uint8_t key[32];        /* SHA-256 of the user's key */
+	struct hmac_sha256 mac; /* keyed with the SHA-256 of the user's key */
 	json_t *types;          /* column name (logical and physical) -> Delta type (JSON) */
 	json_t *partition_columns; /* names as they appear in paths and partitionValues */
 };

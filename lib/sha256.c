@@ -105,14 +105,13 @@ void sha256_final(struct sha256 *s, uint8_t out[32])
 	}
 }
 
-void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len, uint8_t out[32])
+void hmac_sha256_init(struct hmac_sha256 *h, const void *key, size_t keylen)
 {
-	uint8_t k[64] = { 0 }, ipad[64], opad[64], inner[32];
-	struct sha256 s;
+	uint8_t k[64] = { 0 }, ipad[64], opad[64];
 	if (keylen > 64) {
-		sha256_init(&s);
-		sha256_update(&s, key, keylen);
-		sha256_final(&s, k);
+		sha256_init(&h->inner);
+		sha256_update(&h->inner, key, keylen);
+		sha256_final(&h->inner, k);
 	} else {
 		memcpy(k, key, keylen);
 	}
@@ -120,12 +119,26 @@ void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len, ui
 		ipad[i] = k[i] ^ 0x36;
 		opad[i] = k[i] ^ 0x5c;
 	}
-	sha256_init(&s);
-	sha256_update(&s, ipad, 64);
-	sha256_update(&s, msg, len);
-	sha256_final(&s, inner);
-	sha256_init(&s);
-	sha256_update(&s, opad, 64);
-	sha256_update(&s, inner, 32);
-	sha256_final(&s, out);
+	sha256_init(&h->inner);
+	sha256_update(&h->inner, ipad, 64);
+	sha256_init(&h->outer);
+	sha256_update(&h->outer, opad, 64);
+}
+
+void hmac_sha256_final(const struct hmac_sha256 *h, struct sha256 *inner, uint8_t out[32])
+{
+	uint8_t digest[32];
+	sha256_final(inner, digest);
+	struct sha256 outer = h->outer;
+	sha256_update(&outer, digest, 32);
+	sha256_final(&outer, out);
+}
+
+void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t len, uint8_t out[32])
+{
+	struct hmac_sha256 h;
+	hmac_sha256_init(&h, key, keylen);
+	struct sha256 inner = h.inner;
+	sha256_update(&inner, msg, len);
+	hmac_sha256_final(&h, &inner, out);
 }
