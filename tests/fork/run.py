@@ -155,8 +155,13 @@ class Suite:
                 sys.stdout.write("".join("    " + ln + "\n" for ln in output.splitlines()))
         sys.stdout.flush()
 
-    def expect_pass(self, name, cmd, timeout):
+    def expect_pass(self, name, cmd, timeout, retry_hang=False):
         status, out, secs = run(cmd, timeout)
+        if retry_hang and status != 0 and (status == "timeout" or "watchdog fired" in out):
+            # See the --sanitized branch of main(): a hang there is the sanitizer's.
+            print("# %s hung once under the sanitizer; run again:" % name)
+            print("".join("#   " + ln + "\n" for ln in out.splitlines() if "hung" in ln), end="")
+            status, out, secs = run(cmd, timeout)
         ok = status == 0
         why = "" if ok else (" (timed out after %ds)" % timeout if status == "timeout"
                              else " (exit %s)" % status)
@@ -212,10 +217,13 @@ def main():
 
     if a.sanitized:
         # The sanitizer's allocator is not fork-safe while other threads allocate (gcc 12),
-        # so the pools are idle at fork time here; fork_busy and Python are left out.
-        s.expect_pass("fork_api", prog(a.build, "fork_api") + targs, 300)
+        # so the pools are idle at fork time here; fork_busy and Python are left out.  Even
+        # so a child hangs now and then (4 of 80 runs of this suite, on code from before
+        # and after this was written, always in the sanitizer build): a hang here is run
+        # once more.  The unsanitized run (make forktest) holds every hang to account.
+        s.expect_pass("fork_api", prog(a.build, "fork_api") + targs, 300, retry_hang=True)
         s.expect_pass("fork_recursive -i", prog(a.build, "fork_recursive") + ["-i"] + targs,
-                      300)
+                      300, retry_hang=True)
         return 1 if s.failed else 0
 
     s.expect_pass("fork_api", prog(a.build, "fork_api") + targs, 120)
