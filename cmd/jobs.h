@@ -19,8 +19,9 @@
  *          supervisor tops it up as end records arrive.  When it dies, the item in
  *          progress (the oldest without an end record) fails and the others go to another
  *          worker.  EOF on stdin: no more work, the worker exits 0.
- *   stdout {"type":"hello","pid":P,"kind":KIND,"threads":M,"init_ms":T}
- *                                         once, when ready (T: main() to here)
+ *   stdout {"type":"hello","pid":P,"kind":KIND,"threads":M,"init_ms":T,"ready_at_ms":R}
+ *                                         once, when ready (T: main() to here; R: then,
+ *                                         by CLOCK_MONOTONIC, for the start-up time)
  *          {"type":"record","seq":S,"record":RECORD}           zero or more per item
  *          {"type":"end","seq":S,"records":K}                  last, K = records sent
  *          Exactly these shapes, compact, keys in this order (RECORD a compact JSON

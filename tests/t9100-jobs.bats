@@ -68,7 +68,13 @@ fake_worker() {
 #!/usr/bin/env python3
 import json, os, sys
 mode, at = os.environ["FAKE_MODE"], int(os.environ["FAKE_AT"])
-print('{"type":"hello","pid":%d}' % os.getpid(), flush=True)
+if mode == "late-hello":  # ready now, but the hello is written 0.4 s later
+    import time
+    ready = time.clock_gettime(time.CLOCK_MONOTONIC) * 1e3
+    time.sleep(0.4)
+    print('{"type":"hello","pid":%d,"ready_at_ms":%.3f}' % (os.getpid(), ready), flush=True)
+else:
+    print('{"type":"hello","pid":%d}' % os.getpid(), flush=True)
 for line in sys.stdin:
     seq = json.loads(line)["seq"]
     rec = ('{"partition_values":{"fake":"%d"},"num_files":1,"size_bytes":2,"row_groups":3,'
@@ -114,6 +120,22 @@ PY
 		assert_equal "$(sed 6d <<<"$output" | jq -r '.partition_values.fake' | tr '\n' ' ')" "0 1 2 3 4 6 7 "
 		assert_equal "$(sed 6d <<<"$output" | jq -c '[.num_files, .size_bytes, .row_groups, .num_rows]' | sort -u)" '[1,2,3,4]'
 	done
+}
+
+@test "jobs: a worker's start-up ends when it was ready (its hello's ready_at_ms), not when its hello was read" {
+	fake_worker
+	run --separate-stderr env DELTAQ_TEST_WORKER_EXE="$BATS_TEST_TMPDIR/fake-worker" DELTAQ_DEBUG=jobs \
+		FAKE_MODE=late-hello FAKE_AT=-1 "$DELTAQ" scan --jobs 1 -o ndjson "$T"
+	assert_success
+	local ms
+	ms=$(grep -o 'ready in [0-9.]* ms' <<<"$stderr" | grep -o '[0-9.]*')
+	# the Python start-up only: well under the 400 ms it waited before writing its hello
+	[ -n "$ms" ] && awk -v ms="$ms" 'BEGIN { exit !(ms < 300) }'
+	run --separate-stderr env DELTAQ_TEST_WORKER_EXE="$BATS_TEST_TMPDIR/fake-worker" DELTAQ_DEBUG=jobs \
+		FAKE_MODE=none FAKE_AT=-1 "$DELTAQ" scan --jobs 1 -o ndjson "$T"
+	assert_success
+	# without ready_at_ms, the time the hello was read
+	grep -q 'ready in [0-9.]* ms' <<<"$stderr"
 }
 
 @test "jobs: a failed partition shows in text output with its reason" {

@@ -13,9 +13,9 @@ Runs, round-robin, --reps times each (stdout to /dev/null):
 and reports for each the minimum and median wall time, user+system CPU (of deltaq and its
 reaped workers, from wait4), bytes read (the change in this script's /proc/self/io rchar:
 Linux adds a reaped child's I/O, with its own reaped children's, to the parent), and for
---jobs the workers' start-up: spawn until the worker's hello record (exec, dynamic linking,
-opening the table), from the DELTAQ_DEBUG=jobs summary line, as the slowest worker's share
-of the wall time.  The first run of each command is checked: 500 partitions, 2000 files,
+--jobs the workers' start-up: spawn until the worker was ready (exec, dynamic linking,
+opening the table; the CLOCK_MONOTONIC time its hello record carries), from the
+DELTAQ_DEBUG=jobs summary line, as the slowest worker's share of the wall time.  The first run of each command is checked: 500 partitions, 2000 files,
 no mismatches, the generator's row count.
 
 Targets (from issue 4): --jobs 2 at least 1.6x faster than --jobs 1 on 2 cores; start-up
