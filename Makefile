@@ -32,6 +32,15 @@ DQ_CFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -Ilib -Ilib/parq
 LINK_PKGS := $(filter-out $(DLOPEN_PKGS),$(PKGS))
 # No -lm: libm alone cost every start (every --jobs worker) 0.07 ms of its 0.85.
 DQ_LDLIBS  = $(shell $(PKG_CONFIG) --libs $(LINK_PKGS) 2>/dev/null) -lpthread -ldl
+# The deltaq binary takes jansson and zlib from their static libraries (Debian's -dev
+# packages ship them): loading the two shared ones cost every start, so every --jobs
+# worker, 0.08 ms of its 0.65.  STATIC_PKGS= links them dynamically instead.
+STATIC_PKGS ?= $(LINK_PKGS)
+LD_STATIC  := -Wl,-Bstatic
+LD_DYNAMIC := -Wl,-Bdynamic
+BIN_LDLIBS = $(if $(STATIC_PKGS),$(LD_STATIC) $(shell $(PKG_CONFIG) --libs $(STATIC_PKGS) \
+	     2>/dev/null) $(LD_DYNAMIC)) $(shell $(PKG_CONFIG) --libs $(filter-out \
+	     $(STATIC_PKGS),$(LINK_PKGS)) 2>/dev/null) -lpthread -ldl
 # Unit tests that write archives or compress pages call the libraries themselves.
 UNIT_LDLIBS = $(shell $(PKG_CONFIG) --libs $(DLOPEN_PKGS) 2>/dev/null)
 DQ_LDFLAGS = $(SAN)
@@ -70,7 +79,7 @@ $(B)/libdeltaq.so: $(LIB_OBJ)
 	$(CC) -shared $(DQ_LDFLAGS) $(LDFLAGS) -o $@ $^ $(DQ_LDLIBS)
 
 $(B)/deltaq: $(CMD_OBJ) $(B)/libdeltaq.a
-	$(CC) $(DQ_LDFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(B)/libdeltaq.a $(DQ_LDLIBS)
+	$(CC) $(DQ_LDFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) $(B)/libdeltaq.a $(BIN_LDLIBS)
 
 $(B)/deltaq.bash: $(B)/deltaq
 	$(B)/deltaq completion bash > $@
