@@ -400,7 +400,7 @@ static int deep_jobs(dq_table **t, dq_snapshot *s, const struct cli *cli, long j
 		struct jobs_spec spec = {
 			.kind = "check-deep", .table = location, .workers = jobs > 0 ? (unsigned)jobs : 0,
 			.threads = cli->threads > 0 ? (unsigned)cli->threads : 0,
-			.items = items, .nitems = nitems, .ctx = &d,
+			.items = items, .nitems = nitems, .weights = counts, .ctx = &d,
 			.record = deep_record, .done = deep_done,
 		};
 		int r = jobs_run(&spec);

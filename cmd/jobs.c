@@ -40,14 +40,35 @@ extern char **environ;
 #define MAX_LINE ((size_t)256 << 20)   /* a worker's record line; longer fails the item */
 #define TERM_GRACE_MS 2000             /* SIGTERM, then SIGKILL after this */
 /*
- * Items a worker holds at once (the first in progress, the others waiting in its stdin
- * pipe), so it never sits idle waiting for the supervisor to read its last result and
- * write the next item: one round trip per item cost ~60 us per partition even on an idle
- * machine, and whole scheduler time slices on a busy one.  A crash still fails only the
- * item in progress; the ones behind it go back to the queue.  Near the end, when fewer
- * than DEPTH items per worker are left, workers get one at a time, to share them out.
+ * How much work a worker holds (the first item in progress, the others waiting in its
+ * stdin pipe), and how often the supervisor looks.
+ *
+ * A worker holds enough that it never sits idle waiting for the supervisor to read its
+ * last result and write the next item: one round trip per item cost ~60 us per partition
+ * even on an idle machine, and whole scheduler time slices on a busy one.  A crash still
+ * fails only the item in progress; the ones behind it go back to the queue.
+ *
+ * Waking for every end record cost more than the records: with 500 small partitions on 2
+ * cores, the supervisor's wake-ups and the workers' pipe writes that woke it were a fifth
+ * of all CPU time, taken from the workers.  So once the items' cost is known (ms per unit
+ * of the caller's weights, from the run times the workers' end records give), each
+ * worker holds about QUEUE_MS of work, and while every busy worker holds enough, the
+ * supervisor sleeps (waking only for a signal: SIGCHLD is one) for half the shortest
+ * queue, at most PACE_MS, then reads every record that arrived meanwhile and tops the
+ * queues up with one write each.  A worker's write to a pipe nobody waits on wakes
+ * nobody.  Scanning 500 partitions, the supervisor woke ~50 times instead of ~800, and
+ * --jobs 1 and 2 took 10% less time.
+ *
+ * The queues are measured in time, not items, so a heavy partition never has more than
+ * QUEUE_MS of work stuck behind it; and no worker holds more than a quarter of the work
+ * not yet done per worker, so near the end the queues shrink and the workers finish
+ * together.  Below MIN_PACE_MS of queue the supervisor waits in poll for each record.
  */
-#define DEPTH 4
+#define MAX_DEPTH 64           /* items a worker holds at most */
+#define FIRST_DEPTH 4          /* ... before the first item's cost is known */
+#define QUEUE_MS 2.0
+#define PACE_MS 1.0
+#define MIN_PACE_MS 0.1
 
 static const struct jobs_kind jobs_kinds[] = {
 	{ "scan", scan_worker_item },
@@ -59,6 +80,14 @@ double jobs_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* This process's CPU time (its threads'), in milliseconds. */
+static double cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
@@ -80,8 +109,9 @@ struct worker {
 	int in, out;            /* our ends of its stdin and stdout; -1 once closed */
 	bool reaped;
 	int status;             /* wait status once reaped */
-	size_t q[DEPTH];        /* items handed to it, in order; q[0] is in progress */
+	size_t q[MAX_DEPTH];    /* items handed to it, in order; q[0] is in progress */
 	unsigned nq;
+	double qweight;         /* their weights' sum */
 	char *rbuf;             /* records of q[0] so far: their texts, each ending in a NUL */
 	size_t rlen, rcap, nrec;
 	char *wbuf;             /* bytes still to write to its stdin */
@@ -90,6 +120,7 @@ struct worker {
 	size_t llen, lcap;
 	char bad[200];          /* why it was killed for breaking the protocol */
 	double spawned;         /* jobs_now_ms() at spawn */
+	size_t done;            /* items it finished */
 	bool ready;
 	unsigned id;
 };
@@ -111,6 +142,12 @@ struct sup {
 	unsigned started, failed_spawns, ids;
 	double startup_total, startup_max;
 	size_t ok, failed;
+	double left_weight;     /* weights of the items not handed out (retries included) */
+	double queued_weight;   /* ... of the items the workers hold */
+	double busy_ms;         /* the finished items' run times, as their workers measured */
+	double done_weight;     /* ... and their weights */
+	double t0;              /* jobs_now_ms() at the first spawn */
+	unsigned wakes;         /* times the loop woke */
 };
 
 static void close_fd(int *fd)
@@ -146,13 +183,83 @@ static size_t remaining(const struct sup *s)
 	return s->nretry + (s->spec->nitems - s->next);
 }
 
-/* The next item to hand out: one a dead worker left unstarted first, else a new one. */
-static size_t next_item(struct sup *s)
+static double weight(const struct sup *s, size_t item)
 {
-	return s->nretry ? s->retry[--s->nretry] : s->next++;
+	return s->spec->weights && s->spec->weights[item] ? (double)s->spec->weights[item] : 1;
 }
 
-/* Tops up what worker w holds (see DEPTH); closes its stdin when nothing is left. */
+/* Expected ms per unit of weight, from the items finished so far; 0 before the first. */
+static double unit_ms(const struct sup *s)
+{
+	return s->done_weight > 0 ? s->busy_ms / s->done_weight : 0;
+}
+
+/* The next item to hand out: one a dead worker left unstarted first, else a new one. */
+static size_t peek_item(const struct sup *s)
+{
+	return s->nretry ? s->retry[s->nretry - 1] : s->next;
+}
+
+static size_t next_item(struct sup *s)
+{
+	size_t i = s->nretry ? s->retry[--s->nretry] : s->next++;
+	s->left_weight -= weight(s, i);
+	return i;
+}
+
+static void hold(struct sup *s, struct worker *w, size_t i)
+{
+	w->q[w->nq++] = i;
+	w->qweight += weight(s, i);
+	s->queued_weight += weight(s, i);
+}
+
+/* Worker w is done with q[0] (finished, failed or given back). */
+static void release(struct sup *s, struct worker *w)
+{
+	double wt = weight(s, w->q[0]);
+	w->qweight = --w->nq ? w->qweight - wt : 0;
+	s->queued_weight -= wt;
+	memmove(w->q, w->q + 1, w->nq * sizeof(*w->q));
+}
+
+/* Whether worker w should take one more item (see MAX_DEPTH). */
+static bool wants_more(const struct sup *s, const struct worker *w)
+{
+	if (!remaining(s) || w->nq >= MAX_DEPTH)
+		return false;
+	double unit = unit_ms(s);
+	if (!unit) /* as many as FIRST_DEPTH, or one at a time when few are left */
+		return w->nq < (remaining(s) >= (size_t)FIRST_DEPTH * s->nw ? FIRST_DEPTH : 1);
+	if (w->nq < 2) /* one to run, one ready behind it */
+		return true;
+	double cap = QUEUE_MS / unit, fair = (s->left_weight + s->queued_weight) / (4.0 * s->nw);
+	return w->qweight + weight(s, peek_item(s)) <= (cap < fair ? cap : fair);
+}
+
+/*
+ * How long the loop may sleep before it looks at the workers again (see PACE_MS): half
+ * the shortest queue of a worker that holds any, when every such worker is ready and has
+ * all its items in its pipe; 0 to wait in poll for each record.
+ */
+static double pace_ms(const struct sup *s)
+{
+	double unit = unit_ms(s), pace = PACE_MS;
+	if (!unit)
+		return 0;
+	for (unsigned i = 0; i < s->nw; i++) {
+		const struct worker *w = &s->w[i];
+		if (!w->pid || !w->nq)
+			continue;
+		if (!w->ready || w->out < 0 || w->bad[0] || w->woff < w->wlen)
+			return 0;
+		if (w->qweight * unit / 2 < pace)
+			pace = w->qweight * unit / 2;
+	}
+	return pace >= MIN_PACE_MS ? pace : 0;
+}
+
+/* Tops up what worker w holds (see MAX_DEPTH); closes its stdin when nothing is left. */
 static void assign(struct sup *s, struct worker *w)
 {
 	if (w->in < 0)
@@ -161,8 +268,7 @@ static void assign(struct sup *s, struct worker *w)
 		close_fd(&w->in);
 		return;
 	}
-	unsigned depth = remaining(s) >= (size_t)DEPTH * s->nw ? DEPTH : 1;
-	while (w->nq < depth && remaining(s)) {
+	while (wants_more(s, w)) {
 		size_t i = next_item(s);
 		const char *item = s->spec->items[i];
 		size_t n = strlen(item) + 48;
@@ -181,7 +287,7 @@ static void assign(struct sup *s, struct worker *w)
 			w->wcap = w->wlen + n + 4096;
 		}
 		w->wlen += (size_t)snprintf(w->wbuf + w->wlen, n, "{\"seq\":%zu,\"item\":%s}\n", i, item);
-		w->q[w->nq++] = i;
+		hold(s, w, i);
 	}
 	flush_input(w);
 }
@@ -285,8 +391,10 @@ static void handle_line(struct sup *s, struct worker *w, const char *line, size_
 		return;
 	}
 	p = line;
+	long long us = -1; /* the item's run time, which a worker's end record may carry */
 	if (take(&p, end, "{\"type\":\"end\",\"seq\":") && take_num(&p, end, &seq) &&
-	    take(&p, end, ",\"records\":") && take_num(&p, end, &k) && take(&p, end, "}") && p == end) {
+	    take(&p, end, ",\"records\":") && take_num(&p, end, &k) &&
+	    (!take(&p, end, ",\"us\":") || take_num(&p, end, &us)) && take(&p, end, "}") && p == end) {
 		if (!w->nq || seq != (long long)w->q[0]) {
 			violation(w, "worker sent a record for an item it was not given");
 		} else if ((size_t)k != w->nrec) {
@@ -299,9 +407,14 @@ static void handle_line(struct sup *s, struct worker *w, const char *line, size_
 				off += n + 1;
 			}
 			w->rlen = w->nrec = 0;
-			memmove(w->q, w->q + 1, --w->nq * sizeof(*w->q));
+			if (us >= 0) {
+				s->busy_ms += (double)us / 1e3;
+				s->done_weight += weight(s, item);
+			}
+			release(s, w);
+			w->done++;
 			item_done(s, (long)item, NULL);
-			assign(s, w);
+			/* the loop tops it up once it has read all that arrived */
 		}
 		return;
 	}
@@ -453,12 +566,19 @@ static void finish(struct sup *s, struct worker *w)
 			snprintf(why, sizeof(why), "worker exited without the end record");
 		if (w->llen && !w->bad[0])
 			strncat(why, " (a truncated record was discarded)", sizeof(why) - strlen(why) - 1);
-		if (!s->stopping) { /* interrupted items are not accounted for (jobs.h) */
-			item_done(s, (long)w->q[0], why);
-			/* The ones it had not started go to another worker. */
-			for (unsigned k = 1; k < w->nq; k++)
-				s->retry[s->nretry++] = w->q[k];
+		size_t item = w->q[0];
+		release(s, w);
+		/* The ones it had not started go to another worker, in their order. */
+		while (w->nq) {
+			size_t i = w->q[w->nq - 1];
+			s->retry[s->nretry++] = i;
+			s->left_weight += weight(s, i);
+			s->queued_weight -= weight(s, i);
+			w->qweight -= weight(s, i);
+			w->nq--;
 		}
+		if (!s->stopping) /* interrupted items are not accounted for (jobs.h) */
+			item_done(s, (long)item, why);
 	}
 	if (s->debug) {
 		char how[80];
@@ -469,7 +589,8 @@ static void finish(struct sup *s, struct worker *w)
 		} else {
 			snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(w->status));
 		}
-		fprintf(stderr, "deltaq: jobs: worker %u pid %d %s\n", w->id, (int)w->pid, how);
+		fprintf(stderr, "deltaq: jobs: worker %u pid %d %s after %zu items, %.2f ms after "
+			"the first spawn\n", w->id, (int)w->pid, how, w->done, jobs_now_ms() - s->t0);
 	}
 	free(w->rbuf);
 	free(w->wbuf);
@@ -569,7 +690,9 @@ int jobs_run(const struct jobs_spec *spec)
 	if (getenv("DELTAQ_TEST_LEAK_FD")) /* test-only: a descriptor workers must not get */
 		(void)open("/dev/null", O_RDONLY);
 
-	double t0 = jobs_now_ms();
+	double t0 = s.t0 = jobs_now_ms(), cpu0 = cpu_ms();
+	for (size_t i = 0; i < spec->nitems; i++)
+		s.left_weight += weight(&s, i);
 	for (unsigned i = 0; i < s.nw && remaining(&s); i++)
 		spawn(&s, &s.w[i]);
 
@@ -617,9 +740,23 @@ int jobs_run(const struct jobs_spec *spec)
 		}
 		if (spec->tick && (timeout < 0 || timeout > 100))
 			timeout = 100;
-		int r = poll(pfd, n, timeout);
+		double pace = s.stopping ? 0 : pace_ms(&s);
+		int r;
+		if (pace > 0) {
+			/* Sleep, waking for a signal only, then look at everything (see PACE_MS). */
+			struct timespec ts = { 0, (long)(pace * 1e6) };
+			r = ppoll(pfd, 1, &ts, NULL);
+			if (r >= 0) {
+				for (size_t k = 1; k < n; k++)
+					pfd[k].revents = pfd[k].events;
+				r = (int)n;
+			}
+		} else {
+			r = poll(pfd, n, timeout);
+		}
 		if (r < 0 && errno != EINTR)
 			break;
+		s.wakes++;
 		if (s.stopping && !s.killed && jobs_now_ms() >= s.deadline)
 			kill_all(&s);
 		if (spec->tick && jobs_now_ms() - last_tick >= 100) {
@@ -650,6 +787,10 @@ int jobs_run(const struct jobs_spec *spec)
 					flush_input(w);
 			}
 		}
+		/* Top up the queues of what finished: one write per worker. */
+		for (unsigned i = 0; i < s.nw; i++)
+			if (s.w[i].pid && !s.w[i].bad[0])
+				assign(&s, &s.w[i]);
 		/* A SIGCHLD can be merged with one that arrived before we polled. */
 		reap(&s);
 	}
@@ -669,8 +810,9 @@ int jobs_run(const struct jobs_spec *spec)
 	free(who);
 	if (s.debug)
 		fprintf(stderr, "deltaq: jobs: %u workers started for %zu items (%zu ok, %zu failed); "
-			"start-up %.2f ms total, %.2f ms max; wall %.2f ms\n", s.started,
-			spec->nitems, s.ok, s.failed, s.startup_total, s.startup_max, jobs_now_ms() - t0);
+			"start-up %.2f ms total, %.2f ms max; wall %.2f ms; supervisor %.2f ms CPU, "
+			"%u wake-ups\n", s.started, spec->nitems, s.ok, s.failed, s.startup_total,
+			s.startup_max, jobs_now_ms() - t0, cpu_ms() - cpu0, s.wakes);
 	close(sfd);
 	sigaction(SIGPIPE, &oldpipe, NULL);
 	/* Drop signals still pending (a SIGCHLD already handled) before unblocking them. */
@@ -877,6 +1019,7 @@ int cmd_worker(int argc, char **argv, struct cli *cli)
 	size_t cap = 0;
 	ssize_t len;
 	while (rc == 0 && (len = getline(&line, &cap, stdin)) > 0) {
+		double started = jobs_now_ms();
 		json_error_t je;
 		json_t *m = json_loadb(line, (size_t)len, 0, &je);
 		json_t *seqv = json_object_get(m, "seq"), *item = json_object_get(m, "item");
@@ -896,7 +1039,8 @@ int cmd_worker(int argc, char **argv, struct cli *cli)
 			fflush(stdout);
 			_exit(0);
 		}
-		printf("{\"type\":\"end\",\"seq\":%ld,\"records\":%zu}\n", em.seq, em.n);
+		printf("{\"type\":\"end\",\"seq\":%ld,\"records\":%zu,\"us\":%.0f}\n", em.seq, em.n,
+		       (jobs_now_ms() - started) * 1e3);
 		if (fflush(stdout) != 0)
 			rc = EXIT_UNREADABLE;
 	}

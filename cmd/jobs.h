@@ -1,8 +1,8 @@
 /*
  * jobs.h - `--jobs N`: work items run in exec'd deltaq worker processes (research/fork.md
  * 4c).  The parent has replayed the log and closed the table (its pool joined) before it
- * calls jobs_run; jobs_run starts the workers with posix_spawn, hands out items one at a
- * time, and collects each item's records.  A worker that crashes, is killed or stops early
+ * calls jobs_run; jobs_run starts the workers with posix_spawn, hands out items (a few
+ * at a time: about 2 ms of work per worker), and collects each item's records.  A worker that crashes, is killed or stops early
  * fails only the item it was running, and a new worker takes over the items left.
  *
  * Protocol (private between one deltaq binary and itself: the worker is /proc/self/exe,
@@ -15,15 +15,17 @@
  *          pool threads.
  *   stdin  {"seq":S,"item":ITEM}          S = the item's index in the caller's list; ITEM
  *                                         is the caller's JSON object, passed through
- *          A worker holds up to 4 items (DEPTH in jobs.c) and runs them in order; the
- *          supervisor tops it up as end records arrive.  When it dies, the item in
+ *          A worker holds a few items (MAX_DEPTH in jobs.c says how many) and runs them
+ *          in order; the supervisor tops it up as end records arrive.  When it dies, the item in
  *          progress (the oldest without an end record) fails and the others go to another
  *          worker.  EOF on stdin: no more work, the worker exits 0.
  *   stdout {"type":"hello","pid":P,"kind":KIND,"threads":M,"init_ms":T,"ready_at_ms":R}
  *                                         once, when ready (T: main() to here; R: then,
  *                                         by CLOCK_MONOTONIC, for the start-up time)
  *          {"type":"record","seq":S,"record":RECORD}           zero or more per item
- *          {"type":"end","seq":S,"records":K}                  last, K = records sent
+ *          {"type":"end","seq":S,"records":K,"us":U}           last, K = records sent,
+ *                                         U = the item's run time in microseconds (the
+ *                                         supervisor sizes the queues by it; optional)
  *          Exactly these shapes, compact, keys in this order (RECORD a compact JSON
  *          object): the supervisor reads them by their shape, without a JSON parser, and
  *          hands each RECORD's text to the caller as it came.
@@ -72,6 +74,9 @@ struct jobs_spec {
 	unsigned threads;          /* pool threads per worker; 0: dq_cpus() / workers, at least 1 */
 	char *const *items;        /* work items: compact JSON object texts, no newline */
 	size_t nitems;
+	/* Each item's expected cost in any unit (e.g. its files), so that a worker's queue
+	 * holds about the same time of work whatever the items' sizes; NULL or 0: 1. */
+	const size_t *weights;
 	void *ctx;
 	/* Item i's records, in order, once its end record has arrived: each the compact JSON
 	 * text the worker's jobs_emit wrote (borrowed, NUL-terminated, len bytes). */

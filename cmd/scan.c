@@ -485,13 +485,18 @@ static int scan_jobs(struct scan *sc, char **items, struct jobs_standins *sti, u
 {
 	int rc = EXIT_OK;
 	const char *location = jobs_standins_location(sti);
+	/* A partition costs a footer read per file, and about one more for the item itself. */
+	size_t *weights = malloc((sc->nparts ? sc->nparts : 1) * sizeof(*weights));
+	for (size_t i = 0; weights && i < sc->nparts; i++)
+		weights[i] = sc->parts[i].nfiles + 1;
 	struct jobs_spec spec = {
 		.kind = "scan", .table = location, .workers = jobs,
 		.threads = sc->cli->threads > 0 ? (unsigned)sc->cli->threads : 0,
-		.items = items, .nitems = sc->nparts, .ctx = sc,
+		.items = items, .nitems = sc->nparts, .weights = weights, .ctx = sc,
 		.record = on_record, .done = on_done, .tick = sc->progress ? on_tick : NULL,
 	};
 	int r = jobs_run(&spec);
+	free(weights);
 	progress_end(sc);
 	if (r > 0) {
 		fprintf(stderr, "deltaq: scan interrupted: %zu of %zu partitions done\n", sc->done,

@@ -138,6 +138,71 @@ PY
 	grep -q 'ready in [0-9.]* ms' <<<"$stderr"
 }
 
+@test "jobs: a worker holds about 2 ms of work, by the run times its end records report" {
+	# A stand-in worker that takes 20 ms an item but says each took BACKLOG_US, and logs
+	# how many items wait in its stdin after each one (cmd/jobs.c, MAX_DEPTH).
+	cat >"$BATS_TEST_TMPDIR/backlog-worker" <<'PY'
+#!/usr/bin/env python3
+import json, os, select, sys, time
+us, log = int(os.environ["BACKLOG_US"]), open(os.environ["BACKLOG_LOG"], "a")
+print('{"type":"hello","pid":%d}' % os.getpid(), flush=True)
+buf = b""
+def fill(block):
+    global buf
+    while block or select.select([0], [], [], 0)[0]:
+        b = os.read(0, 65536)
+        if not b:
+            return False
+        buf += b
+        block = False
+    return True
+while b"\n" in buf or fill(True):
+    if b"\n" not in buf:
+        continue
+    line, buf = buf.split(b"\n", 1)
+    seq = json.loads(line)["seq"]
+    time.sleep(0.02)
+    rec = '{"partition_values":{"n":"%d"},"num_files":1,"mismatches":[],"error":null}' % seq
+    sys.stdout.write('{"type":"record","seq":%d,"record":%s}\n{"type":"end","seq":%d,"records":1,"us":%d}\n'
+                     % (seq, rec, seq, us))
+    sys.stdout.flush()
+    fill(False)
+    log.write("%d\n" % buf.count(b"\n"))
+    log.flush()
+PY
+	chmod +x "$BATS_TEST_TMPDIR/backlog-worker"
+	local big="$BATS_TEST_TMPDIR/big"
+	python3 "$FIX/scan_table.py" "$big" --partitions 40 --files 1 >/dev/null
+	# 50 ms an item: two items held, never more, once the first item's time is known
+	# (both wait in the pipe when the worker looks between items)
+	run --separate-stderr env DELTAQ_TEST_WORKER_EXE="$BATS_TEST_TMPDIR/backlog-worker" \
+		BACKLOG_US=50000 BACKLOG_LOG="$BATS_TEST_TMPDIR/slow" "$DELTAQ" scan --jobs 1 -o ndjson "$big"
+	assert_success
+	assert_equal "${#lines[@]}" 40
+	[ "$(sed 1,2d "$BATS_TEST_TMPDIR/slow" | sort -n | tail -n 1)" -le 2 ]
+	# 10 us an item: more than the 4 items a worker gets before any time is known
+	# (bounded by a quarter of the work left)
+	run --separate-stderr env DELTAQ_TEST_WORKER_EXE="$BATS_TEST_TMPDIR/backlog-worker" \
+		BACKLOG_US=10 BACKLOG_LOG="$BATS_TEST_TMPDIR/fast" "$DELTAQ" scan --jobs 1 -o ndjson "$big"
+	assert_success
+	assert_equal "${#lines[@]}" 40
+	[ "$(sort -n "$BATS_TEST_TMPDIR/fast" | tail -n 1)" -ge 5 ]
+	[ "$(sort -n "$BATS_TEST_TMPDIR/fast" | tail -n 1)" -le 10 ]
+}
+
+@test "jobs: the supervisor wakes far less often than once per partition" {
+	# It sleeps while every worker holds enough work (cmd/jobs.c, PACE_MS); waking for
+	# each end record cost a fifth of the CPU time of a scan of small partitions.
+	local big="$BATS_TEST_TMPDIR/big"
+	python3 "$FIX/scan_table.py" "$big" --partitions 200 --files 1 >/dev/null
+	run --separate-stderr env DELTAQ_DEBUG=jobs "$DELTAQ" scan --jobs 1 -o ndjson "$big"
+	assert_success
+	assert_equal "${#lines[@]}" 200
+	local wakes
+	wakes=$(grep -o '[0-9]* wake-ups' <<<"$stderr" | grep -o '^[0-9]*')
+	[ -n "$wakes" ] && [ "$wakes" -lt 100 ]
+}
+
 @test "jobs: a failed partition shows in text output with its reason" {
 	run --separate-stderr env DELTAQ_TEST_WORKER_CRASH=7:abort "$DELTAQ" scan --jobs 1 "$T"
 	assert_failure 1
