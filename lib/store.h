@@ -40,6 +40,9 @@ struct store_ops {
 	/* Up to len bytes from offset into buf; *got is what was read (short at end of file). */
 	int (*read_range)(struct store *s, const char *path, int64_t offset, size_t len,
 			  void *buf, size_t *got, struct dq_error *err);
+	/* Optional (NULL: stat, then read_range): store_stat_tail in one open of the file. */
+	int (*stat_tail)(struct store *s, const char *path, size_t max, struct store_entry *st,
+			 struct dq_buf *out, struct dq_error *err);
 	/*
 	 * Optional (NULL when every read is cheap): a hint that the tails of `paths` will be
 	 * read next.  A backend that cannot seek fetches them all in one pass, keeping each
@@ -97,6 +100,15 @@ static inline int store_read_range(struct store *s, const char *path, int64_t of
 {
 	return s->ops->read_range(s, path, off, len, buf, got, err);
 }
+/*
+ * Stats `path` into *st (no name) and, unless it is a directory, appends its last
+ * min(st->size, max) bytes to out: fewer if the file shrank meanwhile.  What opening a
+ * Parquet file takes; a local file is opened once for both (a second path lookup was a
+ * sixth of a small file's footer read).
+ */
+int store_stat_tail(struct store *s, const char *path, size_t max, struct store_entry *st,
+		    struct dq_buf *out, struct dq_error *err);
+
 static inline int store_prefetch(struct store *s, const char *const *paths, size_t n,
 				 size_t tail,
 				 size_t (*trim)(const uint8_t *tail, size_t len, int64_t size),

@@ -108,15 +108,39 @@ static int dir_stat(struct store *s, const char *path, struct store_entry *out,
 	return DQ_OK;
 }
 
+/*
+ * Opens `path` for reading and stats it: -1 after a message when either fails, or when it
+ * is neither a regular file nor a directory (opened with O_NONBLOCK, so that a FIFO in
+ * the table is refused rather than waited on; a directory fails when read, EISDIR).
+ */
+static int open_file(const struct store_dir *d, const char *path, struct stat *st,
+		     struct dq_error *err)
+{
+	int fd = openat(d->rootfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, st) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		dq_fail_errno(err, DQ_EIO, e, "cannot read '%s'", path);
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode)) {
+		close(fd);
+		dq_fail(err, DQ_EIO, "cannot read '%s': not a regular file", path);
+		return -1;
+	}
+	return fd;
+}
+
 static int dir_read(struct store *s, const char *path, size_t max, struct dq_buf *out,
 		    struct dq_error *err)
 {
 	struct store_dir *d = (struct store_dir *)s;
-	int fd = openat(d->rootfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return dq_fail_errno(err, DQ_EIO, errno, "cannot read '%s'", path);
 	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+	int fd = open_file(d, path, &st, err);
+	if (fd < 0)
+		return DQ_EIO;
+	if (S_ISREG(st.st_mode)) {
 		if ((uint64_t)st.st_size > max) {
 			close(fd);
 			return dq_fail(err, DQ_EIO, "cannot read '%s': larger than %zu bytes",
@@ -155,33 +179,81 @@ static int dir_read(struct store *s, const char *path, size_t max, struct dq_buf
 	return DQ_OK;
 }
 
-static int dir_read_range(struct store *s, const char *path, int64_t off, size_t len,
-			  void *buf, size_t *got, struct dq_error *err)
+/* Reads exactly what is there of [off, off + len) into buf; *got says how much. */
+static int pread_full(int fd, const char *path, int64_t off, size_t len, void *buf, size_t *got,
+		      struct dq_error *err)
 {
-	struct store_dir *d = (struct store_dir *)s;
-	if (off < 0)
-		return dq_fail(err, DQ_EINVAL, "cannot read '%s': negative offset", path);
-	int fd = openat(d->rootfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return dq_fail_errno(err, DQ_EIO, errno, "cannot read '%s'", path);
 	size_t done = 0;
 	while (done < len) {
 		ssize_t r = pread(fd, (char *)buf + done, len - done, (off_t)(off + (int64_t)done));
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			int e = errno;
-			close(fd);
-			return dq_fail_errno(err, DQ_EIO, e, "cannot read '%s' at offset %lld",
+			return dq_fail_errno(err, DQ_EIO, errno, "cannot read '%s' at offset %lld",
 					     path, (long long)off);
 		}
 		if (r == 0)
 			break;
 		done += (size_t)r;
 	}
-	close(fd);
 	*got = done;
 	return DQ_OK;
+}
+
+static int dir_read_range(struct store *s, const char *path, int64_t off, size_t len,
+			  void *buf, size_t *got, struct dq_error *err)
+{
+	struct store_dir *d = (struct store_dir *)s;
+	if (off < 0)
+		return dq_fail(err, DQ_EINVAL, "cannot read '%s': negative offset", path);
+	struct stat st;
+	int fd = open_file(d, path, &st, err);
+	if (fd < 0)
+		return DQ_EIO;
+	int rc = pread_full(fd, path, off, len, buf, got, err);
+	close(fd);
+	return rc;
+}
+
+static int dir_stat_tail(struct store *s, const char *path, size_t max, struct store_entry *st,
+			 struct dq_buf *out, struct dq_error *err)
+{
+	struct store_dir *d = (struct store_dir *)s;
+	struct stat sb;
+	int fd = open_file(d, path, &sb, err);
+	if (fd < 0)
+		return DQ_EIO;
+	*st = (struct store_entry){ .size = sb.st_size, .mtime_ms = mtime_ms(&sb),
+				    .is_dir = S_ISDIR(sb.st_mode) };
+	int rc = DQ_OK;
+	if (!st->is_dir) {
+		size_t n = (uint64_t)sb.st_size < max ? (size_t)sb.st_size : max, got = 0;
+		if (dq_buf_reserve(out, n))
+			rc = dq_fail(err, DQ_ENOMEM, "out of memory reading '%s'", path);
+		else if (!(rc = pread_full(fd, path, sb.st_size - (int64_t)n, n, out->data + out->len,
+					   &got, err)))
+			out->len += got;
+	}
+	close(fd);
+	return rc;
+}
+
+int store_stat_tail(struct store *s, const char *path, size_t max, struct store_entry *st,
+		    struct dq_buf *out, struct dq_error *err)
+{
+	if (s->ops->stat_tail)
+		return s->ops->stat_tail(s, path, max, st, out, err);
+	int rc = store_stat(s, path, st, err);
+	free(st->name);
+	st->name = NULL;
+	if (rc || st->is_dir)
+		return rc;
+	size_t n = (uint64_t)st->size < max ? (size_t)st->size : max, got = 0;
+	if (dq_buf_reserve(out, n))
+		return dq_fail(err, DQ_ENOMEM, "out of memory reading '%s'", path);
+	if (!(rc = store_read_range(s, path, st->size - (int64_t)n, n, out->data + out->len, &got, err)))
+		out->len += got;
+	return rc;
 }
 
 static void dir_close(struct store *s)
@@ -197,6 +269,7 @@ static const struct store_ops dir_ops = {
 	.stat = dir_stat,
 	.read = dir_read,
 	.read_range = dir_read_range,
+	.stat_tail = dir_stat_tail,
 	.close = dir_close,
 };
 

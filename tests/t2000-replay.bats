@@ -74,6 +74,19 @@ load helpers
 	assert_equal "$stderr" "deltaq: cannot read '_delta_log/00000000000000000001.json' line 3: unexpected token near end of file"
 }
 
+@test "replay: a FIFO in place of a commit is refused, not waited on (exit 3)" {
+	local t="$BATS_TEST_TMPDIR/t"
+	cp -r "$FIX/empty_commit" "$t"
+	local c
+	c=$(find "$t/_delta_log" -name '*.json' | sort | tail -n 1)
+	rm "$c"
+	mkfifo "$c"
+	run --separate-stderr timeout 20 "$DELTAQ" files "$t"
+	assert_failure 3
+	assert_equal "$output" ""
+	assert_equal "$stderr" "deltaq: cannot read '_delta_log/$(basename "$c")': not a regular file"
+}
+
 @test "replay: wrong JSON types name the file, line and field" {
 	run --separate-stderr deltaq info "$FIX/bad_types"
 	assert_failure 3

@@ -62,6 +62,21 @@ scan_table() { python3 "$FIX/scan_table.py" "$@" >/dev/null; }
 	assert_output --partial "not a Parquet file"
 }
 
+@test "scan: a FIFO in place of a data file is unreadable, not waited on" {
+	scan_table "$OK" --partitions 1
+	local f
+	f=$(find "$OK" -name '*.parquet' | sort | head -n 1)
+	rm "$f"
+	mkfifo "$f"
+	for jobs in "" "--jobs 1"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr timeout 20 "$DELTAQ" scan -o ndjson $jobs "$OK"
+		assert_failure 1
+		assert_equal "$(jq -r '.mismatches[] | select(.what == "unreadable") | .file' <<<"$output")" \
+			"cannot read '${f#"$OK"/}': not a regular file"
+	done
+}
+
 @test "scan: a file without stats is not compared; null partition values are kept" {
 	scan_table "$BAD" --damage
 	run --separate-stderr deltaq scan -o ndjson "$BAD"

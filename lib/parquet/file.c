@@ -41,6 +41,7 @@ int parquet_open_named(struct store *s, const char *path, const char *name, parq
 		       struct dq_error *err)
 {
 	struct store_entry st = { 0 };
+	struct dq_buf tb = { 0 };
 	uint8_t *tail = NULL, *footer;
 	parquet_file *f;
 	int rc;
@@ -48,41 +49,45 @@ int parquet_open_named(struct store *s, const char *path, const char *name, parq
 	*out = NULL;
 	if (!name)
 		name = path;
-	if ((rc = store_stat(s, path, &st, err))) {
+	/* "PAR1", at least one footer byte, the length and "PAR1" again */
+	size_t max = PARQUET_TAIL_BYTES;
+	/* A store holding less than that in memory (a footer fetched from an archive) is read
+	 * for what it holds: a byte before it could cost a pass over the whole archive. */
+	size_t held = store_held(s, path);
+	if (held >= 8 && held < max)
+		max = held;
+	if ((rc = store_stat_tail(s, path, max, &st, &tb, err))) {
+		dq_buf_release(&tb);
 		if (err && err->sys_errno)
 			dq_fail_errno(err, rc, err->sys_errno, "cannot read '%s'", name);
 		return rc;
 	}
-	free(st.name);
-	if (st.is_dir)
+	tail = (uint8_t *)tb.data;
+	if (st.is_dir) {
+		free(tail);
 		return dq_fail(err, DQ_EIO, "cannot read '%s': is a directory", name);
+	}
 	if (!(f = calloc(1, sizeof(*f))) || !(f->path = dq_strdup(path)) ||
 	    !(f->name = dq_strdup(name))) {
+		free(tail);
 		parquet_close(f);
 		return dq_fail(err, DQ_ENOMEM, "cannot read '%s': out of memory", name);
 	}
 	f->store = s;
 	f->size = st.size;
 	f->mtime_ms = st.mtime_ms;
-	/* "PAR1", at least one footer byte, the length and "PAR1" again */
 	if (f->size < 13) {
 		rc = dq_fail(err, DQ_ECORRUPT, "cannot read '%s': not a Parquet file (%lld bytes "
 			     "is too short)", name, (long long)f->size);
 		goto fail;
 	}
-	size_t tlen = f->size < PARQUET_TAIL_BYTES ? (size_t)f->size : PARQUET_TAIL_BYTES;
-	/* A store holding less than that in memory (a footer fetched from an archive) is read
-	 * for what it holds: a byte before it could cost a pass over the whole archive. */
-	size_t held = store_held(s, path);
-	if (held >= 8 && held < tlen)
-		tlen = held;
+	size_t tlen = (uint64_t)f->size < max ? (size_t)f->size : max;
 	int64_t toff = f->size - (int64_t)tlen;
-	if (!(tail = malloc(tlen))) {
-		rc = dq_fail(err, DQ_ENOMEM, "cannot read '%s': out of memory", name);
+	if (tb.len != tlen) {
+		rc = dq_fail(err, DQ_EIO, "cannot read '%s': %zu bytes at offset %lld, the file "
+			     "ended after %zu (did it change?)", name, tlen, (long long)toff, tb.len);
 		goto fail;
 	}
-	if ((rc = parquet_read_at(f, toff, tlen, tail, err)))
-		goto fail;
 	if (!memcmp(tail + tlen - 4, "PARE", 4)) {
 		rc = dq_fail(err, DQ_ENOTIMPL, "cannot read '%s': encrypted Parquet files are "
 			     "not supported", name);
