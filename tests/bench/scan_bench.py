@@ -20,6 +20,13 @@ no mismatches, the generator's row count.
 
 Targets (from issue 4): --jobs 2 at least 1.6x faster than --jobs 1 on 2 cores; start-up
 under 5% of the total.  Reported, not enforced: the machine may be shared.
+
+And the machine's own ceiling for the speed-up, as a reference: the same work items
+(--list-partitions, dealt alternately into two halves) scanned by `deltaq scan --threads 1
+--partition -` in one process, then by two such processes side by side, one half each: no
+supervisor, no replay, no worker protocol, only the footer reads.  On this 2-core VM those
+reads (open, fstat, pread, close: kernel work) scale well short of 2x across two
+processes, and --jobs 2 cannot scale better than they do.
 """
 
 import argparse
@@ -84,6 +91,16 @@ def run(argv, env=None):
     return wall, ru.ru_utime + ru.ru_stime, rchar() - before, err.decode()
 
 
+def run_ref(argv, inputs):
+    """Wall seconds of one `argv` process per input file (its stdin), run side by side."""
+    t0 = time.monotonic()
+    ps = [subprocess.Popen(argv, stdin=open(f), stdout=subprocess.DEVNULL) for f in inputs]
+    for p in ps:
+        if p.wait() != 0:
+            raise SystemExit("bench: %s exited %d" % (" ".join(argv), p.returncode))
+    return time.monotonic() - t0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--deltaq", required=True)
@@ -101,6 +118,18 @@ def main():
             any(p["mismatches"] for p in parts)):
         raise SystemExit("bench: scan gave a wrong answer (exit %d)" % check.returncode)
 
+    items = subprocess.run([a.deltaq, "scan", "--list-partitions", table], check=True,
+                           capture_output=True, text=True).stdout.splitlines(keepends=True)
+    halves = []
+    for k in range(2):
+        path = os.path.join(a.work, "items-%d.ndjson" % k)
+        with open(path, "w") as f:
+            f.writelines(items[k::2])
+        halves.append(path)
+    with open(os.path.join(a.work, "items.ndjson"), "w") as f:
+        f.writelines(items)
+    ref = [a.deltaq, "scan", "-o", "ndjson", "--threads", "1", "--partition", "-", table]
+
     cmds = [("scan", [])]
     for j in (1, 2, 4):
         cmds.append(("scan --jobs %d" % j, ["--jobs", str(j)]))
@@ -114,7 +143,10 @@ def main():
                              capture_output=True, text=True)
         if out.returncode != 0 or len(out.stdout.splitlines()) != facts["partitions"]:
             raise SystemExit("bench: %s failed" % name)
+    refs = {"ref1": [], "ref2": []}
     for _ in range(a.reps):
+        refs["ref1"].append(run_ref(ref, [os.path.join(a.work, "items.ndjson")]))
+        refs["ref2"].append(run_ref(ref, halves))
         for name, extra in cmds:
             wall, cpu, nbytes, err = run([a.deltaq, "scan", "-o", "ndjson"] + extra + [table], env)
             r = res[name]
@@ -162,6 +194,12 @@ def main():
         print("speed-up --jobs 2 over --jobs 1%s (min wall): %.2fx (target >= 1.6x on 2 cores)"
               % (suffix, j1 / j2))
         out["speedup_jobs2" + suffix.replace(" ", "_")] = j1 / j2
+    r1, r2 = min(refs["ref1"]), min(refs["ref2"])
+    print("reference: the same items in 1 vs 2 `scan --partition -` processes side by side: "
+          "%.1f vs %.1f ms, %.2fx (this machine's ceiling for the speed-up)" % (r1 * 1e3, r2 * 1e3, r1 / r2))
+    out["reference_1_process_min_s"] = r1
+    out["reference_2_processes_min_s"] = r2
+    out["reference_speedup"] = r1 / r2
     if a.results:
         with open(a.results, "w") as f:
             json.dump({"cpus": cpus, "load": load, "reps": a.reps, "facts": facts, "results": out},
