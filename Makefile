@@ -134,11 +134,16 @@ sanitize:
 # The pool's tests under ThreadSanitizer.  clang's TSan also follows the fork tests into
 # their children (gcc 12's cannot start threads in a forked child); the test is linked with
 # lib/pool.c alone, as other libraries' fork handlers confuse TSan in the forked children.
+# The pool, and the whole library used from several threads at once (test_threads.c).
+TSAN_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -fsanitize=thread -Ilib \
+	      -Ilib/parquet $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 tsan:
 	@mkdir -p build/tsan
-	clang -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -fsanitize=thread -Ilib \
-		-o build/tsan/test_pool lib/pool.c tests/unit/test_pool.c -lpthread
+	clang $(TSAN_CFLAGS) -o build/tsan/test_pool lib/pool.c tests/unit/test_pool.c -lpthread
 	TSAN_OPTIONS="die_after_fork=0 halt_on_error=1" build/tsan/test_pool
+	clang $(TSAN_CFLAGS) -o build/tsan/test_threads $(LIB_SRC) tests/unit/test_threads.c \
+		$(DQ_LDLIBS)
+	TSAN_OPTIONS="halt_on_error=1" build/tsan/test_threads
 
 # Fork safety (tests/fork/README.md): the C programs and the Python harness against this
 # build, then against a control build with fork detection compiled out, which must hang

@@ -32,8 +32,9 @@
 
 #define CHUNK ((size_t)1 << 20)
 
-/* libarchive's functions, loaded by dq_bundle_write (larchive.h). */
-static const struct larchive *la;
+/* libarchive's functions, loaded by dq_bundle_write (larchive.h).  Atomic: two threads
+ * writing bundles at once both store it (the same pointer). */
+static const struct larchive *_Atomic la;
 
 struct item {
 	char *path;             /* relative to the table root */
@@ -400,8 +401,10 @@ int dq_bundle_write(dq_table *t, const char *out, const struct dq_bundle_options
 	int rc = table_check(t, err);
 	if (rc)
 		return rc;
-	if (!la && !(la = larchive(err)))
+	const struct larchive *lib = larchive(err);
+	if (!lib)
 		return err->code;
+	la = lib;
 	if (o->redact_key && (o->footers || o->with_data || o->from >= 0))
 		return dq_fail(err, DQ_EINVAL, "--redact takes the whole log and no data files: "
 			       "data files hold the values it hides");

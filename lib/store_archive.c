@@ -49,8 +49,9 @@ struct store_archive {
 	uint64_t max_bytes;     /* uncompressed bytes one pass may read */
 };
 
-/* libarchive's functions, loaded by the first store_archive_open (larchive.h). */
-static const struct larchive *la;
+/* libarchive's functions, loaded by the first store_archive_open (larchive.h).  Atomic:
+ * two threads opening archives at once both store it (the same pointer). */
+static const struct larchive *_Atomic la;
 
 /* ---- names --------------------------------------------------------------------------- */
 
@@ -844,8 +845,10 @@ static const struct store_ops archive_ops = {
 int store_archive_open(const char *file, const char *inside, uint64_t max_bytes,
 		       struct store **out, struct dq_error *err)
 {
-	if (!la && !(la = larchive(err)))
+	const struct larchive *lib = larchive(err);
+	if (!lib)
 		return err->code;
+	la = lib;
 	struct store_archive *a = calloc(1, sizeof(*a));
 	if (!a)
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
