@@ -117,7 +117,7 @@ int cmd_bundle(int argc, char **argv, struct cli *cli)
 		return rc;
 	}
 	int last = -1;
-	bool tty = isatty(STDERR_FILENO);
+	bool tty = cli_progress_wanted();
 	if (tty) {
 		o.progress = progress;
 		o.progress_ctx = &last;

@@ -96,6 +96,10 @@ int cli_fail(const struct dq_error *err);
 /* Prints a warning line "deltaq: warning: ..." on stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Whether to draw progress on stderr: it is a terminal, and TERM is not "dumb" (one that
+ * cannot redraw a line in place). */
+bool cli_progress_wanted(void);
+
 /* Opens TABLE with the common options applied; prints and returns an exit code on error. */
 int cli_open(struct cli *cli, const char *uri, dq_table **t);
 

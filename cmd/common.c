@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -29,6 +30,12 @@ void cli_warn(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+bool cli_progress_wanted(void)
+{
+	const char *term = getenv("TERM");
+	return isatty(STDERR_FILENO) && !(term && !strcmp(term, "dumb"));
 }
 
 int cli_fail(const struct dq_error *err)

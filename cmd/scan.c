@@ -670,7 +670,7 @@ int cmd_scan(int argc, char **argv, struct cli *cli)
 		return cli_usage_error(cli, "--list-partitions and --partition do not go together");
 
 	struct scan sc = { .cli = cli, .items_json = json_array() };
-	sc.progress = !list && isatty(STDERR_FILENO) && !(getenv("TERM") && !strcmp(getenv("TERM"), "dumb"));
+	sc.progress = !list && cli_progress_wanted();
 	json_t *want = NULL;   /* --partition VALUES: the partition to keep */
 	dq_table *t = NULL;
 	dq_snapshot *s = NULL;

@@ -287,6 +287,9 @@ PY
 	assert_success
 	assert_output --partial "deltaq scan: ["
 	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$(stdout_of deltaq scan -o ndjson "$OK")"
+	run env TERM=dumb script -qec "$DELTAQ scan -o ndjson $OK >/dev/null" /dev/null
+	assert_success
+	refute_output --partial "deltaq scan: ["
 	run --separate-stderr deltaq scan -o ndjson "$OK"
 	assert_equal "$stderr" ""
 }

@@ -134,6 +134,20 @@ info_sans_location() { deltaq info -o json "$@" | jq 'del(.location)'; }
 	assert_output files
 }
 
+@test "bundle: progress on stderr only when it is a terminal whose TERM is not dumb" {
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	data_table "$W/t"
+	run script -qec "$DELTAQ bundle --with-data $W/t $W/a.tar >/dev/null" /dev/null
+	assert_success
+	assert_output --partial "bundling 100%"
+	run env TERM=dumb script -qec "$DELTAQ bundle --with-data $W/t $W/b.tar >/dev/null" /dev/null
+	assert_success
+	refute_output --partial "bundling"
+	run --separate-stderr deltaq bundle --with-data "$W/t" "$W/c.tar"
+	assert_success
+	assert_equal "$stderr" ""
+}
+
 @test "bundle: never writes inside the table; failures leave no OUT" {
 	local t
 	t=$(fixture basic)
