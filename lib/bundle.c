@@ -88,12 +88,14 @@ static bool wanted(const char *name, int64_t from, int64_t keep_checkpoint)
 	}
 }
 
-/* Every file under dir (recursively), as items. */
+/* Every file under dir (recursively, depth levels below _delta_log), as items. */
 static int walk(struct store *s, const char *dir, int64_t from, int64_t keep_checkpoint,
-		bool top, struct items *it, struct dq_error *err)
+		int depth, struct items *it, struct dq_error *err)
 {
 	struct store_entry *e;
 	size_t n;
+	if (depth >= STORE_MAX_DEPTH)
+		return store_too_deep(dir, err);
 	int rc = store_list(s, dir, STORE_LIST_STAT, &e, &n, err);
 	if (rc)
 		return rc;
@@ -105,8 +107,8 @@ static int walk(struct store *s, const char *dir, int64_t from, int64_t keep_che
 		}
 		sprintf(p, "%s/%s", dir, e[i].name);
 		if (e[i].is_dir)
-			rc = walk(s, p, from, keep_checkpoint, false, it, err);
-		else if ((!top || wanted(e[i].name, from, keep_checkpoint)) &&
+			rc = walk(s, p, from, keep_checkpoint, depth + 1, it, err);
+		else if ((depth || wanted(e[i].name, from, keep_checkpoint)) &&
 			 push(it, p, e[i].size, e[i].mtime_ms, WHOLE))
 			rc = dq_fail(err, DQ_ENOMEM, "out of memory");
 		free(p);
@@ -419,7 +421,7 @@ int dq_bundle_write(dq_table *t, const char *out, const struct dq_bundle_options
 		keep_checkpoint = log_latest_checkpoint(l, o->from);
 	}
 	int64_t from = keep_checkpoint < 0 ? -1 : keep_checkpoint + 1;
-	if ((rc = walk(t->store, "_delta_log", from, keep_checkpoint, true, &it, err)))
+	if ((rc = walk(t->store, "_delta_log", from, keep_checkpoint, 0, &it, err)))
 		goto out;
 	if ((o->footers || o->with_data) && (rc = data_files(t, !o->with_data, &it, err)))
 		goto out;

@@ -121,6 +121,13 @@ static inline size_t store_held(struct store *s, const char *path)
 	return s->ops->held ? s->ops->held(s, path) : 0;
 }
 void store_close(struct store *s);
+
+/* Folders deeper than this below the table root are refused by recursive listings: deeper
+ * than any table, and what stops a symbolic-link loop (each turn is one level more). */
+#define STORE_MAX_DEPTH 256
+
+/* The error for listing `dir`, STORE_MAX_DEPTH levels down already. */
+int store_too_deep(const char *dir, struct dq_error *err);
 void store_entries_free(struct store_entry *e, size_t n);
 
 #endif

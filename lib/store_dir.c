@@ -295,6 +295,12 @@ int store_dir_open(const char *path, struct store **out, struct dq_error *err)
 	return DQ_OK;
 }
 
+int store_too_deep(const char *dir, struct dq_error *err)
+{
+	return dq_fail(err, DQ_EIO, "cannot list '%.100s%s': nested more than %d directories deep "
+		       "(a symbolic link loop?)", dir, strlen(dir) > 100 ? "..." : "", STORE_MAX_DEPTH);
+}
+
 void store_close(struct store *s)
 {
 	if (s)

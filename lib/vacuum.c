@@ -21,7 +21,6 @@
 #include "replay.h"
 
 #define DEFAULT_RETENTION_MS (INT64_C(7) * 24 * 3600 * 1000)
-#define MAX_DEPTH 256 /* deeper than any table; stops a symbolic-link loop */
 
 /* ---- delta.deletedFileRetentionDuration --------------------------------------------- */
 
@@ -260,9 +259,8 @@ static int visit(struct walk *w, const struct store_entry *e)
 static int walk_dir(struct walk *w, int depth)
 {
 	const char *dir = w->path.len ? w->path.data : "";
-	if (depth > MAX_DEPTH)
-		return dq_fail(w->err, DQ_EIO, "cannot list '%.100s%s': nested more than %d directories "
-			       "deep (a symbolic link loop?)", dir, strlen(dir) > 100 ? "..." : "", MAX_DEPTH);
+	if (depth > STORE_MAX_DEPTH)
+		return store_too_deep(dir, w->err);
 	struct store_entry *e;
 	size_t n;
 	int rc = store_list(w->store, dir, STORE_LIST_STAT, &e, &n, w->err);

@@ -148,6 +148,30 @@ info_sans_location() { deltaq info -o json "$@" | jq 'del(.location)'; }
 	assert_equal "$stderr" ""
 }
 
+@test "bundle: folders nested 256 levels deep in _delta_log are refused; a loop ends too" {
+	data_table "$W/t"
+	local deep
+	deep=$(printf 'd/%.0s' $(seq 256))
+	mkdir -p "$W/t/_delta_log/$deep"
+	echo x >"$W/t/_delta_log/${deep}f"
+	run --separate-stderr deltaq bundle "$W/t" "$W/a.tar"
+	assert_failure 3
+	assert_equal "$output" ""
+	assert_equal "$stderr" "deltaq: cannot list '_delta_log/$(printf 'd/%.0s' $(seq 44))d...': nested more than 256 directories deep (a symbolic link loop?)"
+	[ ! -e "$W/a.tar" ]
+	# a few levels are bundled as they are
+	rm -r "$W/t/_delta_log/d/d/d"
+	echo y >"$W/t/_delta_log/d/d/g"
+	run deltaq bundle "$W/t" "$W/b.tar"
+	assert_success
+	assert_equal "$(tar -xOf "$W/b.tar" t/_delta_log/d/d/g)" y
+	# a symbolic link loop ends at the kernel's limit (ELOOP) or at the depth limit
+	ln -s .. "$W/t/_delta_log/d/loop"
+	run --separate-stderr timeout 60 "$DELTAQ" bundle "$W/t" "$W/c.tar"
+	assert_failure 3
+	assert_equal "${stderr:0:49}" "deltaq: cannot list '_delta_log/d/loop/d/loop/d/l"
+}
+
 @test "bundle: never writes inside the table; failures leave no OUT" {
 	local t
 	t=$(fixture basic)
