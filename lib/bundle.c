@@ -27,6 +27,7 @@
 #include "internal.h"
 #include "larchive.h"
 #include "log.h"
+#include "reader.h"
 #include "redact.h"
 #include "table.h"
 
@@ -200,21 +201,15 @@ static int write_item(struct writer *w, struct store *s, const struct item *x)
 	}
 	int64_t data_end = x->size; /* bytes copied from the file; zeros after, up to the footer */
 	uint8_t tail[8];
-	uint32_t footer = 0;
 	size_t got;
 	if (x->how == FOOTER) {
-		if (x->size < 12 ||
-		    store_read_range(s, x->path, x->size - 8, 8, tail, &got, w->err) != DQ_OK ||
-		    got != 8 || memcmp(tail + 4, "PAR1", 4)) {
+		/* The footer parquet_open would read, or none. */
+		int64_t footer = x->size >= 8 && store_read_range(s, x->path, x->size - 8, 8, tail,
+								  &got, w->err) == DQ_OK && got == 8
+					 ? parquet_footer_len(tail, x->size) : -1;
+		if (footer < 0) {
 			rc = dq_fail(w->err, DQ_ECORRUPT, "cannot bundle the footer of '%s': not a "
-				     "Parquet file", x->path);
-			goto out;
-		}
-		footer = (uint32_t)tail[0] | (uint32_t)tail[1] << 8 | (uint32_t)tail[2] << 16 |
-			 (uint32_t)tail[3] << 24;
-		if ((int64_t)footer + 12 > x->size) {
-			rc = dq_fail(w->err, DQ_ECORRUPT, "cannot bundle the footer of '%s': footer "
-				     "length %u exceeds the file", x->path, footer);
+				     "Parquet file (its last 8 bytes name no footer)", x->path);
 			goto out;
 		}
 		data_end = x->size - 8 - footer;

@@ -122,6 +122,20 @@ info_sans_location() { deltaq info -o json "$@" | jq 'del(.location)'; }
 	assert_failure
 }
 
+@test "bundle: --footers refuses a data file whose last 8 bytes name no footer" {
+	data_table "$W/t"
+	local f="$W/t/p=b/f1.parquet" size
+	size=$(stat -c %s "$f")
+	# a footer length of 0, then one longer than the file, then no magic
+	for tail in '\x00\x00\x00\x00PAR1' '\xff\xff\x00\x00PAR1' 'abcdPAR2'; do
+		printf "$tail" | dd of="$f" bs=1 seek=$((size - 8)) conv=notrunc status=none
+		run --separate-stderr deltaq bundle --footers "$W/t" "$W/f.tar"
+		assert_failure 3
+		assert_equal "$stderr" "deltaq: cannot bundle the footer of 'p=b/f1.parquet': not a Parquet file (its last 8 bytes name no footer)"
+		[ ! -e "$W/f.tar" ]
+	done
+}
+
 @test "bundle: --with-data copies the data files whole" {
 	data_table "$W/t"
 	run deltaq bundle --with-data "$W/t" "$W/d.zip"
