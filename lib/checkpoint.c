@@ -278,7 +278,7 @@ static int seen_view_init(struct seen_view *v, const struct dq_strset *seen, con
 	if (!(v->bloom = calloc(bits / 64, sizeof(uint64_t))))
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
 	for (size_t i = 0; i < seen->cap; i++) {
-		const char *k = seen->slots[i];
+		const char *k = seen->slots[i].key;
 		/* Every '\n' that could end the DV id: a false start only adds bits. */
 		for (const char *nl = k ? strchr(k, '\n') : NULL; nl; nl = strchr(nl + 1, '\n'))
 			if (!strncmp(nl + 1, root, v->root_len) && nl[1 + v->root_len] == '/') {

@@ -55,17 +55,28 @@ void dq_arena_release(struct dq_arena *a);
  * huge pages: one page fault per 2 MiB instead of per 4 KiB when it is first written. */
 void dq_hint_huge(void *p, size_t n);
 
-/* FNV-1a, for hash sets keyed by strings. */
+/* A 64-bit hash of n bytes (multiply-xorshift, 8 bytes a step), for hash sets. */
 uint64_t dq_hash(const char *s, size_t n);
 
-/* Open-addressing set of strings (borrowed pointers; caller keeps them alive). */
+/*
+ * Open-addressing set of strings (borrowed pointers; caller keeps them alive).  Each slot
+ * keeps its key's hash: growing rehashes no string, and a probe compares strings only
+ * when the hashes are equal.  The _hashed calls take dq_hash(key, strlen(key)) from a
+ * caller that needs both a lookup and an insert (replay: one hash per action, not two).
+ */
+struct dq_strset_slot {
+	uint64_t hash;
+	const char *key;        /* NULL: empty */
+};
 struct dq_strset {
-	const char **slots;
+	struct dq_strset_slot *slots;
 	size_t cap, n;
 };
 /* Returns 1 if newly inserted, 0 if present, -1 on ENOMEM. */
 int dq_strset_add(struct dq_strset *s, const char *key);
 int dq_strset_has(const struct dq_strset *s, const char *key);
+int dq_strset_add_hashed(struct dq_strset *s, const char *key, uint64_t hash);
+int dq_strset_has_hashed(const struct dq_strset *s, const char *key, uint64_t hash);
 void dq_strset_release(struct dq_strset *s);
 
 #endif

@@ -146,10 +146,11 @@ int replay_reconcile(dq_snapshot *s, struct commit_actions *c, struct dq_error *
 	/* Within one commit, later lines win, as in a forward replay. */
 	for (i = c->nfiles; i-- > 0;) {
 		const struct file_action *fa = &c->files[i];
-		if (dq_strset_has(&s->seen, fa->key))
+		uint64_t h = dq_hash(fa->key, strlen(fa->key));
+		if (dq_strset_has_hashed(&s->seen, fa->key, h))
 			continue;
 		char *key = dq_arena_strdup(&s->arena, fa->key);
-		if (!key || dq_strset_add(&s->seen, key) < 0 || (fa->add && add_live(s, fa, key)) ||
+		if (!key || dq_strset_add_hashed(&s->seen, key, h) < 0 || (fa->add && add_live(s, fa, key)) ||
 		    (!fa->add && (s->need & DQ_NEED_TOMBSTONES) && add_tombstone(s, fa, key)))
 			return dq_fail(err, DQ_ENOMEM, "out of memory replaying the log");
 	}

@@ -294,17 +294,16 @@ uint64_t dq_hash(const char *s, size_t n)
 static int strset_grow(struct dq_strset *s)
 {
 	size_t cap = s->cap ? s->cap * 2 : 1024;
-	const char **slots = calloc(cap, sizeof(*slots));
+	struct dq_strset_slot *slots = dq_calloc(cap, sizeof(*slots));
 	if (!slots)
 		return -1;
 	for (size_t i = 0; i < s->cap; i++) {
-		const char *k = s->slots[i];
-		if (!k)
+		if (!s->slots[i].key)
 			continue;
-		size_t j = dq_hash(k, strlen(k)) & (cap - 1);
-		while (slots[j])
+		size_t j = s->slots[i].hash & (cap - 1);
+		while (slots[j].key)
 			j = (j + 1) & (cap - 1);
-		slots[j] = k;
+		slots[j] = s->slots[i];
 	}
 	free(s->slots);
 	s->slots = slots;
@@ -312,32 +311,40 @@ static int strset_grow(struct dq_strset *s)
 	return 0;
 }
 
-int dq_strset_add(struct dq_strset *s, const char *key)
+/* The slot holding key, or the empty one where it would go. */
+static size_t strset_probe(const struct dq_strset *s, const char *key, uint64_t hash)
+{
+	size_t j = hash & (s->cap - 1);
+	while (s->slots[j].key && (s->slots[j].hash != hash || strcmp(s->slots[j].key, key)))
+		j = (j + 1) & (s->cap - 1);
+	return j;
+}
+
+int dq_strset_add_hashed(struct dq_strset *s, const char *key, uint64_t hash)
 {
 	if ((s->n + 1) * 4 > s->cap * 3 && strset_grow(s))
 		return -1;
-	size_t j = dq_hash(key, strlen(key)) & (s->cap - 1);
-	while (s->slots[j]) {
-		if (strcmp(s->slots[j], key) == 0)
-			return 0;
-		j = (j + 1) & (s->cap - 1);
-	}
-	s->slots[j] = key;
+	size_t j = strset_probe(s, key, hash);
+	if (s->slots[j].key)
+		return 0;
+	s->slots[j] = (struct dq_strset_slot){ hash, key };
 	s->n++;
 	return 1;
 }
 
+int dq_strset_has_hashed(const struct dq_strset *s, const char *key, uint64_t hash)
+{
+	return s->cap && s->slots[strset_probe(s, key, hash)].key;
+}
+
+int dq_strset_add(struct dq_strset *s, const char *key)
+{
+	return dq_strset_add_hashed(s, key, dq_hash(key, strlen(key)));
+}
+
 int dq_strset_has(const struct dq_strset *s, const char *key)
 {
-	if (!s->cap)
-		return 0;
-	size_t j = dq_hash(key, strlen(key)) & (s->cap - 1);
-	while (s->slots[j]) {
-		if (strcmp(s->slots[j], key) == 0)
-			return 1;
-		j = (j + 1) & (s->cap - 1);
-	}
-	return 0;
+	return s->cap && dq_strset_has_hashed(s, key, dq_hash(key, strlen(key)));
 }
 
 void dq_strset_release(struct dq_strset *s)
