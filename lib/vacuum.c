@@ -240,17 +240,26 @@ static int visit(struct walk *w, const struct store_entry *e)
 	const char *p = w->path.data;
 	if (dq_strset_has(&w->active, p))
 		return 0;
-	struct dq_untracked u = { .path = p, .size = e->size, .modification_time = e->mtime_ms };
+	/* Listed without sizes and times (most files are active, and need neither): stat
+	 * the untracked one now.  One that cannot be stat'ed (gone meanwhile, a dangling
+	 * symbolic link) is no file VACUUM would see. */
+	struct store_entry st = *e;
+	if (st.mtime_ms < 0) {
+		struct dq_error ignored = { 0 };
+		if (store_stat(w->store, p, &st, &ignored) || st.is_dir)
+			return 0;
+	}
+	struct dq_untracked u = { .path = p, .size = st.size, .modification_time = st.mtime_ms };
 	if (dq_strset_has(&w->kept, p))
 		u.reason = "tombstone";
-	else if (e->mtime_ms >= w->delete_before)
+	else if (st.mtime_ms >= w->delete_before)
 		u.reason = "recent";
 	u.deletable = !u.reason;
 	w->tot->num_files++;
-	w->tot->size_bytes += e->size;
+	w->tot->size_bytes += u.size;
 	if (u.deletable) {
 		w->tot->num_deletable++;
-		w->tot->deletable_bytes += e->size;
+		w->tot->deletable_bytes += u.size;
 	}
 	return w->fn(&u, w->arg);
 }
@@ -263,12 +272,12 @@ static int walk_dir(struct walk *w, int depth)
 		return store_too_deep(dir, w->err);
 	struct store_entry *e;
 	size_t n;
-	int rc = store_list(w->store, dir, STORE_LIST_STAT, &e, &n, w->err);
+	int rc = store_list(w->store, dir, 0, &e, &n, w->err);
 	if (rc)
 		return rc;
 	size_t base = w->path.len;
 	for (size_t i = 0; i < n && rc == DQ_OK; i++) {
-		if (hidden(w, e[i].name) || (!e[i].is_dir && e[i].mtime_ms < 0))
+		if (hidden(w, e[i].name))
 			continue;
 		w->path.len = base;
 		if ((base && dq_buf_append(&w->path, "/", 1)) || dq_buf_puts(&w->path, e[i].name)) {

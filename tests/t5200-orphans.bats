@@ -51,6 +51,19 @@ paths() { jq -r .path; }
 ["stray.parquet",10,true,null]'
 }
 
+@test "orphans: a symbolic link counts as its target; a dangling one is no file" {
+	local t=$BATS_TEST_TMPDIR/t
+	otable "$t"
+	add a.parquet | commit "$t" 1
+	mkfile "$t/a.parquet"
+	mkfile "$BATS_TEST_TMPDIR/outside.parquet" "$OLD" 30
+	ln -s "$BATS_TEST_TMPDIR/outside.parquet" "$t/link.parquet"
+	ln -s "$BATS_TEST_TMPDIR/nowhere.parquet" "$t/dangling.parquet"
+	run --separate-stderr deltaq orphans -o ndjson --now "$NOW" "$t"
+	assert_success
+	assert_equal "$(jq -c '[.path, .size, .deletable]' <<<"$output")" '["link.parquet",30,true]'
+}
+
 @test "orphans: the deletion-vector files of active adds are not listed" {
 	local t=$BATS_TEST_TMPDIR/t dv='"deletionVector":{"storageType":"u","pathOrInlineDv":"%s","offset":1,"sizeInBytes":36,"cardinality":2}'
 	otable "$t" '[]' '{}' '{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["deletionVectors"],"writerFeatures":["deletionVectors"]}'
