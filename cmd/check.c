@@ -240,25 +240,44 @@ static void write_text(const json_t *findings, size_t errors, size_t warnings)
 
 /* Files per work item: enough to amortise a round trip, few enough to share the work. */
 #define DEEP_ITEM_FILES 64
+/* Files per dq_check_data_files call in-process. */
+#define DEEP_CHUNK 4096
 
 /*
  * A work item: {"version":V,"files":[{"path","key","size","num_records","dv_cardinality"}]},
- * what dq_check_data_file reads of each file.
+ * what dq_check_data_files reads of each file.  Written directly, as scan's are: through
+ * jansson, building them took the supervisor longer than the workers' first items.
  */
 static char *deep_item(const dq_snapshot *s, size_t from, size_t to)
 {
-	json_t *files = json_array();
+	char *text = NULL;
+	size_t len;
+	FILE *fp = open_memstream(&text, &len);
+	if (!fp)
+		return NULL;
+	fputs("{\"version\":", fp);
+	json_put_int(fp, dq_snapshot_version(s));
+	fputs(",\"files\":[", fp);
 	for (size_t i = from; i < to; i++) {
 		const struct dq_file *f = dq_snapshot_file(s, i);
-		json_array_append_new(files, json_pack("{ss ss sI sI sI}", "path", f->path, "key",
-						       f->key, "size", (json_int_t)f->size,
-						       "num_records", (json_int_t)f->num_records,
-						       "dv_cardinality", (json_int_t)f->dv_cardinality));
+		fputs(i > from ? ",{\"path\":" : "{\"path\":", fp);
+		json_put_string(fp, f->path);
+		fputs(",\"key\":", fp);
+		json_put_string(fp, f->key);
+		fputs(",\"size\":", fp);
+		json_put_int(fp, f->size);
+		fputs(",\"num_records\":", fp);
+		json_put_int(fp, f->num_records);
+		fputs(",\"dv_cardinality\":", fp);
+		json_put_int(fp, f->dv_cardinality);
+		putc('}', fp);
 	}
-	json_t *item = json_pack("{sI so}", "version", (json_int_t)dq_snapshot_version(s), "files",
-				 files);
-	char *text = item ? json_dumps(item, JSON_COMPACT) : NULL;
-	json_decref(item);
+	fputs("]}", fp);
+	bool bad = ferror(fp);
+	if (fclose(fp) || bad) {
+		free(text);
+		return NULL;
+	}
 	return text;
 }
 
@@ -269,38 +288,40 @@ int check_worker_item(dq_table *t, const json_t *item, struct jobs_emitter *em)
 	int64_t version = json_integer_value(json_object_get(item, "version"));
 	size_t n = json_array_size(files), i;
 	const char **paths = calloc(n ? n : 1, sizeof(*paths)), **keys = calloc(n ? n : 1, sizeof(*keys));
+	struct dq_file *df = calloc(n ? n : 1, sizeof(*df));
+	const struct dq_file **dfp = calloc(n ? n : 1, sizeof(*dfp));
 	json_t *findings = json_array(), *f;
 	struct dq_error err = { 0 };
-	int rc = paths && keys && findings ? EXIT_OK : EXIT_UNREADABLE;
-	for (i = 0; !rc && i < n; i++) {
-		paths[i] = json_string_value(json_object_get(json_array_get(files, i), "path"));
-		keys[i] = json_string_value(json_object_get(json_array_get(files, i), "key"));
-	}
-	if (!rc && dq_data_files_prefetch(t, paths, keys, n, &err))
-		rc = cli_fail(&err);
+	int rc = paths && keys && df && dfp && findings ? EXIT_OK : EXIT_UNREADABLE;
 	json_array_foreach(files, i, f) {
 		if (rc)
 			break;
-		struct dq_file df = {
+		df[i] = (struct dq_file){
 			.path = json_string_value(json_object_get(f, "path")),
 			.key = json_string_value(json_object_get(f, "key")),
 			.size = json_integer_value(json_object_get(f, "size")),
 			.num_records = json_integer_value(json_object_get(f, "num_records")),
 			.dv_cardinality = json_integer_value(json_object_get(f, "dv_cardinality")),
 		};
-		if (!df.path || !df.key) {
+		dfp[i] = &df[i];
+		paths[i] = df[i].path;
+		keys[i] = df[i].key;
+		if (!df[i].path || !df[i].key) {
 			fputs("deltaq: check worker: a work item file without path or key\n", stderr);
 			rc = EXIT_UNREADABLE;
-		} else if (dq_check_data_file(t, &df, version, findings, &err)) {
-			rc = cli_fail(&err);
 		}
 	}
+	if (!rc && (dq_data_files_prefetch(t, paths, keys, n, &err) ||
+		    dq_check_data_files(t, dfp, n, version, findings, &err)))
+		rc = cli_fail(&err);
 	json_array_foreach(findings, i, f)
 		if (!rc && jobs_emit(em, json_incref(f)))
 			rc = EXIT_UNREADABLE;
 	json_decref(findings);
 	free(paths);
 	free(keys);
+	free(df);
+	free(dfp);
 	return rc;
 }
 
@@ -467,9 +488,22 @@ static int deep_rules(dq_table **tp, json_t *findings, int64_t *version, const s
 		dq_snapshot_close(s);
 		return cli_fail(&err);
 	}
-	for (size_t i = 0, n = dq_snapshot_num_files(s); i < n && !rc; i++)
-		if (dq_check_data_file(t, dq_snapshot_file(s, i), *version, findings, &err))
+	/* On the table's pool, DEEP_CHUNK files at a time (what a batch holds per file is
+	 * its inspection and error). */
+	size_t n = dq_snapshot_num_files(s);
+	const struct dq_file **chunk = malloc((n < DEEP_CHUNK ? n + 1 : DEEP_CHUNK) * sizeof(*chunk));
+	if (!chunk) {
+		fputs("deltaq: out of memory\n", stderr);
+		rc = EXIT_UNREADABLE;
+	}
+	for (size_t i = 0; i < n && !rc; i += DEEP_CHUNK) {
+		size_t k = n - i < DEEP_CHUNK ? n - i : DEEP_CHUNK;
+		for (size_t j = 0; j < k; j++)
+			chunk[j] = dq_snapshot_file(s, i + j);
+		if (dq_check_data_files(t, chunk, k, *version, findings, &err))
 			rc = cli_fail(&err);
+	}
+	free(chunk);
 	if (!rc && dq_check_untracked(s, findings, &err))
 		rc = cli_fail(&err);
 	dq_snapshot_close(s);

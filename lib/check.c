@@ -1348,39 +1348,37 @@ int dq_check_untracked(const dq_snapshot *s, json_t *findings, struct dq_error *
 	return rc == DQ_ENOMEM && !err->msg[0] ? dq_fail(err, DQ_ENOMEM, "out of memory") : rc;
 }
 
-int dq_check_data_file(dq_table *t, const struct dq_file *f, int64_t version, json_t *findings,
-		       struct dq_error *err)
+/*
+ * The storage rules for file f from what inspecting it gave (df, and e with the inspect's
+ * code): a footer that cannot be read still leaves the size, from a stat; no size means
+ * the file itself could not be reached (or is not local).
+ */
+static int file_rules(dq_table *t, const struct dq_file *f, int64_t version,
+		      const struct dq_data_file *df, const struct dq_error *e, json_t *findings,
+		      struct dq_error *err)
 {
-	int rc = table_check(t, err);
-	if (rc)
-		return rc;
-	/* One inspect: a footer that cannot be read still leaves the size, from a stat; no
-	 * size means the file itself could not be reached (or is not local). */
-	struct dq_data_file df;
-	struct dq_error e = { 0 };
-	rc = dq_data_file_inspect(t, f->path, true, &df, &e);
-	int r = 0;
+	int rc = e->code, r = 0;
 	if (rc == DQ_EFORKED)
-		return dq_fail(err, rc, "%s", e.msg);
+		return dq_fail(err, rc, "%s", e->msg);
 	if (rc == DQ_ENOMEM)
 		return dq_fail(err, rc, "out of memory");
-	if (rc == DQ_ENOTIMPL && df.size < 0)
-		r = finding(findings, "DQ309", version, f->path, "'%s' not checked: %s", f->path, e.msg);
-	else if (rc && df.size < 0)
+	if (rc == DQ_ENOTIMPL && df->size < 0)
+		r = finding(findings, "DQ309", version, f->path, "'%s' not checked: %s", f->path, e->msg);
+	else if (rc && df->size < 0)
 		r = finding(findings, "DQ301", version, f->path, "active file '%s' (version %lld): %s",
-			    f->path, (long long)version, e.sys_errno == ENOENT ? "does not exist" : e.msg);
-	else if (df.size != f->size)
+			    f->path, (long long)version, e->sys_errno == ENOENT ? "does not exist" : e->msg);
+	else if (df->size != f->size)
 		r = finding(findings, "DQ302", version, f->path,
 			    "active file '%s' has %lld bytes; the log says %lld", f->path,
-			    (long long)df.size, (long long)f->size);
+			    (long long)df->size, (long long)f->size);
 	else if (rc == DQ_ENOTIMPL)
-		r = finding(findings, "DQ309", version, f->path, "'%s' not checked: %s", f->path, e.msg);
+		r = finding(findings, "DQ309", version, f->path, "'%s' not checked: %s", f->path, e->msg);
 	else if (rc)
-		r = finding(findings, "DQ303", version, f->path, "active file '%s': %s", f->path, e.msg);
-	else if (f->num_records >= 0 && df.num_rows != f->num_records)
+		r = finding(findings, "DQ303", version, f->path, "active file '%s': %s", f->path, e->msg);
+	else if (f->num_records >= 0 && df->num_rows != f->num_records)
 		r = finding(findings, "DQ304", version, f->path,
 			    "active file '%s' holds %lld rows; its stats say numRecords %lld",
-			    f->path, (long long)df.num_rows, (long long)f->num_records);
+			    f->path, (long long)df->num_rows, (long long)f->num_records);
 	if (!r)
 		r = dv_rules(t, f, version, findings);
 	if (r == -2)
@@ -1388,4 +1386,34 @@ int dq_check_data_file(dq_table *t, const struct dq_file *f, int64_t version, js
 	if (r)
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
 	return DQ_OK;
+}
+
+int dq_check_data_files(dq_table *t, const struct dq_file *const *files, size_t n,
+			int64_t version, json_t *findings, struct dq_error *err)
+{
+	int rc = table_check(t, err);
+	if (rc || !n)
+		return rc;
+	const char **paths = dq_calloc(n, sizeof(*paths));
+	struct dq_data_file *df = dq_calloc(n, sizeof(*df));
+	struct dq_error *e = dq_calloc(n, sizeof(*e));
+	if (!paths || !df || !e)
+		rc = dq_fail(err, DQ_ENOMEM, "out of memory");
+	for (size_t i = 0; !rc && i < n; i++)
+		paths[i] = files[i]->path;
+	/* The files' reads on the table's pool; the findings then in the files' order. */
+	if (!rc)
+		rc = dq_data_files_inspect(t, paths, n, true, df, e, err);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = file_rules(t, files[i], version, &df[i], &e[i], findings, err);
+	free(paths);
+	free(df);
+	free(e);
+	return rc;
+}
+
+int dq_check_data_file(dq_table *t, const struct dq_file *f, int64_t version, json_t *findings,
+		       struct dq_error *err)
+{
+	return dq_check_data_files(t, &f, 1, version, findings, err);
 }

@@ -409,21 +409,25 @@ const struct dq_check_rule *dq_check_rule(const char *id);
 int dq_check_log(dq_table *t, json_t **findings, int64_t *latest, struct dq_error *err);
 
 /*
- * The storage rules for ONE active file, appended to `findings`: that it exists with
- * f->size bytes, that its Parquet footer reads and counts f->num_records rows (when known),
- * and, when the key names a deletion vector, that the DV exists, its checksum holds and it
- * deletes f->dv_cardinality rows.  Reads only f->path, f->key (the DV id before '\n'),
- * f->size, f->num_records and f->dv_cardinality, never a snapshot, so a worker process can
- * run it on a file description it was sent.  `version` is the snapshot's, for the findings.
- * Fails only on DQ_ENOMEM / DQ_EFORKED.
- */
-/*
  * DQ310 for every file under the table root that no active file of `s` references (the
  * listing of dq_snapshot_untracked, with the table's retention), appended to findings.
  * `s` needs DQ_NEED_FILES | DQ_NEED_TOMBSTONES.
  */
 int dq_check_untracked(const dq_snapshot *s, json_t *findings, struct dq_error *err);
 
+/*
+ * The storage rules for active files, appended to `findings` in the files' order: that
+ * each exists with f->size bytes, that its Parquet footer reads and counts f->num_records
+ * rows (when known), and, when the key names a deletion vector, that the DV exists, its
+ * checksum holds and it deletes f->dv_cardinality rows.  Reads only f->path, f->key (the
+ * DV id before '\n'), f->size, f->num_records and f->dv_cardinality, never a snapshot, so
+ * a worker process can run it on file descriptions it was sent.  The files' footers are
+ * read on the table's pool (dq_data_files_inspect).  `version` is the snapshot's, for the
+ * findings.  Fails only on DQ_ENOMEM / DQ_EFORKED.
+ */
+int dq_check_data_files(dq_table *t, const struct dq_file *const *files, size_t n,
+			int64_t version, json_t *findings, struct dq_error *err);
+/* dq_check_data_files of one file. */
 int dq_check_data_file(dq_table *t, const struct dq_file *f, int64_t version, json_t *findings,
 		       struct dq_error *err);
 
