@@ -250,9 +250,8 @@ static void write_text(const json_t *findings, size_t errors, size_t warnings)
  */
 static char *deep_item(const dq_snapshot *s, size_t from, size_t to)
 {
-	char *text = NULL;
-	size_t len;
-	FILE *fp = open_memstream(&text, &len);
+	struct text_stream ts;
+	FILE *fp = text_open(&ts);
 	if (!fp)
 		return NULL;
 	fputs("{\"version\":", fp);
@@ -273,12 +272,7 @@ static char *deep_item(const dq_snapshot *s, size_t from, size_t to)
 		putc('}', fp);
 	}
 	fputs("]}", fp);
-	bool bad = ferror(fp);
-	if (fclose(fp) || bad) {
-		free(text);
-		return NULL;
-	}
-	return text;
+	return text_close(&ts);
 }
 
 /* The worker side: the storage rules of one item's files, one record per finding. */

@@ -164,6 +164,16 @@ void json_put_int(FILE *fp, int64_t v);
 /* json_put_int, or null when the value is not known (as json_int_or_null). */
 void json_put_int_or_null(FILE *fp, int64_t v, bool known);
 
+/* A text written with stdio: text_open gives the stream (NULL when out of memory),
+ * text_close the text (new), or NULL when writing it failed. */
+struct text_stream {
+	char *text;
+	size_t len;
+	FILE *fp;
+};
+FILE *text_open(struct text_stream *t);
+char *text_close(struct text_stream *t);
+
 /* Builds a JSON row from a format like json_pack, in column order. */
 #define ROW(...) json_pack(__VA_ARGS__)
 

@@ -359,3 +359,20 @@ void out_json_doc(json_t *v)
 	fputc('\n', stdout);
 	json_decref(v);
 }
+
+FILE *text_open(struct text_stream *t)
+{
+	t->text = NULL;
+	t->len = 0;
+	return t->fp = open_memstream(&t->text, &t->len);
+}
+
+char *text_close(struct text_stream *t)
+{
+	bool bad = ferror(t->fp);
+	if (fclose(t->fp) || bad) {
+		free(t->text);
+		return NULL;
+	}
+	return t->text;
+}

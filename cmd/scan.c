@@ -224,9 +224,8 @@ static void items_done(struct scan *sc)
  * 500-partition table took longer than replaying its log. */
 static char *item_text(const struct part *p)
 {
-	char *s = NULL;
-	size_t len;
-	FILE *fp = open_memstream(&s, &len);
+	struct text_stream ts;
+	FILE *fp = text_open(&ts);
 	if (!fp)
 		return NULL;
 	fputs("{\"version\":", fp);
@@ -245,12 +244,7 @@ static char *item_text(const struct part *p)
 		putc('}', fp);
 	}
 	fputs("]}", fp);
-	bool bad = ferror(fp);
-	if (fclose(fp) || bad) {
-		free(s);
-		return NULL;
-	}
-	return s;
+	return text_close(&ts);
 }
 
 /* ---- scanning ------------------------------------------------------------------------ */
