@@ -220,14 +220,10 @@ static void items_done(struct scan *sc)
 }
 
 /* The work item of a partition, {"version","partition_values","files":[{path,size,
- * num_records}]}, written directly (new): through jansson, building the 500 items of a
+ * num_records}]}, written directly: through jansson, building the 500 items of a
  * 500-partition table took longer than replaying its log. */
-static char *item_text(const struct part *p)
+static void item_write(FILE *fp, const struct part *p)
 {
-	struct text_stream ts;
-	FILE *fp = text_open(&ts);
-	if (!fp)
-		return NULL;
 	fputs("{\"version\":", fp);
 	json_put_int_or_null(fp, p->version, p->version >= 0);
 	fputs(",\"partition_values\":", fp);
@@ -244,7 +240,6 @@ static char *item_text(const struct part *p)
 		putc('}', fp);
 	}
 	fputs("]}", fp);
-	return text_close(&ts);
 }
 
 /* ---- scanning ------------------------------------------------------------------------ */
@@ -461,13 +456,18 @@ static void on_tick(void *ctx)
 static char **build_items(const struct scan *sc)
 {
 	char **items = calloc(sc->nparts ? sc->nparts : 1, sizeof(*items));
-	for (size_t i = 0; items && i < sc->nparts; i++)
-		if (!(items[i] = item_text(&sc->parts[i]))) {
+	for (size_t i = 0; items && i < sc->nparts; i++) {
+		struct text_stream ts;
+		FILE *fp = text_open(&ts);
+		if (fp)
+			item_write(fp, &sc->parts[i]);
+		if (!fp || !(items[i] = text_close(&ts))) {
 			while (i--)
 				free(items[i]);
 			free(items);
 			return NULL;
 		}
+	}
 	return items;
 }
 
@@ -729,11 +729,8 @@ int cmd_scan(int argc, char **argv, struct cli *cli)
 
 	if (list) {
 		for (size_t i = 0; i < sc.nparts; i++) {
-			char *it = item_text(&sc.parts[i]);
-			if (!it)
-				goto oom;
-			puts(it);
-			free(it);
+			item_write(stdout, &sc.parts[i]);
+			putchar('\n');
 		}
 		rc = ferror(stdout) ? EXIT_UNREADABLE : EXIT_OK;
 		goto out;
