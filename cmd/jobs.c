@@ -51,24 +51,32 @@ extern char **environ;
  * Waking for every end record cost more than the records: with 500 small partitions on 2
  * cores, the supervisor's wake-ups and the workers' pipe writes that woke it were a fifth
  * of all CPU time, taken from the workers.  So once the items' cost is known (ms per unit
- * of the caller's weights, from the run times the workers' end records give), each
- * worker holds about QUEUE_MS of work, and while every busy worker holds enough, the
- * supervisor sleeps (waking only for a signal: SIGCHLD is one) for half the shortest
- * queue, at most PACE_MS, then reads every record that arrived meanwhile and tops the
- * queues up with one write each.  A worker's write to a pipe nobody waits on wakes
- * nobody.  Scanning 500 partitions, the supervisor woke ~50 times instead of ~800, and
- * --jobs 1 and 2 took 10% less time.
+ * of the caller's weights: a moving average of the run times the workers' end records
+ * give), each worker holds about QUEUE_MS of work, and while every busy worker holds
+ * enough, the supervisor sleeps (waking only for a signal: SIGCHLD is one) for half the
+ * shortest queue, at most PACE_MS, then reads every record that arrived meanwhile and
+ * tops the queues up with one write each.  A worker's write to a pipe nobody waits on
+ * wakes nobody.  Scanning 500 partitions, the supervisor woke ~50 times instead of ~800,
+ * and --jobs 1 and 2 took 10% less time.
+ *
+ * It sleeps only when that gathers records: when a sleep should bring at least two end
+ * records (slow items are better waited for in poll, which wakes once for each), and
+ * not after a wake that found none or found a worker that had run out of work (a hung
+ * item, or items cheaper than the estimate).  Then it waits in poll, which returns with
+ * the next record.
  *
  * The queues are measured in time, not items, so a heavy partition never has more than
  * QUEUE_MS of work stuck behind it; and no worker holds more than a quarter of the work
- * not yet done per worker, so near the end the queues shrink and the workers finish
- * together.  Below MIN_PACE_MS of queue the supervisor waits in poll for each record.
+ * not yet done per worker (a second item only while there is one for every worker), so
+ * near the end the queues shrink and the workers finish together.
  */
 #define MAX_DEPTH 64           /* items a worker holds at most */
 #define FIRST_DEPTH 4          /* ... before the first item's cost is known */
 #define QUEUE_MS 2.0
 #define PACE_MS 1.0
 #define MIN_PACE_MS 0.1
+#define UNIT_WEIGHT 0.2        /* of the newest item in the moving average of its cost */
+#define PIPE_BYTES (1 << 20)   /* a worker's stdout pipe: records wait there while we sleep */
 
 static const struct jobs_kind jobs_kinds[] = {
 	{ "scan", scan_worker_item },
@@ -144,8 +152,9 @@ struct sup {
 	size_t ok, failed;
 	double left_weight;     /* weights of the items not handed out (retries included) */
 	double queued_weight;   /* ... of the items the workers hold */
-	double busy_ms;         /* the finished items' run times, as their workers measured */
-	double done_weight;     /* ... and their weights */
+	double unit;            /* ms per unit of weight, moving average; 0 before the first */
+	bool poll_next;         /* the last wake found no end record, or a worker run dry */
+	size_t ends;            /* end records read */
 	double t0;              /* jobs_now_ms() at the first spawn */
 	unsigned wakes;         /* times the loop woke */
 };
@@ -191,7 +200,7 @@ static double weight(const struct sup *s, size_t item)
 /* Expected ms per unit of weight, from the items finished so far; 0 before the first. */
 static double unit_ms(const struct sup *s)
 {
-	return s->done_weight > 0 ? s->busy_ms / s->done_weight : 0;
+	return s->unit;
 }
 
 /* The next item to hand out: one a dead worker left unstarted first, else a new one. */
@@ -231,7 +240,8 @@ static bool wants_more(const struct sup *s, const struct worker *w)
 	double unit = unit_ms(s);
 	if (!unit) /* as many as FIRST_DEPTH, or one at a time when few are left */
 		return w->nq < (remaining(s) >= (size_t)FIRST_DEPTH * s->nw ? FIRST_DEPTH : 1);
-	if (w->nq < 2) /* one to run, one ready behind it */
+	/* One to run, and one ready behind it while there is an item for every worker. */
+	if (!w->nq || (w->nq < 2 && remaining(s) >= s->nw))
 		return true;
 	double cap = QUEUE_MS / unit, fair = (s->left_weight + s->queued_weight) / (4.0 * s->nw);
 	return w->qweight + weight(s, peek_item(s)) <= (cap < fair ? cap : fair);
@@ -244,8 +254,8 @@ static bool wants_more(const struct sup *s, const struct worker *w)
  */
 static double pace_ms(const struct sup *s)
 {
-	double unit = unit_ms(s), pace = PACE_MS;
-	if (!unit)
+	double unit = unit_ms(s), pace = PACE_MS, rate = 0;
+	if (!unit || s->poll_next)
 		return 0;
 	for (unsigned i = 0; i < s->nw; i++) {
 		const struct worker *w = &s->w[i];
@@ -255,8 +265,9 @@ static double pace_ms(const struct sup *s)
 			return 0;
 		if (w->qweight * unit / 2 < pace)
 			pace = w->qweight * unit / 2;
+		rate += 1 / (weight(s, w->q[0]) * unit); /* its end records per ms */
 	}
-	return pace >= MIN_PACE_MS ? pace : 0;
+	return pace >= MIN_PACE_MS && pace * rate >= 2 ? pace : 0;
 }
 
 /* Tops up what worker w holds (see MAX_DEPTH); closes its stdin when nothing is left. */
@@ -408,9 +419,12 @@ static void handle_line(struct sup *s, struct worker *w, const char *line, size_
 			}
 			w->rlen = w->nrec = 0;
 			if (us >= 0) {
-				s->busy_ms += (double)us / 1e3;
-				s->done_weight += weight(s, item);
+				double u = (double)us / 1e3 / weight(s, item);
+				s->unit = s->unit ? (1 - UNIT_WEIGHT) * s->unit + UNIT_WEIGHT * u : u;
+				if (!s->unit) /* a 0 us item: still known, and cheap */
+					s->unit = 1e-6;
 			}
+			s->ends++;
 			release(s, w);
 			w->done++;
 			item_done(s, (long)item, NULL);
@@ -526,6 +540,7 @@ static void spawn(struct sup *s, struct worker *w)
 	w->out = out[0];
 	fcntl(w->in, F_SETFL, O_NONBLOCK);
 	fcntl(w->out, F_SETFL, O_NONBLOCK);
+	fcntl(w->out, F_SETPIPE_SZ, PIPE_BYTES); /* best effort: a smaller pipe only waits more */
 	s->started++;
 	if (s->debug)
 		fprintf(stderr, "deltaq: jobs: worker %u pid %d started (%s threads)\n", w->id,
@@ -741,6 +756,7 @@ int jobs_run(const struct jobs_spec *spec)
 		if (spec->tick && (timeout < 0 || timeout > 100))
 			timeout = 100;
 		double pace = s.stopping ? 0 : pace_ms(&s);
+		size_t ends_before = s.ends;
 		int r;
 		if (pace > 0) {
 			/* Sleep, waking for a signal only, then look at everything (see PACE_MS). */
@@ -787,6 +803,11 @@ int jobs_run(const struct jobs_spec *spec)
 					flush_input(w);
 			}
 		}
+		/* Sleep next time only if this wake gathered records and no worker ran dry. */
+		s.poll_next = s.ends == ends_before;
+		for (unsigned i = 0; i < s.nw; i++)
+			if (s.w[i].pid && s.w[i].ready && !s.w[i].nq && remaining(&s))
+				s.poll_next = true;
 		/* Top up the queues of what finished: one write per worker. */
 		for (unsigned i = 0; i < s.nw; i++)
 			if (s.w[i].pid && !s.w[i].bad[0])
@@ -896,10 +917,12 @@ const struct option options_worker[] = {
 struct jobs_emitter {
 	long seq;
 	size_t n;
+	double out_ms;          /* time spent writing records (waiting on a full pipe) */
 };
 
 int jobs_emit(struct jobs_emitter *em, json_t *rec)
 {
+	double t0 = jobs_now_ms();
 	/* The shape handle_line reads: the envelope by hand, the record compact. */
 	printf("{\"type\":\"record\",\"seq\":%ld,\"record\":", em->seq);
 	int rc = json_dumpf(rec, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -907,6 +930,7 @@ int jobs_emit(struct jobs_emitter *em, json_t *rec)
 	if (rc || fputs("}\n", stdout) == EOF)
 		return -1;
 	em->n++;
+	em->out_ms += jobs_now_ms() - t0;
 	return 0;
 }
 
@@ -1039,8 +1063,10 @@ int cmd_worker(int argc, char **argv, struct cli *cli)
 			fflush(stdout);
 			_exit(0);
 		}
+		/* The item's own time: not the time its records waited to be written. */
+		double ms = jobs_now_ms() - started - em.out_ms;
 		printf("{\"type\":\"end\",\"seq\":%ld,\"records\":%zu,\"us\":%.0f}\n", em.seq, em.n,
-		       (jobs_now_ms() - started) * 1e3);
+		       ms > 0 ? ms * 1e3 : 0);
 		if (fflush(stdout) != 0)
 			rc = EXIT_UNREADABLE;
 	}

@@ -24,7 +24,8 @@
  *                                         by CLOCK_MONOTONIC, for the start-up time)
  *          {"type":"record","seq":S,"record":RECORD}           zero or more per item
  *          {"type":"end","seq":S,"records":K,"us":U}           last, K = records sent,
- *                                         U = the item's run time in microseconds (the
+ *                                         U = the item's run time in microseconds, less
+ *                                         the time its records waited to be written (the
  *                                         supervisor sizes the queues by it; optional)
  *          Exactly these shapes, compact, keys in this order (RECORD a compact JSON
  *          object): the supervisor reads them by their shape, without a JSON parser, and

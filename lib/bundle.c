@@ -89,7 +89,8 @@ static bool wanted(const char *name, int64_t from, int64_t keep_checkpoint)
 	}
 }
 
-/* Every file under dir (recursively, depth levels below _delta_log), as items. */
+/* Every file under dir (recursively, depth levels below _delta_log, one more below the
+ * table root: so depth STORE_MAX_DEPTH is one level too deep), as items. */
 static int walk(struct store *s, const char *dir, int64_t from, int64_t keep_checkpoint,
 		int depth, struct items *it, struct dq_error *err)
 {
@@ -204,9 +205,14 @@ static int write_item(struct writer *w, struct store *s, const struct item *x)
 	size_t got;
 	if (x->how == FOOTER) {
 		/* The footer parquet_open would read, or none. */
-		int64_t footer = x->size >= 8 && store_read_range(s, x->path, x->size - 8, 8, tail,
-								  &got, w->err) == DQ_OK && got == 8
-					 ? parquet_footer_len(tail, x->size) : -1;
+		if (x->size >= 8 && (rc = store_read_range(s, x->path, x->size - 8, 8, tail, &got,
+							   w->err))) {
+			char why[sizeof(w->err->msg)];
+			snprintf(why, sizeof(why), "%s", w->err->msg);
+			dq_fail(w->err, rc, "cannot bundle the footer of '%s': %s", x->path, why);
+			goto out;
+		}
+		int64_t footer = x->size >= 8 && got == 8 ? parquet_footer_len(tail, x->size) : -1;
 		if (footer < 0) {
 			rc = dq_fail(w->err, DQ_ECORRUPT, "cannot bundle the footer of '%s': not a "
 				     "Parquet file (its last 8 bytes name no footer)", x->path);

@@ -248,7 +248,8 @@ int store_stat_tail(struct store *s, const char *path, size_t max, struct store_
 	st->name = NULL;
 	if (rc || st->is_dir)
 		return rc;
-	size_t n = (uint64_t)st->size < max ? (size_t)st->size : max, got = 0;
+	/* An entry whose size is not known has nothing to read. */
+	size_t n = st->size <= 0 ? 0 : (uint64_t)st->size < max ? (size_t)st->size : max, got = 0;
 	if (dq_buf_reserve(out, n))
 		return dq_fail(err, DQ_ENOMEM, "out of memory reading '%s'", path);
 	if (!(rc = store_read_range(s, path, st->size - (int64_t)n, n, out->data + out->len, &got, err)))

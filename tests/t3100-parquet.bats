@@ -147,6 +147,13 @@ testing_file() {
 	assert [ -n "$stderr" ]
 }
 
+@test "parquet: a FIFO is refused, not waited on, named as given (exit 3)" {
+	mkfifo "$BATS_TEST_TMPDIR/ff"
+	run --separate-stderr timeout 20 "$DELTAQ" parquet "$BATS_TEST_TMPDIR/ff"
+	assert_failure 3
+	assert_equal "$stderr" "deltaq: cannot read '$BATS_TEST_TMPDIR/ff': not a regular file"
+}
+
 @test "parquet: missing files and directories are exit 3" {
 	run --separate-stderr deltaq parquet "$BATS_TEST_TMPDIR/nope.parquet"
 	assert_failure 3

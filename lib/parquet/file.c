@@ -20,6 +20,19 @@ static uint32_t le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* The store's "cannot read 'path'..." as "cannot read 'name'...", the rest kept. */
+static void rename_in_error(struct dq_error *err, const char *path, const char *name)
+{
+	static const char pre[] = "cannot read '";
+	size_t np = sizeof(pre) - 1, lp = strlen(path);
+	if (!err || !strcmp(path, name) || strncmp(err->msg, pre, np) ||
+	    strncmp(err->msg + np, path, lp) || err->msg[np + lp] != '\'')
+		return;
+	char out[2 * sizeof(err->msg) + 16];
+	snprintf(out, sizeof(out), "%s%.*s'%s", pre, (int)sizeof(err->msg), name, err->msg + np + lp + 1);
+	snprintf(err->msg, sizeof(err->msg), "%.*s", (int)sizeof(err->msg) - 1, out);
+}
+
 int parquet_read_at(const parquet_file *f, int64_t off, size_t len, void *buf,
 		    struct dq_error *err)
 {
@@ -58,8 +71,7 @@ int parquet_open_named(struct store *s, const char *path, const char *name, parq
 		max = held;
 	if ((rc = store_stat_tail(s, path, max, &st, &tb, err))) {
 		dq_buf_release(&tb);
-		if (err && err->sys_errno)
-			dq_fail_errno(err, rc, err->sys_errno, "cannot read '%s'", name);
+		rename_in_error(err, path, name);
 		return rc;
 	}
 	tail = (uint8_t *)tb.data;

@@ -1,8 +1,9 @@
 /*
  * test_threads.c - handles used from several threads at once, each thread with its own:
  * THREADS threads each open the same table as a folder and as a tar archive ROUNDS
- * times, replay it (on the handle's own pool), inspect its data files and close it, and
- * every thread must get the answer the main thread got alone.  deltaq.h promises no
+ * times, replay it (on the handle's own pool), read its data files' footers and close
+ * it, and every thread must get the answer the main thread got alone.  The table is
+ * written by tests/fixtures/scan_table.py (real Parquet files, 12 partitions).  deltaq.h promises no
  * process-global mutable state but the fork counter; `make tsan` runs this under
  * ThreadSanitizer, which names any shared state written without synchronisation (the
  * first archive open loads libarchive and every thread records its functions).
@@ -18,12 +19,13 @@
 
 #define THREADS 4
 #define ROUNDS 3
-#define TABLE "tests/fixtures/partitioned"
+static char table[256];
 
 struct answer {
 	int64_t version;
 	size_t files;
 	int64_t bytes;          /* the data files' sizes on disk, summed */
+	int64_t rows;           /* ... and their footers' row counts */
 	char err[600];          /* what failed, if anything */
 };
 
@@ -51,12 +53,14 @@ static void answer(const char *uri, struct answer *a)
 	for (size_t i = 0; paths && i < a->files; i++)
 		paths[i] = dq_snapshot_file(s, i)->path;
 	if (!paths || !d || !errs ||
-	    dq_data_files_inspect(t, paths, a->files, false, d, errs, &err)) {
+	    dq_data_files_inspect(t, paths, a->files, true, d, errs, &err)) {
 		snprintf(a->err, sizeof(a->err), "%s: inspect: %s", uri, err.msg);
 		goto out;
 	}
-	for (size_t i = 0; i < a->files; i++)
+	for (size_t i = 0; i < a->files; i++) {
 		a->bytes += errs[i].code ? -1 : d[i].size;
+		a->rows += errs[i].code ? -1 : d[i].num_rows;
+	}
 out:
 	free(paths);
 	free(d);
@@ -75,7 +79,7 @@ struct thread {
 static void *run(void *arg)
 {
 	struct thread *th = arg;
-	const char *uris[2] = { tarball, TABLE }; /* the archive first: libarchive loads now */
+	const char *uris[2] = { tarball, table }; /* the archive first: libarchive loads now */
 	for (int r = 0; r < ROUNDS; r++)
 		for (int k = 0; k < 2; k++)
 			answer(uris[k], &th->got[r][k]);
@@ -90,8 +94,10 @@ int main(void)
 		return 1;
 	}
 	snprintf(tarball, sizeof(tarball), "%s/t.tar", tmp);
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "tar -C %s -cf %s .", TABLE, tarball);
+	snprintf(table, sizeof(table), "%s/t", tmp);
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "python3 tests/fixtures/scan_table.py %s --partitions 12 "
+		 "--files 3 >/dev/null && tar -C %s -cf %s .", table, table, tarball);
 	if (system(cmd) != 0) {
 		FAILF("cannot write %s", tarball);
 		return unit_done();
@@ -106,25 +112,28 @@ int main(void)
 	 * and the data files, so both give the same sizes. */
 	struct answer want[2];
 	answer(tarball, &want[0]);
-	answer(TABLE, &want[1]);
+	answer(table, &want[1]);
 	CHECKF(!want[0].err[0] && !want[1].err[0], "%s%s", want[0].err, want[1].err);
-	CHECK(want[1].files > 0 && want[1].bytes > 0);
+	CHECK(want[1].files == 36 && want[1].bytes > 0 && want[1].rows > 0);
 	CHECK_INT(want[0].version, want[1].version);
 	CHECK_INT(want[0].files, want[1].files);
 	CHECK_INT(want[0].bytes, want[1].bytes);
+	CHECK_INT(want[0].rows, want[1].rows);
 	for (int i = 0; i < THREADS; i++)
 		for (int r = 0; r < ROUNDS; r++)
 			for (int k = 0; k < 2; k++) {
 				const struct answer *a = &th[i].got[r][k];
 				CHECKF(!a->err[0], "thread %d: %s", i, a->err);
 				CHECKF(a->version == want[k].version && a->files == want[k].files &&
-				       a->bytes == want[k].bytes, "thread %d, round %d, %s: version "
-				       "%lld, %zu files, %lld bytes; alone: %lld, %zu, %lld", i, r,
-				       k ? TABLE : "the tar archive", (long long)a->version, a->files,
-				       (long long)a->bytes, (long long)want[k].version, want[k].files,
-				       (long long)want[k].bytes);
+				       a->bytes == want[k].bytes && a->rows == want[k].rows,
+				       "thread %d, round %d, %s: version %lld, %zu files, %lld bytes, "
+				       "%lld rows; alone: %lld, %zu, %lld, %lld", i, r,
+				       k ? "the folder" : "the tar archive", (long long)a->version, a->files,
+				       (long long)a->bytes, (long long)a->rows, (long long)want[k].version,
+				       want[k].files, (long long)want[k].bytes, (long long)want[k].rows);
 			}
-	unlink(tarball);
-	rmdir(tmp);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
+	if (system(cmd) != 0)
+		FAILF("cannot remove %s", tmp);
 	return unit_done();
 }
