@@ -35,6 +35,7 @@ struct arc_entry {
 	size_t index;           /* the entry's position in the archive */
 	bool is_dir;
 	bool held;              /* data holds the whole file */
+	bool in_arena;          /* data lives in the store's log arena, not its own malloc */
 	uint8_t *data;          /* the whole file (held) or a cached tail */
 	size_t len;             /* bytes in data: the tail is data[0..len) = file[size-len..] */
 };
@@ -47,7 +48,19 @@ struct store_archive {
 	struct arc_entry *e;    /* sorted by path, one per path */
 	size_t n;
 	uint64_t max_bytes;     /* uncompressed bytes one pass may read */
+	/* The log files' bytes, in big blocks: one malloc and its page faults per file cost
+	 * a tenth of reading a 75 MB log from a .tar.zst. */
+	struct dq_arena log;
 };
+
+/* Frees what e->data holds, unless the log arena does. */
+static void entry_drop_data(struct arc_entry *e)
+{
+	if (!e->in_arena)
+		free(e->data);
+	e->data = NULL;
+	e->in_arena = false;
+}
 
 /* libarchive's functions, loaded by the first store_archive_open (larchive.h).  Atomic:
  * two threads opening archives at once both store it (the same pointer). */
@@ -262,11 +275,12 @@ static int pass_data(struct pass *p, int (*fn)(void *ctx, const uint8_t *b, size
 	}
 }
 
-/* Collects a whole entry into a growing buffer. */
+/* Collects a whole entry into a buffer: a growing one, or (fixed) one of its stated size. */
 struct collect {
 	uint8_t *data;
 	size_t len, cap, max;
 	bool too_big;
+	bool fixed;             /* data has cap bytes and cannot grow */
 };
 
 static int collect_block(void *ctx, const uint8_t *b, size_t n, int64_t off)
@@ -278,6 +292,10 @@ static int collect_block(void *ctx, const uint8_t *b, size_t n, int64_t off)
 	size_t end = (size_t)off + n;
 	if (end > c->max) {
 		c->too_big = true;
+		return 1;
+	}
+	if (end > c->cap && c->fixed) {
+		c->too_big = true; /* more than its header said: refused like an oversized one */
 		return 1;
 	}
 	if (end > c->cap) {
@@ -352,7 +370,7 @@ static int add_entry(struct store_archive *a, size_t *cap, struct arc_entry e,
 	if (a->n == *cap) {
 		if (a->n >= ARC_MAX_ENTRIES) {
 			free(e.path);
-			free(e.data);
+			entry_drop_data(&e);
 			return dq_fail(err, DQ_EIO, "cannot read archive '%s': more than %zu entries",
 				       a->file, ARC_MAX_ENTRIES);
 		}
@@ -360,7 +378,7 @@ static int add_entry(struct store_archive *a, size_t *cap, struct arc_entry e,
 		struct arc_entry *ne = dq_realloc_array(a->e, nc, sizeof(*ne));
 		if (!ne) {
 			free(e.path);
-			free(e.data);
+			entry_drop_data(&e);
 			return dq_fail(err, DQ_ENOMEM, "out of memory indexing '%s'", a->file);
 		}
 		a->e = ne;
@@ -373,7 +391,7 @@ static int add_entry(struct store_archive *a, size_t *cap, struct arc_entry e,
 static void entry_free(struct arc_entry *e)
 {
 	free(e->path);
-	free(e->data);
+	entry_drop_data(e);
 }
 
 /* Adds the folders a tar may leave implicit, sorts, and keeps the last of each name. */
@@ -448,14 +466,25 @@ static int index_pass(struct store_archive *a, struct dq_error *err)
 			.is_dir = type == AE_IFDIR,
 		};
 		if (!e.is_dir && in_log(path)) {
-			/* Log files are held: listing and replay never come back for them. */
+			/* Log files are held: listing and replay never come back for them.  A
+			 * file whose size the header states goes into the log arena. */
 			struct collect c = { .max = DQ_MAX_COMMIT_BYTES };
+			if (e.size >= 0 && (uint64_t)e.size <= DQ_MAX_COMMIT_BYTES &&
+			    (c.data = dq_arena_alloc(&a->log, (size_t)e.size + 1))) {
+				c.cap = (size_t)e.size;
+				c.fixed = e.in_arena = true;
+			}
 			rc = pass_data(&p, collect_block, &c);
-			if (!rc && c.too_big)
+			if (!rc && c.too_big && c.fixed)
+				rc = dq_fail(err, DQ_ECORRUPT, "cannot read archive '%s': entry '%s' "
+					     "holds more than the %lld bytes its header says", a->file,
+					     name, (long long)e.size);
+			else if (!rc && c.too_big)
 				rc = dq_fail(err, DQ_EIO, "cannot read archive '%s': entry '%s' is larger "
 					     "than %zu bytes", a->file, name, DQ_MAX_COMMIT_BYTES);
 			if (rc) {
-				free(c.data);
+				if (!c.fixed)
+					free(c.data);
 				free(path);
 				goto fail;
 			}
@@ -548,8 +577,7 @@ static int choose_root(struct store_archive *a, const char *want, struct dq_erro
 		struct arc_entry *e = &a->e[i];
 		if (e->held && !(a->rootlen == 0 ||
 				 (!strncmp(e->path, sel, a->rootlen) && e->path[a->rootlen] == '/'))) {
-			free(e->data);
-			e->data = NULL;
+			entry_drop_data(e);
 			e->held = false;
 			e->len = 0;
 		}
@@ -664,7 +692,7 @@ static int keep_tail(struct pass *p, struct arc_entry *e, size_t keep,
 		if (d)
 			t->data = d;
 	}
-	free(e->data);
+	entry_drop_data(e);
 	e->data = t->data;
 	e->len = k;
 	e->held = k == (size_t)e->size;
@@ -825,6 +853,7 @@ static void arc_close(struct store *s)
 	struct store_archive *a = (struct store_archive *)s;
 	for (size_t i = 0; i < a->n; i++)
 		entry_free(&a->e[i]);
+	dq_arena_release(&a->log);
 	free(a->e);
 	free(a->root);
 	free(a->file);
@@ -850,6 +879,8 @@ int store_archive_open(const char *file, const char *inside, uint64_t max_bytes,
 		return err->code;
 	la = lib;
 	struct store_archive *a = calloc(1, sizeof(*a));
+	if (a)
+		a->log.block = (size_t)8 << 20; /* 2 MiB pages (dq_hint_huge) */
 	if (!a)
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
 	a->base.ops = &archive_ops;
