@@ -701,6 +701,11 @@ int jobs_run(const struct jobs_spec *spec)
 	struct sigaction ign = { .sa_handler = SIG_IGN }, oldpipe;
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGPIPE, &ign, &oldpipe);
+	/* SIGCHLD at its default action: started with it ignored (or SA_NOCLDWAIT), the
+	 * kernel would reap the workers itself and this loop would wait for them forever. */
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, oldchld;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGCHLD, &dfl, &oldchld);
 
 	if (getenv("DELTAQ_TEST_LEAK_FD")) /* test-only: a descriptor workers must not get */
 		(void)open("/dev/null", O_RDONLY);
@@ -836,6 +841,7 @@ int jobs_run(const struct jobs_spec *spec)
 			s.startup_max, jobs_now_ms() - t0, cpu_ms() - cpu0, s.wakes);
 	close(sfd);
 	sigaction(SIGPIPE, &oldpipe, NULL);
+	sigaction(SIGCHLD, &oldchld, NULL);
 	/* Drop signals still pending (a SIGCHLD already handled) before unblocking them. */
 	struct timespec zero = { 0, 0 };
 	sigset_t chld;

@@ -204,6 +204,16 @@ PY
 	[ -n "$wakes" ] && [ "$wakes" -lt 100 ]
 }
 
+@test "jobs: started with SIGCHLD ignored, the workers are still reaped and the scan ends" {
+	# SIG_IGN survives exec; with it, the kernel would reap the workers itself.
+	run --separate-stderr timeout 60 python3 -c '
+import os, signal, sys
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+os.execv(sys.argv[1], [sys.argv[1], "scan", "--jobs", "2", "-o", "ndjson", sys.argv[2]])' "$DELTAQ" "$T"
+	assert_success
+	assert_equal "$output" "$REF"
+}
+
 @test "jobs: a failed partition shows in text output with its reason" {
 	run --separate-stderr env DELTAQ_TEST_WORKER_CRASH=7:abort "$DELTAQ" scan --jobs 1 "$T"
 	assert_failure 1
