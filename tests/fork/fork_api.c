@@ -218,6 +218,13 @@ static int call_check_data_file(dq_table *t, struct dq_error *err)
 	return dq_check_data_file(t, &some_file, 0, findings, err);
 }
 
+static const struct dq_file *const some_files[] = { &some_file, &some_file };
+
+static int call_check_data_files(dq_table *t, struct dq_error *err)
+{
+	return dq_check_data_files(t, some_files, 2, 0, findings, err);
+}
+
 static int count_untracked(const struct dq_untracked *f, void *arg)
 {
 	(void)f;
@@ -258,6 +265,7 @@ static const struct {
 	{ "dq_bundle_write", call_bundle },
 	{ "dq_check_log", call_check_log },
 	{ "dq_check_data_file", call_check_data_file },
+	{ "dq_check_data_files", call_check_data_files },
 	{ "dq_snapshot_untracked", call_untracked },
 	{ "dq_check_untracked", call_check_untracked },
 };
