@@ -199,8 +199,12 @@ PY
 	run --separate-stderr env DELTAQ_DEBUG=jobs "$DELTAQ" scan --jobs 1 -o ndjson "$big"
 	assert_success
 	assert_equal "${#lines[@]}" 200
-	local wakes
+	local wakes wall
 	wakes=$(grep -o '[0-9]* wake-ups' <<<"$stderr" | grep -o '^[0-9]*')
+	wall=$(grep -o 'wall [0-9]*' <<<"$stderr" | grep -o '[0-9]*$')
+	# Partitions of 0.5 ms and more (a machine 5x slower than this one) are rightly
+	# waited for in poll, once each: then this says nothing.
+	[ -n "$wall" ] && [ "$wall" -ge 100 ] && skip "partitions took over 0.5 ms each (${wall} ms in all)"
 	[ -n "$wakes" ] && [ "$wakes" -lt 100 ]
 }
 
