@@ -76,7 +76,10 @@ extern char **environ;
 #define PACE_MS 1.0
 #define MIN_PACE_MS 0.1
 #define UNIT_WEIGHT 0.2        /* of the newest item in the moving average of its cost */
-#define PIPE_BYTES (1 << 20)   /* a worker's stdout pipe: records wait there while we sleep */
+/* A worker's stdout pipe: records wait there while the supervisor sleeps.  Not more: a
+ * user's pipes share a budget (fs.pipe-user-pages-soft, 64 MiB), and --jobs 64 at 1 MiB
+ * each would leave the user's other pipes at their minimum while it runs. */
+#define PIPE_BYTES (256 << 10)
 
 static const struct jobs_kind jobs_kinds[] = {
 	{ "scan", scan_worker_item },
