@@ -155,7 +155,8 @@ struct sup {
 	size_t ok, failed;
 	double left_weight;     /* weights of the items not handed out (retries included) */
 	double queued_weight;   /* ... of the items the workers hold */
-	double unit;            /* ms per unit of weight, moving average; 0 before the first */
+	double unit;            /* expected ms per unit of weight: a moving average of the
+				   finished items' run times; 0 before the first */
 	bool poll_next;         /* the last wake found no end record, or a worker run dry */
 	size_t ends;            /* end records read */
 	double t0;              /* jobs_now_ms() at the first spawn */
@@ -200,12 +201,6 @@ static double weight(const struct sup *s, size_t item)
 	return s->spec->weights && s->spec->weights[item] ? (double)s->spec->weights[item] : 1;
 }
 
-/* Expected ms per unit of weight, from the items finished so far; 0 before the first. */
-static double unit_ms(const struct sup *s)
-{
-	return s->unit;
-}
-
 /* The next item to hand out: one a dead worker left unstarted first, else a new one. */
 static size_t peek_item(const struct sup *s)
 {
@@ -240,7 +235,7 @@ static bool wants_more(const struct sup *s, const struct worker *w)
 {
 	if (!remaining(s) || w->nq >= MAX_DEPTH)
 		return false;
-	double unit = unit_ms(s);
+	double unit = s->unit;
 	if (!unit) /* as many as FIRST_DEPTH, or one at a time when few are left */
 		return w->nq < (remaining(s) >= (size_t)FIRST_DEPTH * s->nw ? FIRST_DEPTH : 1);
 	/* One to run, and one ready behind it while there is an item for every worker. */
@@ -257,7 +252,7 @@ static bool wants_more(const struct sup *s, const struct worker *w)
  */
 static double pace_ms(const struct sup *s)
 {
-	double unit = unit_ms(s), pace = PACE_MS, rate = 0;
+	double unit = s->unit, pace = PACE_MS, rate = 0;
 	if (!unit || s->poll_next)
 		return 0;
 	for (unsigned i = 0; i < s->nw; i++) {
@@ -586,15 +581,14 @@ static void finish(struct sup *s, struct worker *w)
 			strncat(why, " (a truncated record was discarded)", sizeof(why) - strlen(why) - 1);
 		size_t item = w->q[0];
 		release(s, w);
-		/* The ones it had not started go to another worker, in their order. */
-		while (w->nq) {
-			size_t i = w->q[w->nq - 1];
-			s->retry[s->nretry++] = i;
-			s->left_weight += weight(s, i);
-			s->queued_weight -= weight(s, i);
-			w->qweight -= weight(s, i);
-			w->nq--;
-		}
+		/* The ones it had not started go to another worker, in their order (the retry
+		 * stack hands out its top first). */
+		for (unsigned k = w->nq; k-- > 0;)
+			s->retry[s->nretry++] = w->q[k];
+		s->left_weight += w->qweight;
+		s->queued_weight -= w->qweight;
+		w->qweight = 0;
+		w->nq = 0;
 		if (!s->stopping) /* interrupted items are not accounted for (jobs.h) */
 			item_done(s, (long)item, why);
 	}
