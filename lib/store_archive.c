@@ -295,7 +295,7 @@ static int collect_block(void *ctx, const uint8_t *b, size_t n, int64_t off)
 		return 1;
 	}
 	if (end > c->cap && c->fixed) {
-		c->too_big = true; /* more than its header said: refused like an oversized one */
+		c->too_big = true; /* more than its header said: refused as corrupt */
 		return 1;
 	}
 	if (end > c->cap) {

@@ -215,6 +215,12 @@ static int dir_read_range(struct store *s, const char *path, int64_t off, size_t
 	return rc;
 }
 
+/* Bytes store_stat_tail reads of a file of `size` bytes (unknown: none). */
+static size_t tail_len(int64_t size, size_t max)
+{
+	return size <= 0 ? 0 : (uint64_t)size < max ? (size_t)size : max;
+}
+
 static int dir_stat_tail(struct store *s, const char *path, size_t max, struct store_entry *st,
 			 struct dq_buf *out, struct dq_error *err)
 {
@@ -227,7 +233,7 @@ static int dir_stat_tail(struct store *s, const char *path, size_t max, struct s
 				    .is_dir = S_ISDIR(sb.st_mode) };
 	int rc = DQ_OK;
 	if (!st->is_dir) {
-		size_t n = (uint64_t)sb.st_size < max ? (size_t)sb.st_size : max, got = 0;
+		size_t n = tail_len(sb.st_size, max), got = 0;
 		if (dq_buf_reserve(out, n))
 			rc = dq_fail(err, DQ_ENOMEM, "out of memory reading '%s'", path);
 		else if (!(rc = pread_full(fd, path, sb.st_size - (int64_t)n, n, out->data + out->len,
@@ -248,8 +254,7 @@ int store_stat_tail(struct store *s, const char *path, size_t max, struct store_
 	st->name = NULL;
 	if (rc || st->is_dir)
 		return rc;
-	/* An entry whose size is not known has nothing to read. */
-	size_t n = st->size <= 0 ? 0 : (uint64_t)st->size < max ? (size_t)st->size : max, got = 0;
+	size_t n = tail_len(st->size, max), got = 0;
 	if (dq_buf_reserve(out, n))
 		return dq_fail(err, DQ_ENOMEM, "out of memory reading '%s'", path);
 	if (!(rc = store_read_range(s, path, st->size - (int64_t)n, n, out->data + out->len, &got, err)))
