@@ -1016,25 +1016,24 @@ int cmd_worker(int argc, char **argv, struct cli *cli)
 	/* Die with the supervisor; if it died before the prctl, we were re-parented. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != (pid_t)parent)
 		return EXIT_UNREADABLE;
-	json_t *hello = json_pack("{s:s, s:i, s:s, s:i}", "type", "hello", "pid", (int)getpid(),
-				  "kind", kind, "threads", cli->threads);
-	if (debug_jobs())
-		start_facts(hello);
 	const struct jobs_kind *k = jobs_kinds;
 	while (k->name && strcmp(k->name, kind))
 		k++;
 	if (!k->name) {
 		fprintf(stderr, "deltaq: worker: unknown kind '%s'\n", kind);
-		json_decref(hello);
 		return EXIT_USAGE;
 	}
 	dq_table *t;
 	int rc = cli_open(cli, table, &t);
-	if (rc) {
-		json_decref(hello);
+	if (rc)
 		return rc;
-	}
+	json_t *hello = json_pack("{s:s, s:i, s:s, s:i}", "type", "hello", "pid", (int)getpid(),
+				  "kind", kind, "threads", cli->threads);
+	/* Ready.  With DELTAQ_DEBUG=jobs the hello also carries the facts of how the worker
+	 * was started: a diagnostic, not part of a worker's start-up. */
 	double ready = jobs_now_ms();
+	if (debug_jobs())
+		start_facts(hello);
 	json_object_set_new(hello, "init_ms", json_real((double)(long)((ready - t0) * 1000) / 1000));
 	json_object_set_new(hello, "ready_at_ms", json_real(ready));
 	json_dumpf(hello, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));

@@ -31,7 +31,8 @@
  *          object): the supervisor reads them by their shape, without a JSON parser, and
  *          hands each RECORD's text to the caller as it came.
  *          With DELTAQ_DEBUG=jobs the hello record also carries the worker's view of its
- *          start: "fds" (open descriptors), "blocked" and "ignored" (signal numbers).
+ *          start: "fds" (open descriptors), "blocked" and "ignored" (signal numbers),
+ *          gathered after R: a diagnostic, not part of the start-up.
  *   stderr inherited: a worker's own messages reach the user directly.
  *
  * An item succeeds when its end record arrives with the right count; its records are then
