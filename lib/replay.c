@@ -290,11 +290,128 @@ static void map_names(json_t *map, const json_t *type)
 	}
 }
 
+/* A byte that a JSON string may hold as itself and that jansson writes back unchanged. */
+static bool pv_plain_byte(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+static const char *pv_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+/* A JSON string of plain bytes at p: its contents in at and len, the byte after it returned;
+ * NULL when p holds anything else (an escape, a control or non-ASCII byte). */
+static const char *pv_plain_string(const char *p, const char **at, size_t *len)
+{
+	if (*p != '"')
+		return NULL;
+	const char *q = ++p;
+	while (pv_plain_byte((unsigned char)*q))
+		q++;
+	if (*q != '"')
+		return NULL;
+	*at = p;
+	*len = (size_t)(q - p);
+	return q + 1;
+}
+
+/*
+ * finish_partition_values' common case without a JSON parser: `raw` is a flat object of
+ * plain strings or nulls (no escapes, no key twice) and the column names are plain too
+ * (cols: NUL-terminated).  Writes the same text the jansson path would (keys in column
+ * order, compact) to buf and returns its length; 0 when raw is not that simple or the
+ * text would not fit, and the caller takes the jansson path.
+ */
+static size_t pv_plain(const char *raw, const char *const *cols, size_t ncols, char *buf,
+		       size_t cap)
+{
+	enum { MAX_KEYS = 32 };
+	struct { const char *k, *v; size_t klen, vlen; } kv[MAX_KEYS];
+	size_t n = 0;
+	const char *p = pv_ws(raw);
+	if (*p++ != '{')
+		return 0;
+	p = pv_ws(p);
+	if (*p == '}') {
+		p++;
+	} else {
+		for (;;) {
+			if (n == MAX_KEYS || !(p = pv_plain_string(p, &kv[n].k, &kv[n].klen)))
+				return 0;
+			p = pv_ws(p);
+			if (*p++ != ':')
+				return 0;
+			p = pv_ws(p);
+			if (!strncmp(p, "null", 4)) {
+				kv[n].v = NULL;
+				p += 4;
+			} else if (!(p = pv_plain_string(p, &kv[n].v, &kv[n].vlen))) {
+				return 0;
+			}
+			for (size_t i = 0; i < n; i++)
+				if (kv[i].klen == kv[n].klen && !memcmp(kv[i].k, kv[n].k, kv[n].klen))
+					return 0;
+			n++;
+			p = pv_ws(p);
+			if (*p == '}') {
+				p++;
+				break;
+			}
+			if (*p++ != ',')
+				return 0;
+			p = pv_ws(p);
+		}
+	}
+	if (*pv_ws(p))
+		return 0;
+	size_t len = 0;
+#define PV_PUT(s, l) do { if (len + (l) >= cap) return 0; memcpy(buf + len, (s), (l)); len += (l); } while (0)
+	PV_PUT("{", 1);
+	for (size_t c = 0; c < ncols; c++) {
+		size_t clen = strlen(cols[c]), i = 0;
+		while (i < n && (kv[i].klen != clen || memcmp(kv[i].k, cols[c], clen)))
+			i++;
+		if (c)
+			PV_PUT(",", 1);
+		PV_PUT("\"", 1);
+		PV_PUT(cols[c], clen);
+		PV_PUT("\":", 2);
+		if (i == n || !kv[i].v) {
+			PV_PUT("null", 4);
+		} else {
+			PV_PUT("\"", 1);
+			PV_PUT(kv[i].v, kv[i].vlen);
+			PV_PUT("\"", 1);
+		}
+	}
+	PV_PUT("}", 1);
+#undef PV_PUT
+	buf[len] = '\0';
+	return len;
+}
+
 /* Rewrites each live file's partition values keyed by logical names in column order. */
 static int finish_partition_values(dq_snapshot *s)
 {
 	size_t ncols = json_array_size(s->partition_columns);
 	bool cm = metadata_column_mapping(s->metadata);
+	/* Without column mapping, plain column names allow pv_plain. */
+	const char **cols = cm ? NULL : calloc(ncols ? ncols : 1, sizeof(*cols));
+	for (size_t c = 0; cols && c < ncols; c++) {
+		const char *name = json_string_value(json_array_get(s->partition_columns, c)), *q;
+		for (q = name; q && pv_plain_byte((unsigned char)*q); q++)
+			;
+		if (!name || *q) {
+			free(cols);
+			cols = NULL;
+		} else {
+			cols[c] = name;
+		}
+	}
 	json_t *cache = json_object();
 	/* Checkpoint readers share one text among the files of a partition: by address,
 	 * most files find their rewritten text without hashing the text itself. */
@@ -321,31 +438,39 @@ static int finish_partition_values(dq_snapshot *s)
 			by_addr[slot].kept = f->partition_values;
 			continue;
 		}
-		json_t *pv = json_loads(raw, 0, NULL), *out = json_object();
-		for (size_t c = 0; c < ncols; c++) {
-			const char *logical = json_string_value(json_array_get(s->partition_columns, c));
-			if (!logical)
-				continue;
-			const char *phys = cm ? field_physical_name(schema_top_field(s->schema, logical), logical)
-					 : logical;
-			json_t *v = json_object_get(pv, phys);
-			if (!v)
-				v = json_object_get(pv, logical);
-			json_object_set(out, logical, v ? v : json_null());
+		char plain[1024], *kept;
+		size_t n = cols ? pv_plain(raw, cols, ncols, plain, sizeof(plain)) : 0;
+		if (n) {
+			kept = dq_arena_strndup(&s->arena, plain, n);
+		} else {
+			json_t *pv = json_loads(raw, 0, NULL), *out = json_object();
+			for (size_t c = 0; c < ncols; c++) {
+				const char *logical = json_string_value(json_array_get(s->partition_columns, c));
+				if (!logical)
+					continue;
+				const char *phys = cm ? field_physical_name(schema_top_field(s->schema, logical),
+									     logical)
+						 : logical;
+				json_t *v = json_object_get(pv, phys);
+				if (!v)
+					v = json_object_get(pv, logical);
+				json_object_set(out, logical, v ? v : json_null());
+			}
+			char *text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			kept = text ? dq_arena_strdup(&s->arena, text) : NULL;
+			free(text);
+			json_decref(pv);
+			json_decref(out);
 		}
-		char *text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		char *kept = text ? dq_arena_strdup(&s->arena, text) : NULL;
 		if (!kept || json_object_set_new(cache, raw, json_integer((json_int_t)(intptr_t)kept)))
 			rc = -1;
 		f->partition_values = kept;
 		by_addr[slot].raw = raw;
 		by_addr[slot].kept = kept;
-		free(text);
-		json_decref(pv);
-		json_decref(out);
 	}
 	json_decref(cache);
 	free(by_addr);
+	free(cols);
 	return rc;
 }
 

@@ -2,8 +2,8 @@
  * test_replay.c - replay rules (protocol.md 3.2) through the public API on small tables
  * written to a temporary directory: newest action per (path, DV id) wins, removes hide
  * older adds, paths are decoded once and qualified like Spark's, latest protocol and
- * metaData, txn per appId, domains with tombstones, and the same answer for any thread
- * count.
+ * metaData, txn per appId, domains with tombstones, partition values as one canonical
+ * text, and the same answer for any thread count.
  */
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -185,6 +185,48 @@ static void metadata_txn_domains(void)
 	dq_snapshot_close(s);
 }
 
+/* Each file's partition values come out as one compact text, keys in partitionColumns
+ * order, missing ones null, whatever the writer's spacing and key order: the plain case
+ * without a JSON parser, the rest (escapes, non-ASCII, a key twice) through jansson. */
+static void partition_values_text(void)
+{
+	static const struct { const char *raw, *want; } cases[] = {
+		{ "{\"a\":\"1\",\"b c\":\"x\"}", "{\"a\":\"1\",\"b c\":\"x\"}" },
+		{ "{ \"b c\" : \"y\" ,\t\r \"a\" : null }", "{\"a\":null,\"b c\":\"y\"}" },
+		{ "{\"a\":\"2\"}", "{\"a\":\"2\",\"b c\":null}" },
+		{ "{}", "{\"a\":null,\"b c\":null}" },
+		{ "{\"a\":\"3\",\"b c\":\"/\",\"extra\":\"z\"}", "{\"a\":\"3\",\"b c\":\"/\"}" },
+		{ "{\"a\":\"q\\\"r\",\"b c\":\"s\"}", "{\"a\":\"q\\\"r\",\"b c\":\"s\"}" },
+		{ "{\"a\":\"\\u0041\",\"b c\":\"s\"}", "{\"a\":\"A\",\"b c\":\"s\"}" },
+		{ "{\"a\":\"\xc3\xa9\",\"b c\":\"t\\tx\"}", "{\"a\":\"\xc3\xa9\",\"b c\":\"t\\tx\"}" },
+		{ "{\"a\":\"4\",\"a\":\"5\",\"b c\":\"k\"}", "{\"a\":\"5\",\"b c\":\"k\"}" },
+	};
+	const size_t n = sizeof(cases) / sizeof(cases[0]);
+	char text[8192];
+	int len = snprintf(text, sizeof(text), "%s",
+			   "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":2}}\n"
+			   "{\"metaData\":{\"id\":\"p\",\"format\":{\"provider\":\"parquet\",\"options\":{}},"
+			   "\"schemaString\":\"{\\\"type\\\":\\\"struct\\\",\\\"fields\\\":[]}\","
+			   "\"partitionColumns\":[\"a\",\"b c\"],\"configuration\":{}}}\n");
+	for (size_t i = 0; i < n; i++)
+		len += snprintf(text + len, sizeof(text) - (size_t)len,
+				"{\"add\":{\"path\":\"f%zu\",\"partitionValues\":%s,\"size\":1,"
+				"\"modificationTime\":0,\"dataChange\":true}}\n", i, cases[i].raw);
+	write_commit("pv", 0, text);
+	int rc;
+	dq_snapshot *s = snap("pv", -1, DQ_NEED_FILES, 1, &rc);
+	CHECK_INT(rc, DQ_OK);
+	CHECK_INT(s ? dq_snapshot_num_files(s) : 0, n);
+	for (size_t i = 0; s && i < dq_snapshot_num_files(s); i++) {
+		const struct dq_file *f = dq_snapshot_file(s, i);
+		size_t c = (size_t)atoi(f->path + 1);
+		CHECK(c < n);
+		if (c < n)
+			CHECK_STR(f->partition_values, cases[c].want);
+	}
+	dq_snapshot_close(s);
+}
+
 static void errors(void)
 {
 	int rc;
@@ -321,6 +363,7 @@ int main(void)
 	dv_keys();
 	qualified_paths();
 	metadata_txn_domains();
+	partition_values_text();
 	errors();
 	deterministic();
 	totals_only();
