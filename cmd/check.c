@@ -276,8 +276,15 @@ static char *deep_item(const dq_snapshot *s, size_t from, size_t to)
 }
 
 /* The worker side: the storage rules of one item's files, one record per finding. */
-int check_worker_item(dq_table *t, const json_t *item, struct jobs_emitter *em)
+int check_worker_item(dq_table *t, const char *text, size_t len, struct jobs_emitter *em)
 {
+	json_error_t je;
+	json_t *item = json_loadb(text, len, 0, &je);
+	if (!json_is_object(item)) {
+		fprintf(stderr, "deltaq: check worker: bad work item: %s\n", item ? "not an object" : je.text);
+		json_decref(item);
+		return EXIT_USAGE;
+	}
 	const json_t *files = json_object_get(item, "files");
 	int64_t version = json_integer_value(json_object_get(item, "version"));
 	size_t n = json_array_size(files), i;
@@ -312,6 +319,7 @@ int check_worker_item(dq_table *t, const json_t *item, struct jobs_emitter *em)
 		if (!rc && jobs_emit(em, json_incref(f)))
 			rc = EXIT_UNREADABLE;
 	json_decref(findings);
+	json_decref(item);
 	free(paths);
 	free(keys);
 	free(df);

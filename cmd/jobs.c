@@ -17,6 +17,7 @@
  * (a worker that died leaves a pipe whose writes fail with EPIPE).  Both are restored
  * before jobs_run returns.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -921,20 +922,56 @@ struct jobs_emitter {
 	long seq;
 	size_t n;
 	double out_ms;          /* time spent writing records (waiting on a full pipe) */
+	double began;           /* jobs_now_ms() at jobs_record_begin */
 };
+
+FILE *jobs_record_begin(struct jobs_emitter *em)
+{
+	em->began = jobs_now_ms();
+	/* The shape handle_line reads: the envelope by hand, the record compact. */
+	printf("{\"type\":\"record\",\"seq\":%ld,\"record\":", em->seq);
+	return stdout;
+}
+
+int jobs_record_end(struct jobs_emitter *em)
+{
+	if (fputs("}\n", stdout) == EOF || ferror(stdout))
+		return -1;
+	em->n++;
+	em->out_ms += jobs_now_ms() - em->began;
+	return 0;
+}
 
 int jobs_emit(struct jobs_emitter *em, json_t *rec)
 {
-	double t0 = jobs_now_ms();
-	/* The shape handle_line reads: the envelope by hand, the record compact. */
-	printf("{\"type\":\"record\",\"seq\":%ld,\"record\":", em->seq);
-	int rc = json_dumpf(rec, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	int rc = json_dumpf(rec, jobs_record_begin(em), JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(rec);
-	if (rc || fputs("}\n", stdout) == EOF)
-		return -1;
-	em->n++;
-	em->out_ms += jobs_now_ms() - t0;
-	return 0;
+	return rc ? -1 : jobs_record_end(em);
+}
+
+/*
+ * The item of a line the supervisor wrote, {"seq":S,"item":ITEM} (assign() writes
+ * exactly that): ITEM's text, NUL-terminated in place, and S in *seq; NULL when the line
+ * has another shape.
+ */
+static char *envelope(char *line, size_t len, long *seq)
+{
+	static const char pre[] = "{\"seq\":", mid[] = ",\"item\":";
+	if (len && line[len - 1] == '\n')
+		len--;
+	if (len < sizeof(pre) || memcmp(line, pre, sizeof(pre) - 1) ||
+	    !isdigit((unsigned char)line[sizeof(pre) - 1]))
+		return NULL;
+	char *end;
+	errno = 0;
+	long s = strtol(line + sizeof(pre) - 1, &end, 10);
+	char *item = end + sizeof(mid) - 1;
+	if (errno || strncmp(end, mid, sizeof(mid) - 1) || item >= line + len - 1 || *item != '{' ||
+	    line[len - 1] != '}')
+		return NULL;
+	line[len - 1] = '\0';
+	*seq = s;
+	return item;
 }
 
 /* The worker's own view of how it was started (DELTAQ_DEBUG=jobs): fds, mask, SIG_IGN. */
@@ -1016,24 +1053,32 @@ int cmd_worker(int argc, char **argv, struct cli *cli)
 	/* Die with the supervisor; if it died before the prctl, we were re-parented. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != (pid_t)parent)
 		return EXIT_UNREADABLE;
+	json_t *hello = json_pack("{s:s, s:i, s:s, s:i}", "type", "hello", "pid", (int)getpid(),
+				  "kind", kind, "threads", cli->threads);
+	/* With DELTAQ_DEBUG=jobs the hello also carries the facts of how the worker was
+	 * started, gathered before the table adds a descriptor: a diagnostic, so its time is
+	 * left out of the start-up the hello reports. */
+	double facts_ms = 0;
+	if (debug_jobs()) {
+		facts_ms = jobs_now_ms();
+		start_facts(hello);
+		facts_ms = jobs_now_ms() - facts_ms;
+	}
 	const struct jobs_kind *k = jobs_kinds;
 	while (k->name && strcmp(k->name, kind))
 		k++;
 	if (!k->name) {
 		fprintf(stderr, "deltaq: worker: unknown kind '%s'\n", kind);
+		json_decref(hello);
 		return EXIT_USAGE;
 	}
 	dq_table *t;
 	int rc = cli_open(cli, table, &t);
-	if (rc)
+	if (rc) {
+		json_decref(hello);
 		return rc;
-	json_t *hello = json_pack("{s:s, s:i, s:s, s:i}", "type", "hello", "pid", (int)getpid(),
-				  "kind", kind, "threads", cli->threads);
-	/* Ready.  With DELTAQ_DEBUG=jobs the hello also carries the facts of how the worker
-	 * was started: a diagnostic, not part of a worker's start-up. */
-	double ready = jobs_now_ms();
-	if (debug_jobs())
-		start_facts(hello);
+	}
+	double ready = jobs_now_ms() - facts_ms;
 	json_object_set_new(hello, "init_ms", json_real((double)(long)((ready - t0) * 1000) / 1000));
 	json_object_set_new(hello, "ready_at_ms", json_real(ready));
 	json_dumpf(hello, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
@@ -1046,19 +1091,15 @@ int cmd_worker(int argc, char **argv, struct cli *cli)
 	ssize_t len;
 	while (rc == 0 && (len = getline(&line, &cap, stdin)) > 0) {
 		double started = jobs_now_ms();
-		json_error_t je;
-		json_t *m = json_loadb(line, (size_t)len, 0, &je);
-		json_t *seqv = json_object_get(m, "seq"), *item = json_object_get(m, "item");
-		if (!json_is_integer(seqv) || !json_is_object(item)) {
-			fprintf(stderr, "deltaq: worker: bad work item: %s\n", m ? "no seq or item" : je.text);
-			json_decref(m);
+		struct jobs_emitter em = { 0 };
+		char *item = envelope(line, (size_t)len, &em.seq);
+		if (!item) {
+			fprintf(stderr, "deltaq: worker: bad work item: not {\"seq\":S,\"item\":{...}}\n");
 			rc = EXIT_USAGE;
 			break;
 		}
-		struct jobs_emitter em = { .seq = (long)json_integer_value(seqv) };
 		bool noend = test_crash(em.seq);
-		rc = k->run(t, item, &em);
-		json_decref(m);
+		rc = k->run(t, item, strlen(item), &em);
 		if (rc)
 			break;
 		if (noend) {

@@ -15,6 +15,8 @@
  *          pool threads.
  *   stdin  {"seq":S,"item":ITEM}          S = the item's index in the caller's list; ITEM
  *                                         is the caller's JSON object, passed through
+ *                                         (the worker reads this shape by hand too, and
+ *                                         hands ITEM's text to its kind)
  *          A worker holds a few items (MAX_DEPTH in jobs.c says how many) and runs them
  *          in order; the supervisor tops it up as end records arrive.  When it dies, the item in
  *          progress (the oldest without an end record) fails and the others go to another
@@ -32,7 +34,7 @@
  *          hands each RECORD's text to the caller as it came.
  *          With DELTAQ_DEBUG=jobs the hello record also carries the worker's view of its
  *          start: "fds" (open descriptors), "blocked" and "ignored" (signal numbers),
- *          gathered after R: a diagnostic, not part of the start-up.
+ *          a diagnostic whose time T and R leave out.
  *   stderr inherited: a worker's own messages reach the user directly.
  *
  * An item succeeds when its end record arrives with the right count; its records are then
@@ -41,9 +43,10 @@
  * that does not match) fails the item with a one-line reason, and the worker is killed if
  * it is still alive.
  *
- * Adding a kind (e.g. `check --deep`): write an int fn(dq_table *, const json_t *item,
- * struct jobs_emitter *) that calls jobs_emit for each record, add a row to jobs_kinds[]
- * in jobs.c, and call jobs_run with .kind set to its name.
+ * Adding a kind (e.g. `check --deep`): write an int fn(dq_table *, const char *item,
+ * size_t len, struct jobs_emitter *) that calls jobs_emit (or jobs_record_begin and
+ * jobs_record_end) for each record, add a row to jobs_kinds[] in jobs.c, and call
+ * jobs_run with .kind set to its name.
  *
  * Test hooks (test-only, read by the worker; never set them in production):
  *   DELTAQ_TEST_WORKER_CRASH=S[:MODE]  on the item with seq S, the worker misbehaves:
@@ -133,13 +136,20 @@ struct jobs_emitter;
 /* Sends one record of the current item (steals rec).  0, or -1 when stdout failed. */
 int jobs_emit(struct jobs_emitter *em, json_t *rec);
 
+/* A record the caller writes itself, without building it in jansson: exactly one compact
+ * JSON object, on one line, to the stream jobs_record_begin returns, then
+ * jobs_record_end (0, or -1 when stdout failed). */
+FILE *jobs_record_begin(struct jobs_emitter *em);
+int jobs_record_end(struct jobs_emitter *em);
+
 struct jobs_kind {
 	const char *name;
 	/*
-	 * Runs one item on the worker's table, sending its records with jobs_emit.  Returns
-	 * 0, or an exit code to end the worker with (the item then fails).
+	 * Runs one item on the worker's table, sending its records with jobs_emit.  `item`
+	 * is the item's JSON text as the caller gave it to jobs_run (NUL-terminated, len
+	 * bytes).  Returns 0, or an exit code to end the worker with (the item then fails).
 	 */
-	int (*run)(dq_table *t, const json_t *item, struct jobs_emitter *em);
+	int (*run)(dq_table *t, const char *item, size_t len, struct jobs_emitter *em);
 };
 
 /* The hidden `deltaq __worker` subcommand. */
@@ -148,7 +158,7 @@ extern const char usage_worker[];
 extern const struct option options_worker[];
 
 /* Kinds (their handlers live with their commands). */
-int scan_worker_item(dq_table *t, const json_t *item, struct jobs_emitter *em);
-int check_worker_item(dq_table *t, const json_t *item, struct jobs_emitter *em);
+int scan_worker_item(dq_table *t, const char *item, size_t len, struct jobs_emitter *em);
+int check_worker_item(dq_table *t, const char *item, size_t len, struct jobs_emitter *em);
 
 #endif

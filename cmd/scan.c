@@ -11,6 +11,7 @@
  * with scan_record, so the output is the same whichever ran it, and partitions are always
  * printed in one order: by their partition values' JSON text.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,8 +60,9 @@ struct part {
 	size_t off;             /* index of files[0] in scan.files (work items) */
 	int64_t version;        /* snapshot version, -1 when the work item had none */
 	json_t *rec;            /* the result record, once scanned */
-	char *raw;              /* or its text as a worker sent it (see settle) */
+	char *raw;              /* or its text, as record_write wrote it (see settle) */
 	size_t rawlen;
+	char *item;             /* a work item's text its files' paths point into (new) */
 };
 
 struct scan {
@@ -102,6 +104,7 @@ static void part_free_all(struct scan *sc)
 		free(sc->parts[i].pv);
 		json_decref(sc->parts[i].rec);
 		free(sc->parts[i].raw);
+		free(sc->parts[i].item);
 	}
 	free(sc->parts);
 	sc->parts = NULL;
@@ -154,6 +157,29 @@ static int parts_from_snapshot(struct scan *sc, const dq_snapshot *s)
 	return group(sc, dq_snapshot_version(s));
 }
 
+/* A new partition at the end of sc->parts (pv: new text, owned by it), or NULL. */
+static struct part *part_add(struct scan *sc, char *pv, int64_t version)
+{
+	struct part *np = pv ? realloc(sc->parts, (sc->nparts + 1) * sizeof(*np)) : NULL;
+	if (!np) {
+		free(pv);
+		return NULL;
+	}
+	sc->parts = np;
+	np[sc->nparts] = (struct part){ .pv = pv, .off = sc->nfiles, .version = version };
+	return &np[sc->nparts++];
+}
+
+/* Room in sc->files for n more files; -1 when out of memory. */
+static int files_reserve(struct scan *sc, size_t n)
+{
+	struct sfile *f = realloc(sc->files, (sc->nfiles + n + 1) * sizeof(*f));
+	if (!f)
+		return -1;
+	sc->files = f;
+	return 0;
+}
+
 /*
  * Parses one work item into a partition of its own (files appended to sc->files; the
  * part's files pointer is set by items_done once all items are in).  Its JSON is kept
@@ -169,23 +195,11 @@ static int parse_item_json(struct scan *sc, json_t *it, const char **why)
 		return -1;
 	}
 	json_array_append_new(sc->items_json, it);
-	struct part *np = realloc(sc->parts, (sc->nparts + 1) * sizeof(*np));
-	if (!np)
-		return -1;
-	sc->parts = np;
-	struct part *p = &sc->parts[sc->nparts];
-	*p = (struct part){ .pv = pv_text(pv), .off = sc->nfiles,
-			    .version = json_is_integer(ver) ? json_integer_value(ver) : -1 };
-	if (!p->pv)
-		return -1;
-	sc->nparts++;
-	size_t n = json_array_size(files);
-	struct sfile *f = realloc(sc->files, (sc->nfiles + n + 1) * sizeof(*f));
-	if (!f)
-		return -1;
-	sc->files = f;
-	size_t i;
+	struct part *p = part_add(sc, pv_text(pv), json_is_integer(ver) ? json_integer_value(ver) : -1);
+	size_t i, n = json_array_size(files);
 	json_t *x;
+	if (!p || files_reserve(sc, n))
+		return -1;
 	json_array_foreach(files, i, x) {
 		const char *path = json_string_value(json_object_get(x, "path"));
 		json_t *size = json_object_get(x, "size"), *nr = json_object_get(x, "num_records");
@@ -200,9 +214,149 @@ static int parse_item_json(struct scan *sc, json_t *it, const char **why)
 	return 0;
 }
 
-/* parse_item_json of a line of text. */
+/* ---- work items as item_write writes them, read without jansson ---- */
+
+/* A byte a JSON string holds as itself, and that every writer of ours writes so. */
+static bool plain_byte(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* The literal `lit` at *p: steps past it. */
+static bool eat(char **p, const char *lit)
+{
+	size_t n = strlen(lit);
+	if (strncmp(*p, lit, n))
+		return false;
+	*p += n;
+	return true;
+}
+
+/* A string of plain bytes at *p: NUL-terminates it in place and returns it. */
+static char *plain_string(char **p)
+{
+	if (**p != '"')
+		return NULL;
+	char *s = *p + 1, *q = s;
+	while (plain_byte((unsigned char)*q))
+		q++;
+	if (*q != '"')
+		return NULL;
+	*q = '\0';
+	*p = q + 1;
+	return s;
+}
+
+/* A decimal integer at *p (or null, when null_ok: then -1). */
+static bool plain_int(char **p, bool null_ok, int64_t *v)
+{
+	if (null_ok && eat(p, "null")) {
+		*v = -1;
+		return true;
+	}
+	if (**p != '-' && !isdigit((unsigned char)**p))
+		return false;
+	char *end;
+	errno = 0;
+	long long x = strtoll(*p, &end, 10);
+	if (errno || end == *p || (**p == '-' && !isdigit((unsigned char)(*p)[1])))
+		return false;
+	*v = x;
+	*p = end;
+	return true;
+}
+
+/* A flat object of plain strings or nulls, compact, at *p: its end.  Such a text is
+ * already as pv_text would write it. */
+static char *plain_pv_end(char *p)
+{
+	if (*p++ != '{')
+		return NULL;
+	if (*p == '}')
+		return p + 1;
+	for (;;) {
+		if (*p++ != '"')
+			return NULL;
+		while (plain_byte((unsigned char)*p))
+			p++;
+		if (*p++ != '"' || *p++ != ':')
+			return NULL;
+		if (*p == '"') {
+			p++;
+			while (plain_byte((unsigned char)*p))
+				p++;
+			if (*p++ != '"')
+				return NULL;
+		} else if (strncmp(p, "null", 4) == 0) {
+			p += 4;
+		} else {
+			return NULL;
+		}
+		if (*p == '}')
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+/*
+ * parse_item_json's work without jansson, for an item exactly as item_write writes it
+ * with plain (printable ASCII, unescaped) strings: the common case, and what a worker
+ * receives a few hundred times a second.  1 when parsed (the part owns a copy of the
+ * text the paths point into), 0 when the text has another shape (nothing changed), -1
+ * when out of memory.
+ */
+static int parse_item_plain(struct scan *sc, const char *line, size_t len)
+{
+	char *buf = strndup(line, len), *p = buf, *pv, *pv_end;
+	int64_t version, size, nr;
+	size_t nfiles = sc->nfiles, nparts = sc->nparts;
+	if (!buf)
+		return -1;
+	if (!eat(&p, "{\"version\":") || !plain_int(&p, true, &version) ||
+	    !eat(&p, ",\"partition_values\":") || !(pv_end = plain_pv_end(pv = p)))
+		goto other;
+	p = pv_end;
+	if (!eat(&p, ",\"files\":["))
+		goto other;
+	char *pvt = strndup(pv, (size_t)(pv_end - pv));
+	struct part *part = part_add(sc, pvt, version);
+	if (!part) {
+		free(buf);
+		return -1;
+	}
+	while (*p != ']') {
+		char *path;
+		if ((sc->nfiles > nfiles && !eat(&p, ",")) || !eat(&p, "{\"path\":") ||
+		    !(path = plain_string(&p)) || !eat(&p, ",\"size\":") || !plain_int(&p, false, &size) ||
+		    !eat(&p, ",\"num_records\":") || !plain_int(&p, true, &nr) || !eat(&p, "}"))
+			goto other;
+		if (files_reserve(sc, 1)) {
+			free(buf);
+			return -1;
+		}
+		sc->files[sc->nfiles++] = (struct sfile){ path, size, nr, part->pv };
+		part->nfiles++;
+	}
+	if (strcmp(p, "]}"))
+		goto other;
+	part->item = buf;
+	return 1;
+other:
+	/* Back to how it was: the jansson path reads it. */
+	while (sc->nparts > nparts)
+		free(sc->parts[--sc->nparts].pv);
+	sc->nfiles = nfiles;
+	free(buf);
+	return 0;
+}
+
+/* A work item line: parse_item_plain, or through jansson when its shape is another. */
 static int parse_item(struct scan *sc, const char *line, size_t len, const char **why)
 {
+	int r = parse_item_plain(sc, line, len);
+	if (r)
+		return r > 0 ? 0 : -1;
 	static json_error_t je; /* *why may point into it */
 	json_t *it = json_loadb(line, len, 0, &je);
 	if (!it) {
@@ -244,45 +398,69 @@ static void item_write(FILE *fp, const struct part *p)
 
 /* ---- scanning ------------------------------------------------------------------------ */
 
-static json_t *mismatch(const char *path, const char *what, json_t *log, json_t *file)
+/* One mismatch of record_write: {"path","what","log","file"}; log and file are numbers,
+ * or null when lnull / fnull, or file a string when fstr is set. */
+static void mismatch_write(FILE *fp, bool *first, const char *path, const char *what,
+			   int64_t log, bool lnull, int64_t file, bool fnull, const char *fstr)
 {
-	return json_pack("{s:s, s:s, s:o, s:o}", "path", path, "what", what, "log", log, "file", file);
+	fputs(*first ? "{\"path\":" : ",{\"path\":", fp);
+	*first = false;
+	json_put_string(fp, path);
+	fprintf(fp, ",\"what\":\"%s\",\"log\":", what);
+	json_put_int_or_null(fp, log, !lnull);
+	fputs(",\"file\":", fp);
+	if (fstr)
+		json_put_string(fp, fstr);
+	else
+		json_put_int_or_null(fp, file, !fnull);
+	putc('}', fp);
 }
 
-/* A partition's record from its files and what inspecting each gave (new). */
-static json_t *scan_record(const char *pv, const struct sfile *f, size_t n,
-			   const struct dq_data_file *d, const struct dq_error *e)
+/*
+ * A partition's record from its files and what inspecting each gave, written as compact
+ * JSON: {"partition_values","num_files","size_bytes","row_groups","num_rows",
+ * "mismatches":[{"path","what","log","file"}],"error":null}.  pv is compact JSON text as
+ * pv_text writes it.  Written directly rather than built in jansson: a worker writes
+ * hundreds a second, and settle() copies the clean ones to the output as they are.
+ */
+static void record_write(FILE *fp, const char *pv, const struct sfile *f, size_t n,
+			 const struct dq_data_file *d, const struct dq_error *e)
 {
 	int64_t bytes = 0, groups = 0, rows = 0;
-	json_t *mm = json_array();
 	for (size_t i = 0; i < n; i++) {
-		if (d[i].size >= 0)
-			bytes += d[i].size;
-		if (d[i].row_groups >= 0)
-			groups += d[i].row_groups;
-		if (d[i].num_rows >= 0)
-			rows += d[i].num_rows;
+		bytes += d[i].size >= 0 ? d[i].size : 0;
+		groups += d[i].row_groups >= 0 ? d[i].row_groups : 0;
+		rows += d[i].num_rows >= 0 ? d[i].num_rows : 0;
+	}
+	fputs("{\"partition_values\":", fp);
+	fputs(pv, fp);
+	fputs(",\"num_files\":", fp);
+	json_put_int(fp, (int64_t)n);
+	fputs(",\"size_bytes\":", fp);
+	json_put_int(fp, bytes);
+	fputs(",\"row_groups\":", fp);
+	json_put_int(fp, groups);
+	fputs(",\"num_rows\":", fp);
+	json_put_int(fp, rows);
+	fputs(",\"mismatches\":[", fp);
+	bool first = true;
+	for (size_t i = 0; i < n; i++) {
 		if (e[i].code == DQ_EIO && e[i].sys_errno == ENOENT) {
-			json_array_append_new(mm, mismatch(f[i].path, "missing", json_integer(f[i].size),
-							   json_null()));
+			mismatch_write(fp, &first, f[i].path, "missing", f[i].size, false, 0, true, NULL);
 			continue;
 		}
 		if (d[i].size >= 0 && d[i].size != f[i].size)
-			json_array_append_new(mm, mismatch(f[i].path, "size", json_integer(f[i].size),
-							   json_integer(d[i].size)));
+			mismatch_write(fp, &first, f[i].path, "size", f[i].size, false, d[i].size, false, NULL);
 		if (e[i].code) {
-			json_array_append_new(mm, mismatch(f[i].path, "unreadable", json_null(),
-							   json_string(e[i].msg[0] ? e[i].msg : dq_strerror(e[i].code))));
+			mismatch_write(fp, &first, f[i].path, "unreadable", 0, true, 0, false,
+				       e[i].msg[0] ? e[i].msg : dq_strerror(e[i].code));
 			continue;
 		}
 		if (f[i].num_records >= 0 && d[i].num_rows != f[i].num_records)
-			json_array_append_new(mm, mismatch(f[i].path, "rows", json_integer(f[i].num_records),
-							   json_integer(d[i].num_rows)));
+			mismatch_write(fp, &first, f[i].path, "rows", f[i].num_records, false,
+				       d[i].num_rows, false, NULL);
 	}
-	json_t *pvo = json_loads(pv, 0, NULL);
-	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:o, s:n}", "partition_values", pvo ? pvo : json_object(),
-			 "num_files", (json_int_t)n, "size_bytes", (json_int_t)bytes, "row_groups",
-			 (json_int_t)groups, "num_rows", (json_int_t)rows, "mismatches", mm, "error");
+	fputs("],\"error\":null}", fp);
 }
 
 static json_t *failed_record(const struct part *p, const char *why)
@@ -313,11 +491,11 @@ static int inspect(dq_table *t, const struct sfile *files, size_t n, struct dq_d
 	return rc;
 }
 
-int scan_worker_item(dq_table *t, const json_t *item, struct jobs_emitter *em)
+int scan_worker_item(dq_table *t, const char *item, size_t len, struct jobs_emitter *em)
 {
 	struct scan sc = { .items_json = json_array() };
 	const char *why = "out of memory";
-	if (parse_item_json(&sc, json_incref((json_t *)item), &why)) {
+	if (parse_item(&sc, item, len, &why)) {
 		fprintf(stderr, "deltaq: worker: %s\n", why);
 		part_free_all(&sc);
 		free(sc.files);
@@ -329,10 +507,13 @@ int scan_worker_item(dq_table *t, const json_t *item, struct jobs_emitter *em)
 	struct dq_data_file *d;
 	struct dq_error *e, err = { 0 };
 	int rc = inspect(t, p->files, p->nfiles, &d, &e, &err);
-	if (rc)
+	if (rc) {
 		rc = cli_fail(&err);
-	else if (jobs_emit(em, scan_record(p->pv, p->files, p->nfiles, d, e)))
-		rc = EXIT_UNREADABLE;
+	} else {
+		record_write(jobs_record_begin(em), p->pv, p->files, p->nfiles, d, e);
+		if (jobs_record_end(em))
+			rc = EXIT_UNREADABLE;
+	}
 	free(d);
 	free(e);
 	part_free_all(&sc);
@@ -387,12 +568,24 @@ static int scan_here(struct scan *sc, dq_table *t)
 			progress_end(sc);
 			return cli_fail(&err);
 		}
-		for (size_t k = i, off = 0; k < j; off += sc->parts[k].nfiles, k++) {
+		for (size_t k = i, off = 0; k < j && !rc; off += sc->parts[k].nfiles, k++) {
 			struct part *p = &sc->parts[k];
-			p->rec = scan_record(p->pv, p->files, p->nfiles, d + off, e + off);
+			struct text_stream ts;
+			FILE *fp = text_open(&ts);
+			if (fp)
+				record_write(fp, p->pv, p->files, p->nfiles, d + off, e + off);
+			if (!fp || !(p->raw = text_close(&ts)))
+				rc = EXIT_UNREADABLE;
+			else
+				p->rawlen = strlen(p->raw);
 		}
 		free(d);
 		free(e);
+		if (rc) {
+			progress_end(sc);
+			fprintf(stderr, "deltaq: out of memory\n");
+			return rc;
+		}
 		sc->done = j;
 		progress(sc, false);
 		i = j;
@@ -422,10 +615,11 @@ static void on_done(void *ctx, size_t item, const char *failure)
 }
 
 /*
- * The workers' records as output needs them.  A clean partition's record (no mismatches,
- * no error: it ends so, as scan_record writes it) stays text when the output is json or
- * ndjson, which copies it; every other record is parsed.  On a large scan nearly every
- * record is clean, and parsing and re-printing them was most of what the supervisor did.
+ * The records (record_write's text, here or in a worker) as output needs them.  A clean
+ * partition's record (no mismatches, no error: it ends so, as record_write writes it)
+ * stays text when the output is json or ndjson, which copies it; every other record is
+ * parsed.  On a large scan nearly every record is clean, and parsing and re-printing
+ * them was most of what the supervisor did.
  */
 static void settle(struct scan *sc, enum out_format fmt)
 {
@@ -777,6 +971,7 @@ int cmd_scan(int argc, char **argv, struct cli *cli)
 									    : scan_here(&sc, t);
 		free(paths);
 		progress_end(&sc);
+		settle(&sc, cli->format);
 	}
 	if (rc)
 		goto out;
