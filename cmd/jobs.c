@@ -67,9 +67,9 @@ extern char **environ;
  * the next record.
  *
  * The queues are measured in time, not items, so a heavy partition never has more than
- * QUEUE_MS of work stuck behind it; and no worker holds more than a quarter of the work
- * not yet done per worker (a second item only while there is one for every worker), so
- * near the end the queues shrink and the workers finish together.
+ * QUEUE_MS of work stuck behind it; and with more than one worker, none holds more than a
+ * quarter of the work not yet done per worker (a second item only while there is one for
+ * every worker), so near the end the queues shrink and the workers finish together.
  */
 #define MAX_DEPTH 64           /* items a worker holds at most */
 #define FIRST_DEPTH 4          /* ... before the first item's cost is known */
@@ -242,8 +242,11 @@ static bool wants_more(const struct sup *s, const struct worker *w)
 	/* One to run, and one ready behind it while there is an item for every worker. */
 	if (!w->nq || (w->nq < 2 && remaining(s) >= s->nw))
 		return true;
+	/* A single worker has nobody to finish together with: no fair share for it. */
 	double cap = QUEUE_MS / unit, fair = (s->left_weight + s->queued_weight) / (4.0 * s->nw);
-	return w->qweight + weight(s, peek_item(s)) <= (cap < fair ? cap : fair);
+	if (s->nw > 1 && fair < cap)
+		cap = fair;
+	return w->qweight + weight(s, peek_item(s)) <= cap;
 }
 
 /*
