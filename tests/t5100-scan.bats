@@ -187,6 +187,51 @@ PY
 	assert_equal "$output" "$here"
 }
 
+@test "scan: partition values with quotes, backslashes and non-ASCII keep their text everywhere" {
+	# Plain values go through no JSON parser (replay, work items, records): these do.
+	mkdir -p "$OK/_delta_log"
+	python3 - "$OK/_delta_log/00000000000000000000.json" <<'PY'
+import json, sys
+schema = {"type": "struct", "fields": [{"name": "p", "type": "string", "nullable": True, "metadata": {}},
+                                       {"name": "x", "type": "long", "nullable": True, "metadata": {}}]}
+acts = [{"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}},
+        {"metaData": {"id": "1", "format": {"provider": "parquet", "options": {}},
+                      "schemaString": json.dumps(schema), "partitionColumns": ["p"],
+                      "configuration": {}, "createdTime": 0}}]
+for i, v in enumerate(['a"b', 'x\\y', '\u00e9t\u00e9', 'tab\t', None, 'plain']):
+    acts.append({"add": {"path": "f%d.parquet" % i, "partitionValues": {"p": v}, "size": 7,
+                         "modificationTime": 0, "dataChange": True, "stats": '{"numRecords":1}'}})
+open(sys.argv[1], "w").write("".join(json.dumps(a) + "\n" for a in acts))
+PY
+	run --separate-stderr deltaq scan -o ndjson "$OK"
+	assert_failure 1
+	local here=$output
+	assert_equal "$(jq -c '.partition_values.p' <<<"$here" | sort | tr '\n' ' ')" \
+		'"a\"b" "plain" "tab\t" "x\\y" "été" null '
+	run --separate-stderr deltaq scan -o ndjson --jobs 2 "$OK"
+	assert_failure 1
+	assert_equal "$output" "$here"
+	run --separate-stderr bash -c '"$0" scan --list-partitions "$1" | "$0" scan -o ndjson --partition - "$1"' "$DELTAQ" "$OK"
+	assert_failure 1
+	assert_equal "$output" "$here"
+}
+
+@test "scan: --partition - reads work items in any JSON shape, not only --list-partitions' own" {
+	# Items as --list-partitions writes them are read without a JSON parser; others
+	# (keys in another order, spaces) through jansson, to the same records.
+	scan_table "$BAD" --damage
+	local items
+	items=$(stdout_of deltaq scan --list-partitions "$BAD")
+	run --separate-stderr deltaq scan -o ndjson --partition - "$BAD" <<<"$items"
+	assert_failure 1
+	local plain=$output
+	assert_equal "${#lines[@]}" "$(wc -l <<<"$items")"
+	run --separate-stderr deltaq scan -o ndjson --partition - "$BAD" \
+		< <(jq -c '{files: .files, partition_values: .partition_values, version: .version}' <<<"$items" | sed 's/,"/, "/g')
+	assert_failure 1
+	assert_equal "$output" "$plain"
+}
+
 @test "scan: --partition ITEM scans that item's files and prints the same record" {
 	scan_table "$BAD" --damage
 	local item
