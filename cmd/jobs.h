@@ -1,7 +1,8 @@
 /*
  * jobs.h - `--jobs N`: work items run in exec'd deltaq worker processes (research/fork.md
- * 4c).  The parent has replayed the log and closed the table (its pool joined) before it
- * calls jobs_run; jobs_run starts the workers with posix_spawn, hands out items (a few
+ * 4c).  The parent has replayed the log and joined its pool (dq_table_stop_threads, or
+ * closed the table) before it calls jobs_run; jobs_run starts the workers with
+ * posix_spawn, hands out items (a few
  * at a time: about 2 ms of work per worker), and collects each item's records.  A worker that crashes, is killed or stops early
  * fails only the item it was running, and a new worker takes over the items left.
  *
@@ -91,6 +92,10 @@ struct jobs_spec {
 	void (*done)(void *ctx, size_t item, const char *failure);
 	/* Called about ten times a second while workers run (may be NULL). */
 	void (*tick)(void *ctx);
+	/* Called once the first workers are spawned, before any item is handed out (may be
+	 * NULL): the caller can write items[] then, while the workers start.  Nonzero
+	 * (out of memory): the workers are stopped and jobs_run returns -1. */
+	int (*prepare)(void *ctx);
 };
 
 /* CLOCK_MONOTONIC, in milliseconds. */

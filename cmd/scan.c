@@ -72,6 +72,7 @@ struct scan {
 	struct part *parts;
 	size_t nparts;
 	json_t *items_json;     /* parsed work items the sfile paths point into */
+	char **items;           /* with --jobs: each partition's work item (new texts) */
 	/* progress bar (stderr is a terminal) */
 	bool progress;
 	size_t done;
@@ -646,30 +647,28 @@ static void on_tick(void *ctx)
 	progress(ctx, false);
 }
 
-/* The work items of every partition (new), or NULL when out of memory. */
-static char **build_items(const struct scan *sc)
+/* jobs_spec.prepare: the work item of every partition, into sc->items (new texts), while
+ * the workers start.  -1 when out of memory. */
+static int build_items(void *ctx)
 {
-	char **items = calloc(sc->nparts ? sc->nparts : 1, sizeof(*items));
-	for (size_t i = 0; items && i < sc->nparts; i++) {
+	struct scan *sc = ctx;
+	for (size_t i = 0; i < sc->nparts; i++) {
 		struct text_stream ts;
 		FILE *fp = text_open(&ts);
 		if (fp)
 			item_write(fp, &sc->parts[i]);
-		if (!fp || !(items[i] = text_close(&ts))) {
-			while (i--)
-				free(items[i]);
-			free(items);
-			return NULL;
-		}
+		if (!fp || !(sc->items[i] = text_close(&ts)))
+			return -1;
 	}
-	return items;
+	return 0;
 }
 
 /*
- * With --jobs: the items were built while the snapshot was open (the paths are its
- * strings); the table is closed, its pool joined, before the first worker starts.
+ * With --jobs: the snapshot is still open (the items are written from it while the
+ * workers start), but the table's pool is joined: no thread of ours is alive while
+ * workers are spawned.
  */
-static int scan_jobs(struct scan *sc, char **items, struct jobs_standins *sti, unsigned jobs)
+static int scan_jobs(struct scan *sc, struct jobs_standins *sti, unsigned jobs)
 {
 	int rc = EXIT_OK;
 	const char *location = jobs_standins_location(sti);
@@ -680,8 +679,9 @@ static int scan_jobs(struct scan *sc, char **items, struct jobs_standins *sti, u
 	struct jobs_spec spec = {
 		.kind = "scan", .table = location, .workers = jobs,
 		.threads = sc->cli->threads > 0 ? (unsigned)sc->cli->threads : 0,
-		.items = items, .nitems = sc->nparts, .weights = weights, .ctx = sc,
+		.items = sc->items, .nitems = sc->nparts, .weights = weights, .ctx = sc,
 		.record = on_record, .done = on_done, .tick = sc->progress ? on_tick : NULL,
+		.prepare = build_items,
 	};
 	int r = jobs_run(&spec);
 	free(weights);
@@ -940,30 +940,25 @@ int cmd_scan(int argc, char **argv, struct cli *cli)
 		/* What the workers open: the table, or stand-ins for the files of a table in an
 		 * archive, so that no worker reads the archive again. */
 		struct jobs_standins sti;
+		struct dq_error err = { 0 };
 		rc = jobs_standins_open(t, paths, NULL, sc.nfiles, &sti);
 		free(paths);
 		if (rc)
 			goto out;
-		char **items = build_items(&sc);
-		/* The workers replay nothing; close the snapshot and the table, which joins the
-		 * table's pool: no thread of ours is alive while workers are spawned.  The parts'
-		 * file lists die with the snapshot; only the items are used from here on. */
-		dq_snapshot_close(s);
-		s = NULL;
-		dq_table_close(t);
-		t = NULL;
-		for (size_t i = 0; i < sc.nparts; i++)
-			sc.parts[i].files = NULL;
-		if (!items) {
+		/* The workers replay nothing, and no thread of ours may be alive while they
+		 * are spawned: the pool is joined; the snapshot stays open for the items. */
+		if (dq_table_stop_threads(t, &err)) {
+			jobs_standins_close(&sti);
+			rc = cli_fail(&err);
+			goto out;
+		}
+		if (!(sc.items = calloc(sc.nparts ? sc.nparts : 1, sizeof(*sc.items)))) {
 			jobs_standins_close(&sti);
 			goto oom;
 		}
-		rc = scan_jobs(&sc, items, &sti, (unsigned)jobs);
+		rc = scan_jobs(&sc, &sti, (unsigned)jobs);
 		jobs_standins_close(&sti);
 		settle(&sc, cli->format);
-		for (size_t i = 0; i < sc.nparts; i++)
-			free(items[i]);
-		free(items);
 	} else {
 		/* A table in an archive fetches every footer in one pass, not one per chunk. */
 		struct dq_error err = { 0 };
@@ -988,5 +983,8 @@ out:
 	dq_snapshot_close(s);
 	dq_table_close(t);
 	json_decref(sc.items_json);
+	for (size_t i = 0; sc.items && i < sc.nparts; i++)
+		free(sc.items[i]);
+	free(sc.items);
 	return rc;
 }

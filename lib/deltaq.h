@@ -96,6 +96,13 @@ void dq_table_close(dq_table *t);
 const char *dq_table_location(const dq_table *t);
 
 /*
+ * Joins t's worker threads now, with the table and its snapshots left open: for a caller
+ * that is about to fork or spawn and wants no thread of the library alive then.  A later
+ * call that parses starts them again.  Not while another call on t runs.
+ */
+int dq_table_stop_threads(dq_table *t, struct dq_error *err);
+
+/*
  * Versions named by commit files in _delta_log (file names only, nothing is parsed).
  * *earliest is the oldest commit still listed, *latest the newest.  DQ_EMISSING when the
  * log has no commit at all.

@@ -141,6 +141,16 @@ const char *dq_table_location(const dq_table *t)
 	return t->store->location;
 }
 
+int dq_table_stop_threads(dq_table *t, struct dq_error *err)
+{
+	int rc = table_check(t, err);
+	if (rc)
+		return rc;
+	pool_free(t->pool);
+	t->pool = NULL;
+	return DQ_OK;
+}
+
 int table_listing(dq_table *t, const struct log_listing **out, struct dq_error *err)
 {
 	if (!t->listed) {

@@ -199,6 +199,11 @@ static int call_bundle(dq_table *t, struct dq_error *err)
 	return dq_bundle_write(t, "/nonexistent-deltaq-forktest/bundle.tar", NULL, &res, err);
 }
 
+static int call_stop_threads(dq_table *t, struct dq_error *err)
+{
+	return dq_table_stop_threads(t, err);
+}
+
 static int call_check_log(dq_table *t, struct dq_error *err)
 {
 	json_t *j = NULL;
@@ -263,6 +268,7 @@ static const struct {
 	{ "dq_data_files_prefetch", call_prefetch },
 	{ "dq_standins_open", call_standins },
 	{ "dq_bundle_write", call_bundle },
+	{ "dq_table_stop_threads", call_stop_threads },
 	{ "dq_check_log", call_check_log },
 	{ "dq_check_data_file", call_check_data_file },
 	{ "dq_check_data_files", call_check_data_files },

@@ -6,6 +6,7 @@
  * text, and the same answer for any thread count.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -290,6 +291,46 @@ static void deterministic(void)
 	}
 }
 
+/* This process's threads, from /proc/self/status. */
+static int threads_now(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	int n = -1;
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Threads:", 8))
+			n = atoi(line + 8);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* dq_table_stop_threads joins the pool's threads; its snapshots stay usable, and the
+ * next replay starts threads again. */
+static void stop_threads(void)
+{
+	int rc;
+	dq_snapshot *s = snap("many", -1, DQ_NEED_FILES, 4, &rc);
+	CHECK_INT(rc, DQ_OK);
+	dq_table *t = opened[nopened - 1];
+	int with = threads_now();
+	struct dq_error err = { 0 };
+	CHECK_INT(dq_table_stop_threads(t, &err), DQ_OK);
+	int without = threads_now();
+	CHECK(without < with);
+	CHECK_INT(dq_snapshot_num_files(s), 299);
+	struct dq_snapshot_request req = { .version = -1, .need = DQ_NEED_FILES };
+	dq_snapshot *again = NULL;
+	CHECK_INT(dq_snapshot_open(t, &req, &again, &err), DQ_OK);
+	CHECK_INT(again ? dq_snapshot_num_files(again) : 0, 299);
+	CHECK_INT(threads_now(), with);
+	CHECK_INT(dq_table_stop_threads(t, &err), DQ_OK);
+	CHECK_INT(dq_table_stop_threads(t, &err), DQ_OK);
+	CHECK_INT(threads_now(), without);
+	dq_snapshot_close(again);
+	dq_snapshot_close(s);
+}
+
 /* Totals of a snapshot of the table at `path` (absolute or relative to the cwd). */
 static int totals_of(const char *path, unsigned need, int threads, struct dq_totals *out,
 		     size_t *nfiles, bool *available)
@@ -366,6 +407,7 @@ int main(void)
 	partition_values_text();
 	errors();
 	deterministic();
+	stop_threads();
 	totals_only();
 	for (size_t i = 0; i < nopened; i++)
 		dq_table_close(opened[i]);
