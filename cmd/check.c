@@ -280,12 +280,13 @@ int check_worker_item(dq_table *t, const char *text, size_t len, struct jobs_emi
 {
 	json_error_t je;
 	json_t *item = json_loadb(text, len, 0, &je);
-	if (!json_is_object(item)) {
-		fprintf(stderr, "deltaq: check worker: bad work item: %s\n", item ? "not an object" : je.text);
+	const json_t *files = json_object_get(item, "files");
+	if (!json_is_array(files)) {
+		fprintf(stderr, "deltaq: check worker: bad work item: %s\n",
+			!item ? je.text : "it needs a files array");
 		json_decref(item);
 		return EXIT_USAGE;
 	}
-	const json_t *files = json_object_get(item, "files");
 	int64_t version = json_integer_value(json_object_get(item, "version"));
 	size_t n = json_array_size(files), i;
 	const char **paths = calloc(n ? n : 1, sizeof(*paths)), **keys = calloc(n ? n : 1, sizeof(*keys));

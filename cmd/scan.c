@@ -8,7 +8,7 @@
  * table's pool in chunks; with --jobs N, each partition becomes a work item (the same
  * NDJSON line --list-partitions prints) run by an exec'd worker (jobs.c), and
  * scan_worker_item is what the worker does with it.  Both paths build a partition's record
- * with scan_record, so the output is the same whichever ran it, and partitions are always
+ * with record_write, so the output is the same whichever ran it, and partitions are always
  * printed in one order: by their partition values' JSON text.
  */
 #include <ctype.h>

@@ -250,6 +250,34 @@ os.execv(sys.argv[1], [sys.argv[1], "scan", "--jobs", "2", "-o", "ndjson", sys.a
 	assert_equal "$output" ""
 }
 
+@test "jobs: a worker reads {\"seq\":S,\"item\":ITEM} lines and refuses any other shape" {
+	local item
+	item=$(stdout_of deltaq scan --list-partitions "$T" | head -n 1)
+	run --separate-stderr bash -c 'printf "{\"seq\":7,\"item\":%s}\n" "$2" | "$0" __worker --kind scan --table "$1" --threads 1 --parent-pid $$' "$DELTAQ" "$T" "$item"
+	assert_success
+	assert_equal "${#lines[@]}" 3
+	assert_equal "$(jq -r .type <<<"${lines[0]}")" hello
+	assert_equal "$(jq -c '[.type, .seq, .record.num_files]' <<<"${lines[1]}")" "[\"record\",7,$(jq '.files | length' <<<"$item")]"
+	assert_equal "$(jq -c '[.type, .seq, .records]' <<<"${lines[2]}")" '["end",7,1]'
+	local bad
+	for bad in '{"seq":7,"item":[]}' '{"item":{},"seq":7}' '{"seq":-1,"item":{}}' '{"seq":7,"item":"x"}' 'nonsense'; do
+		run --separate-stderr bash -c 'printf "%s\n" "$2" | "$0" __worker --kind scan --table "$1" --threads 1 --parent-pid $$' "$DELTAQ" "$T" "$bad"
+		assert_failure 2
+		assert_equal "${#lines[@]}" 1 # the hello only
+		assert_equal "$stderr" 'deltaq: worker: bad work item: not {"seq":S,"item":{...}}'
+	done
+	# an envelope around an item that is not one
+	run --separate-stderr bash -c 'printf "{\"seq\":1,\"item\":{\"files\":3}}\n" | "$0" __worker --kind scan --table "$1" --threads 1 --parent-pid $$' "$DELTAQ" "$T"
+	assert_failure 2
+	assert_equal "$stderr" "deltaq: worker: not a work item (it needs partition_values and files)"
+	run --separate-stderr bash -c 'printf "{\"seq\":1,\"item\":{}\n" | "$0" __worker --kind scan --table "$1" --threads 1 --parent-pid $$' "$DELTAQ" "$T"
+	assert_failure 2
+	assert_equal "$stderr" "deltaq: worker: string or '}' expected near end of file"
+	run --separate-stderr bash -c 'printf "{\"seq\":1,\"item\":{\"files\":3}}\n" | "$0" __worker --kind check-deep --table "$1" --threads 1 --parent-pid $$' "$DELTAQ" "$T"
+	assert_failure 2
+	assert_equal "$stderr" "deltaq: check worker: bad work item: it needs a files array"
+}
+
 @test "jobs: SIGINT terminates and reaps every worker and exits by the signal" {
 	local sid out="$BATS_TEST_TMPDIR/out" err="$BATS_TEST_TMPDIR/err"
 	DELTAQ_TEST_WORKER_CRASH=2:hang DELTAQ_DEBUG=jobs env --default-signal=INT setsid "$DELTAQ" scan --jobs 3 "$T" \
