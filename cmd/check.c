@@ -260,9 +260,9 @@ static char *deep_item(const dq_snapshot *s, size_t from, size_t to)
 	for (size_t i = from; i < to; i++) {
 		const struct dq_file *f = dq_snapshot_file(s, i);
 		fputs(i > from ? ",{\"path\":" : "{\"path\":", fp);
-		json_put_string(fp, f->path);
+		json_put_raw(fp, f->path);
 		fputs(",\"key\":", fp);
-		json_put_string(fp, f->key);
+		json_put_raw(fp, f->key);
 		fputs(",\"size\":", fp);
 		json_put_int(fp, f->size);
 		fputs(",\"num_records\":", fp);

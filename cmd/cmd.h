@@ -157,8 +157,12 @@ char *out_cell_text(const json_t *v);
 void out_json_doc(json_t *v);
 
 /* Writes s as a JSON string, escaped as jansson's compact output escapes it (for NDJSON
- * built without a json_t where that is the cost, as `scan --jobs` work items are). */
+ * built without a json_t where that is the cost, as `scan` records are).  A byte that is
+ * not part of valid UTF-8 becomes U+FFFD, so the output is always JSON. */
 void json_put_string(FILE *fp, const char *s);
+/* json_put_string keeping every byte as it is, for work items, which must name a file
+ * byte for byte: a path that is not UTF-8 goes through as it is. */
+void json_put_raw(FILE *fp, const char *s);
 /* Writes v in decimal (as json_put_string, without printf's cost per call). */
 void json_put_int(FILE *fp, int64_t v);
 /* json_put_int, or null when the value is not known (as json_int_or_null). */

@@ -25,14 +25,43 @@ json_t *timestamp_json(int64_t ms)
 	return ms < 0 ? json_null() : json_string(dq_format_timestamp(ms, buf, sizeof(buf)));
 }
 
-void json_put_string(FILE *fp, const char *s)
+/* The length of the UTF-8 sequence at s when it is a valid one (1 to 4), else 0. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+		 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	/* overlong forms, surrogates, and beyond U+10FFFF */
+	if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) || (c == 0xF0 && s[1] < 0x90) ||
+	    (c == 0xF4 && s[1] > 0x8F))
+		return 0;
+	return n;
+}
+
+/* json_put_string and json_put_raw: each byte that is not valid UTF-8 becomes U+FFFD
+ * when `lossy`, else is written as it is. */
+static void put_string(FILE *fp, const char *s, bool lossy)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	putc('"', fp);
 	for (;;) {
 		size_t n = 0; /* a run that needs no escape */
-		while ((unsigned char)s[n] >= 0x20 && s[n] != '"' && s[n] != '\\')
-			n++;
+		for (;;) {
+			unsigned char c = (unsigned char)s[n];
+			if (c < 0x20 || c == '"' || c == '\\')
+				break;
+			if (c < 0x80 || !lossy) {
+				n++;
+				continue;
+			}
+			size_t k = utf8_seq((const unsigned char *)s + n);
+			if (!k)
+				break;
+			n += k;
+		}
 		fwrite(s, 1, n, fp);
 		s += n;
 		if (!*s)
@@ -47,12 +76,26 @@ void json_put_string(FILE *fp, const char *s)
 		case '\r': fputs("\\r", fp); break;
 		case '\t': fputs("\\t", fp); break;
 		default:
+			if (c >= 0x80) { /* lossy, and not UTF-8 */
+				fputs("\\uFFFD", fp);
+				break;
+			}
 			fputs("\\u00", fp);
 			putc(hex[c >> 4], fp);
 			putc(hex[c & 15], fp);
 		}
 	}
 	putc('"', fp);
+}
+
+void json_put_string(FILE *fp, const char *s)
+{
+	put_string(fp, s, true);
+}
+
+void json_put_raw(FILE *fp, const char *s)
+{
+	put_string(fp, s, false);
 }
 
 void json_put_int(FILE *fp, int64_t v)

@@ -233,13 +233,14 @@ static bool eat(char **p, const char *lit)
 	return true;
 }
 
-/* A string of plain bytes at *p: NUL-terminates it in place and returns it. */
-static char *plain_string(char **p)
+/* A path at *p: a string without escapes (its bytes as item_write wrote them with
+ * json_put_raw, UTF-8 or not).  NUL-terminates it in place and returns it. */
+static char *plain_path(char **p)
 {
 	if (**p != '"')
 		return NULL;
 	char *s = *p + 1, *q = s;
-	while (plain_byte((unsigned char)*q))
+	while ((unsigned char)*q >= 0x20 && *q != '"' && *q != '\\')
 		q++;
 	if (*q != '"')
 		return NULL;
@@ -248,38 +249,49 @@ static char *plain_string(char **p)
 	return s;
 }
 
-/* A decimal integer at *p (or null, when null_ok: then -1). */
+/* A JSON integer at *p (or null, when null_ok: then -1). */
 static bool plain_int(char **p, bool null_ok, int64_t *v)
 {
 	if (null_ok && eat(p, "null")) {
 		*v = -1;
 		return true;
 	}
-	if (**p != '-' && !isdigit((unsigned char)**p))
-		return false;
+	const char *d = *p + (**p == '-');
+	if (!isdigit((unsigned char)d[0]) || (d[0] == '0' && isdigit((unsigned char)d[1])))
+		return false; /* no digit, or a leading zero JSON does not allow */
 	char *end;
 	errno = 0;
 	long long x = strtoll(*p, &end, 10);
-	if (errno || end == *p || (**p == '-' && !isdigit((unsigned char)(*p)[1])))
+	if (errno)
 		return false;
 	*v = x;
 	*p = end;
 	return true;
 }
 
-/* A flat object of plain strings or nulls, compact, at *p: its end.  Such a text is
- * already as pv_text would write it. */
+/* A flat object of plain strings or nulls, compact, no key twice, at *p: its end.  Such
+ * a text is already as pv_text would write it. */
 static char *plain_pv_end(char *p)
 {
+	enum { MAX_KEYS = 32 };
+	const char *keys[MAX_KEYS];
+	size_t lens[MAX_KEYS], n = 0;
 	if (*p++ != '{')
 		return NULL;
 	if (*p == '}')
 		return p + 1;
 	for (;;) {
-		if (*p++ != '"')
+		if (n == MAX_KEYS || *p++ != '"')
 			return NULL;
+		const char *k = p;
 		while (plain_byte((unsigned char)*p))
 			p++;
+		size_t klen = (size_t)(p - k);
+		for (size_t i = 0; i < n; i++)
+			if (lens[i] == klen && !memcmp(keys[i], k, klen))
+				return NULL;
+		keys[n] = k;
+		lens[n++] = klen;
 		if (*p++ != '"' || *p++ != ':')
 			return NULL;
 		if (*p == '"') {
@@ -309,6 +321,8 @@ static char *plain_pv_end(char *p)
  */
 static int parse_item_plain(struct scan *sc, const char *line, size_t len)
 {
+	if (memchr(line, '\0', len)) /* not JSON: jansson says why */
+		return 0;
 	char *buf = strndup(line, len), *p = buf, *pv, *pv_end;
 	int64_t version, size, nr;
 	size_t nfiles = sc->nfiles, nparts = sc->nparts;
@@ -329,11 +343,11 @@ static int parse_item_plain(struct scan *sc, const char *line, size_t len)
 	while (*p != ']') {
 		char *path;
 		if ((sc->nfiles > nfiles && !eat(&p, ",")) || !eat(&p, "{\"path\":") ||
-		    !(path = plain_string(&p)) || !eat(&p, ",\"size\":") || !plain_int(&p, false, &size) ||
+		    !(path = plain_path(&p)) || !eat(&p, ",\"size\":") || !plain_int(&p, false, &size) ||
 		    !eat(&p, ",\"num_records\":") || !plain_int(&p, true, &nr) || !eat(&p, "}"))
 			goto other;
 		if (files_reserve(sc, 1)) {
-			free(buf);
+			part->item = buf; /* its files' paths point into it */
 			return -1;
 		}
 		sc->files[sc->nfiles++] = (struct sfile){ path, size, nr, part->pv };
@@ -387,7 +401,7 @@ static void item_write(FILE *fp, const struct part *p)
 	for (size_t i = 0; i < p->nfiles; i++) {
 		const struct sfile *f = &p->files[i];
 		fputs(i ? ",{\"path\":" : "{\"path\":", fp);
-		json_put_string(fp, f->path);
+		json_put_raw(fp, f->path);
 		fputs(",\"size\":", fp);
 		json_put_int(fp, f->size);
 		fputs(",\"num_records\":", fp);
@@ -657,8 +671,10 @@ static int build_items(void *ctx)
 		FILE *fp = text_open(&ts);
 		if (fp)
 			item_write(fp, &sc->parts[i]);
-		if (!fp || !(sc->items[i] = text_close(&ts)))
+		if (!fp || !(sc->items[i] = text_close(&ts))) {
+			fprintf(stderr, "deltaq: out of memory writing work items\n");
 			return -1;
+		}
 	}
 	return 0;
 }
@@ -977,14 +993,14 @@ oom:
 	fprintf(stderr, "deltaq: out of memory\n");
 	rc = EXIT_UNREADABLE;
 out:
+	for (size_t i = 0; sc.items && i < sc.nparts; i++)
+		free(sc.items[i]);
+	free(sc.items);
 	json_decref(want);
 	part_free_all(&sc);
 	free(sc.files);
 	dq_snapshot_close(s);
 	dq_table_close(t);
 	json_decref(sc.items_json);
-	for (size_t i = 0; sc.items && i < sc.nparts; i++)
-		free(sc.items[i]);
-	free(sc.items);
 	return rc;
 }

@@ -405,6 +405,9 @@ static int finish_partition_values(dq_snapshot *s)
 		const char *name = json_string_value(json_array_get(s->partition_columns, c)), *q;
 		for (q = name; q && pv_plain_byte((unsigned char)*q); q++)
 			;
+		for (size_t i = 0; name && !*q && i < c; i++)
+			if (!strcmp(cols[i], name))
+				name = NULL; /* a column twice: jansson's path keeps one pair */
 		if (!name || *q) {
 			free(cols);
 			cols = NULL;
@@ -419,6 +422,7 @@ static int finish_partition_values(dq_snapshot *s)
 	if (!cache || !by_addr) {
 		json_decref(cache);
 		free(by_addr);
+		free(cols);
 		return -1;
 	}
 	int rc = 0;

@@ -216,6 +216,33 @@ PY
 	assert_equal "$output" "$here"
 }
 
+@test "scan: a data file whose name is not UTF-8 is read by its bytes and shown with U+FFFD" {
+	mkdir -p "$OK/_delta_log"
+	python3 - "$OK/_delta_log/00000000000000000000.json" <<'PY'
+import json, sys
+schema = {"type": "struct", "fields": [{"name": "x", "type": "long", "nullable": True, "metadata": {}}]}
+acts = [{"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}},
+        {"metaData": {"id": "1", "format": {"provider": "parquet", "options": {}},
+                      "schemaString": json.dumps(schema), "partitionColumns": [],
+                      "configuration": {}, "createdTime": 0}},
+        {"add": {"path": "f%FF.parquet", "partitionValues": {}, "size": 7, "modificationTime": 0,
+                 "dataChange": True, "stats": '{"numRecords":1}'}}]
+open(sys.argv[1], "w").write("".join(json.dumps(a) + "\n" for a in acts))
+PY
+	printf 'not parquet' >"$OK/$(printf 'f\377.parquet')"
+	run --separate-stderr deltaq scan -o ndjson "$OK"
+	assert_failure 1
+	local here=$output
+	# found (its size is compared), and valid JSON with U+FFFD in place of the byte
+	assert_equal "$(jq -ac '[.mismatches[] | [.path, .what]]' <<<"$here")" '[["f\ufffd.parquet","size"],["f\ufffd.parquet","unreadable"]]'
+	run --separate-stderr deltaq scan -o ndjson --jobs 2 "$OK"
+	assert_failure 1
+	assert_equal "$output" "$here"
+	run --separate-stderr bash -c '"$0" scan --list-partitions "$1" | "$0" scan -o ndjson --partition - "$1"' "$DELTAQ" "$OK"
+	assert_failure 1
+	assert_equal "$output" "$here"
+}
+
 @test "scan: --partition - reads work items in any JSON shape, not only --list-partitions' own" {
 	# Items as --list-partitions writes them are read without a JSON parser; others
 	# (keys in another order, spaces) through jansson, to the same records.
@@ -230,6 +257,13 @@ PY
 		< <(jq -c '{files: .files, partition_values: .partition_values, version: .version}' <<<"$items" | sed 's/,"/, "/g')
 	assert_failure 1
 	assert_equal "$output" "$plain"
+	# as jansson reads them: the last of a key given twice wins; a leading zero is no JSON
+	run deltaq scan -o ndjson --partition - "$BAD" <<<'{"version":0,"partition_values":{"day":"x","day":"2024-01-01"},"files":[]}'
+	assert_success
+	assert_equal "$(jq -c .partition_values <<<"$output")" '{"day":"2024-01-01"}'
+	run --separate-stderr deltaq scan -o ndjson --partition - "$BAD" <<<'{"version":0,"partition_values":{},"files":[{"path":"a","size":07,"num_records":null}]}'
+	assert_failure 2
+	assert_equal "$output" ""
 }
 
 @test "scan: --partition ITEM scans that item's files and prints the same record" {

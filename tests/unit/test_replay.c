@@ -226,6 +226,19 @@ static void partition_values_text(void)
 			CHECK_STR(f->partition_values, cases[c].want);
 	}
 	dq_snapshot_close(s);
+	/* A column named twice (not valid Delta): one pair, as jansson's object keeps it. */
+	write_commit("pv2", 0,
+		     "{\"protocol\":{\"minReaderVersion\":1,\"minWriterVersion\":2}}\n"
+		     "{\"metaData\":{\"id\":\"p\",\"format\":{\"provider\":\"parquet\",\"options\":{}},"
+		     "\"schemaString\":\"{\\\"type\\\":\\\"struct\\\",\\\"fields\\\":[]}\","
+		     "\"partitionColumns\":[\"a\",\"a\"],\"configuration\":{}}}\n"
+		     "{\"add\":{\"path\":\"f\",\"partitionValues\":{\"a\":\"1\"},\"size\":1,"
+		     "\"modificationTime\":0,\"dataChange\":true}}\n");
+	s = snap("pv2", -1, DQ_NEED_FILES, 1, &rc);
+	CHECK_INT(rc, DQ_OK);
+	if (s && dq_snapshot_num_files(s) == 1)
+		CHECK_STR(dq_snapshot_file(s, 0)->partition_values, "{\"a\":\"1\"}");
+	dq_snapshot_close(s);
 }
 
 static void errors(void)
