@@ -137,7 +137,7 @@ int cmd_bundle(int argc, char **argv, struct cli *cli)
 		{ "redacted", NULL, 0 },
 	};
 	json_t *row = json_object();
-	json_object_set_new(row, "out", json_string(out));
+	json_object_set_new(row, "out", dq_json_text(out));
 	json_object_set_new(row, "format", json_string(res.format));
 	json_object_set_new(row, "entries", json_integer((json_int_t)res.entries));
 	json_object_set_new(row, "bytes", json_integer((json_int_t)res.bytes));

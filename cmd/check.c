@@ -636,8 +636,8 @@ int cmd_check(int argc, char **argv, struct cli *cli)
 	if (o.junit) {
 		write_junit(location, ordered, &o, ran);
 	} else if (cli->format == OUT_JSON) {
-		out_json_doc(json_pack("{si ss sI sI sI sO}", "schema_version", 1, "table",
-				       location, "version", (json_int_t)version, "errors",
+		out_json_doc(json_pack("{si so sI sI sI sO}", "schema_version", 1, "table",
+				       dq_json_text(location), "version", (json_int_t)version, "errors",
 				       (json_int_t)errors, "warnings", (json_int_t)warnings, "findings",
 				       ordered));
 	} else if (cli->format == OUT_NDJSON) {

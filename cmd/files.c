@@ -50,7 +50,7 @@ const size_t file_ncols = 6; /* without the --stats columns */
 json_t *file_record(const dq_snapshot *s, const struct dq_file *f, bool stats)
 {
 	json_t *row = json_object();
-	json_object_set_new(row, "path", json_string(f->path));
+	json_object_set_new(row, "path", dq_json_text(f->path));
 	json_object_set_new(row, "size", json_integer(f->size));
 	json_object_set_new(row, "modification_time", timestamp_json(f->modification_time));
 	json_t *pv = json_loads(f->partition_values, 0, NULL);

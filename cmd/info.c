@@ -65,7 +65,7 @@ int cmd_info(int argc, char **argv, struct cli *cli)
 	json_t *conf = json_object_get(md, "configuration");
 
 	json_t *row = json_object();
-	json_object_set_new(row, "location", json_string(dq_table_location(t)));
+	json_object_set_new(row, "location", dq_json_text(dq_table_location(t)));
 	json_object_set_new(row, "id", str_field(md, "id"));
 	json_object_set_new(row, "name", str_field(md, "name"));
 	json_object_set_new(row, "description", str_field(md, "description"));

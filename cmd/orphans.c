@@ -52,7 +52,7 @@ static int emit_file(const struct dq_untracked *f, void *arg)
 {
 	struct emit *e = arg;
 	json_t *row = json_object();
-	json_object_set_new(row, "path", json_string(f->path));
+	json_object_set_new(row, "path", dq_json_text(f->path));
 	json_object_set_new(row, "size", json_integer(f->size));
 	json_object_set_new(row, "modification_time", timestamp_json(f->modification_time));
 	json_object_set_new(row, "deletable", json_boolean(f->deletable));
@@ -110,7 +110,7 @@ static int run(struct cli *cli, dq_snapshot *s, const char *location,
 	e.o.fp = e.fp;
 	if (e.json) {
 		fputs("{\n", e.fp);
-		doc_field(e.fp, "table", json_string(location), false);
+		doc_field(e.fp, "table", dq_json_text(location), false);
 		doc_field(e.fp, "version", json_integer(dq_snapshot_version(s)), false);
 		fputs("  \"files\": [", e.fp);
 	}

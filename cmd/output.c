@@ -16,29 +16,13 @@ json_t *json_int_or_null(int64_t v, bool known)
 
 json_t *json_str_or_null(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	return s ? dq_json_text(s) : json_null();
 }
 
 json_t *timestamp_json(int64_t ms)
 {
 	char buf[40];
 	return ms < 0 ? json_null() : json_string(dq_format_timestamp(ms, buf, sizeof(buf)));
-}
-
-/* The length of the UTF-8 sequence at s when it is a valid one (1 to 4), else 0. */
-static size_t utf8_seq(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-		 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	/* overlong forms, surrogates, and beyond U+10FFFF */
-	if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) || (c == 0xF0 && s[1] < 0x90) ||
-	    (c == 0xF4 && s[1] > 0x8F))
-		return 0;
-	return n;
 }
 
 /* json_put_string and json_put_raw: each byte that is not valid UTF-8 becomes U+FFFD
@@ -57,7 +41,7 @@ static void put_string(FILE *fp, const char *s, bool lossy)
 				n++;
 				continue;
 			}
-			size_t k = utf8_seq((const unsigned char *)s + n);
+			size_t k = dq_utf8_seq(s + n);
 			if (!k)
 				break;
 			n += k;

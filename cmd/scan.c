@@ -481,9 +481,9 @@ static void record_write(FILE *fp, const char *pv, const struct sfile *f, size_t
 static json_t *failed_record(const struct part *p, const char *why)
 {
 	json_t *pvo = json_loads(p->pv, 0, NULL);
-	return json_pack("{s:o, s:I, s:n, s:n, s:n, s:[], s:s}", "partition_values",
+	return json_pack("{s:o, s:I, s:n, s:n, s:n, s:[], s:o}", "partition_values",
 			 pvo ? pvo : json_object(), "num_files", (json_int_t)p->nfiles, "size_bytes",
-			 "row_groups", "num_rows", "mismatches", "error", why);
+			 "row_groups", "num_rows", "mismatches", "error", dq_json_text(why));
 }
 
 /* Inspects files[0..n) (dq_data_files_inspect: on t's pool unless few); d and e are new

@@ -90,10 +90,11 @@ static int finding(json_t *arr, const char *rule, int64_t version, const char *p
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	const struct dq_check_rule *r = dq_check_rule(rule);
-	json_t *o = json_pack("{ss ss ss so so}", "rule", rule, "severity",
-			      r && r->severity == DQ_SEV_WARNING ? "warning" : "error", "message", msg,
-			      "version", version >= 0 ? json_integer(version) : json_null(),
-			      "path", path ? json_string(path) : json_null());
+	/* Paths (and messages that quote them) need not be UTF-8: dq_json_text. */
+	json_t *o = json_pack("{ss ss so so so}", "rule", rule, "severity",
+			      r && r->severity == DQ_SEV_WARNING ? "warning" : "error", "message",
+			      dq_json_text(msg), "version", version >= 0 ? json_integer(version) : json_null(),
+			      "path", path ? dq_json_text(path) : json_null());
 	return o ? json_array_append_new(arr, o) : -1;
 }
 

@@ -516,4 +516,14 @@ const char *dq_standins_location(const dq_standins *s);
 /* Removes the folder, if one was written, and frees s.  NULL is a no-op. */
 void dq_standins_close(dq_standins *s);
 
+/*
+ * Text that may not be UTF-8 (file names on disk, paths decoded from a log, messages that
+ * quote them), for JSON, which jansson refuses otherwise.  dq_utf8_seq: the length of the
+ * valid UTF-8 sequence at s (1 to 4; 1 for an ASCII byte, NUL included), or 0 when the
+ * bytes there are not one.  dq_json_text: a new JSON string of s with each byte that is
+ * not part of valid UTF-8 as U+FFFD; NULL only when out of memory (or s is NULL).
+ */
+size_t dq_utf8_seq(const char *s);
+json_t *dq_json_text(const char *s);
+
 #endif

@@ -353,3 +353,46 @@ void dq_strset_release(struct dq_strset *s)
 	s->slots = NULL;
 	s->cap = s->n = 0;
 }
+
+size_t dq_utf8_seq(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned char c = s[0];
+	size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+		 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	/* overlong forms, surrogates, and beyond U+10FFFF */
+	if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F) || (c == 0xF0 && s[1] < 0x90) ||
+	    (c == 0xF4 && s[1] > 0x8F))
+		return 0;
+	return n;
+}
+
+json_t *dq_json_text(const char *s)
+{
+	json_t *j = json_string(s);
+	if (j || !s)
+		return j;
+	/* Not UTF-8: each stray byte becomes U+FFFD (3 bytes). */
+	size_t len = strlen(s), o = 0;
+	char *buf = len < SIZE_MAX / 3 ? malloc(3 * len + 1) : NULL;
+	if (!buf)
+		return NULL;
+	while (*s) {
+		size_t k = dq_utf8_seq(s);
+		if (k) {
+			memcpy(buf + o, s, k);
+			o += k;
+			s += k;
+		} else {
+			memcpy(buf + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+			s++;
+		}
+	}
+	j = json_stringn(buf, o);
+	free(buf);
+	return j;
+}

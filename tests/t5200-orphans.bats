@@ -51,6 +51,27 @@ paths() { jq -r .path; }
 ["stray.parquet",10,true,null]'
 }
 
+@test "orphans, check --deep, files: names that are not UTF-8 come out as U+FFFD in valid JSON" {
+	# jansson refuses such text: the file was dropped from orphans' JSON, and check --deep
+	# failed with "out of memory"
+	local t=$BATS_TEST_TMPDIR/t
+	otable "$t"
+	add 'a%FF.parquet' | commit "$t" 1
+	mkfile "$t/$(printf 'a\377.parquet')"
+	mkfile "$t/$(printf 'junk\376.bin')" "$OLD" 3
+	run --separate-stderr deltaq orphans -o json --now "$NOW" "$t"
+	assert_success
+	assert_equal "$(jq -ac '[.files[] | [.path, .size]]' <<<"$output")" '[["junk\ufffd.bin",3]]'
+	run --separate-stderr deltaq files -o ndjson "$t"
+	assert_success
+	assert_equal "$(jq -ac .path <<<"$output")" '"a\ufffd.parquet"'
+	# the active file is found by its bytes (1 byte: no Parquet), the stray one listed
+	run --separate-stderr deltaq check --deep -o json "$t"
+	assert_failure 1
+	assert_equal "$(jq -ac '[.findings[] | [.rule, .path]]' <<<"$output")" \
+		'[["DQ303","a\ufffd.parquet"],["DQ310","junk\ufffd.bin"]]'
+}
+
 @test "orphans: a symbolic link counts as its target; a dangling one is no file" {
 	local t=$BATS_TEST_TMPDIR/t
 	otable "$t"
