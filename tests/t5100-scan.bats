@@ -12,6 +12,40 @@ setup() {
 # scan_table DIR [options]: a table with real Parquet data files (see scan_table.py).
 scan_table() { python3 "$FIX/scan_table.py" "$@" >/dev/null; }
 
+# json_table DIR PARTITION-COLUMNS ADDS: version 0 of a table whose adds (ADDS: a JSON
+# array of [path, partitionValues]) each name a file of 7 bytes and 1 row.
+json_table() {
+	mkdir -p "$1/_delta_log"
+	python3 - "$1/_delta_log/00000000000000000000.json" "$2" "$3" <<'PY'
+import json, sys
+cols, adds = json.loads(sys.argv[2]), json.loads(sys.argv[3])
+fields = [{"name": c, "type": "string", "nullable": True, "metadata": {}} for c in cols]
+fields.append({"name": "x", "type": "long", "nullable": True, "metadata": {}})
+acts = [{"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}},
+        {"metaData": {"id": "1", "format": {"provider": "parquet", "options": {}},
+                      "schemaString": json.dumps({"type": "struct", "fields": fields}),
+                      "partitionColumns": cols, "configuration": {}, "createdTime": 0}}]
+for path, pv in adds:
+    acts.append({"add": {"path": path, "partitionValues": pv, "size": 7, "modificationTime": 0,
+                         "dataChange": True, "stats": '{"numRecords":1}'}})
+open(sys.argv[1], "w").write("".join(json.dumps(a) + "\n" for a in acts))
+PY
+}
+
+# scan_three_ways DIR: scans DIR in-process (some mismatch: exit 1), into $here, then
+# with --jobs 2 and through --list-partitions | --partition -, which must print the same.
+scan_three_ways() {
+	run --separate-stderr deltaq scan -o ndjson "$1"
+	assert_failure 1
+	here=$output
+	run --separate-stderr deltaq scan -o ndjson --jobs 2 "$1"
+	assert_failure 1
+	assert_equal "$output" "$here"
+	run --separate-stderr bash -c '"$0" scan --list-partitions "$1" | "$0" scan -o ndjson --partition - "$1"' "$DELTAQ" "$1"
+	assert_failure 1
+	assert_equal "$output" "$here"
+}
+
 @test "scan: a clean table: one row per partition and a total, exit 0" {
 	scan_table "$OK" --partitions 3 --files 2 --rows 10 --row-groups 2
 	run --separate-stderr deltaq scan "$OK"
@@ -160,87 +194,34 @@ scan_table() { python3 "$FIX/scan_table.py" "$@" >/dev/null; }
 }
 
 @test "scan: work items keep paths with quotes, backslashes and control characters" {
-	# Items are written without jansson (item_text): its escaping must still round-trip.
-	mkdir -p "$OK/_delta_log"
-	python3 - "$OK/_delta_log/00000000000000000000.json" <<'PY'
-import json, sys
-schema = {"type": "struct", "fields": [{"name": "x", "type": "long", "nullable": True, "metadata": {}}]}
-acts = [{"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}},
-        {"metaData": {"id": "1", "format": {"provider": "parquet", "options": {}},
-                      "schemaString": json.dumps(schema), "partitionColumns": [],
-                      "configuration": {}, "createdTime": 0}}]
-for p in ['q"uote.parquet', 'back\\slash.parquet', 'tab\tnl\n.parquet', 'ctl\x01\x1f.parquet', 'ü/é.parquet']:
-    acts.append({"add": {"path": p, "partitionValues": {}, "size": 7, "modificationTime": 0,
-                         "dataChange": True, "stats": '{"numRecords":1}'}})
-open(sys.argv[1], "w").write("".join(json.dumps(a) + "\n" for a in acts))
-PY
+	# Items are written without jansson (item_write): its escaping must still round-trip.
+	json_table "$OK" '[]' '[["q\"uote.parquet",{}],["back\\slash.parquet",{}],["tab\tnl\n.parquet",{}],["ctl\u0001\u001f.parquet",{}],["\u00fc/\u00e9.parquet",{}]]'
 	run deltaq scan --list-partitions "$OK"
 	assert_success
 	assert_equal "$(jq -c '[.files[].path]' <<<"$output")" \
 		'["back\\slash.parquet","ctl\u0001\u001f.parquet","q\"uote.parquet","tab\tnl\n.parquet","ü/é.parquet"]'
-	run --separate-stderr deltaq scan -o ndjson "$OK"
-	assert_failure 1
-	local here=$output
+	local here
+	scan_three_ways "$OK"
 	assert_equal "$(jq -r '.mismatches | map(.what) | unique | join(",")' <<<"$here")" missing
-	run --separate-stderr deltaq scan -o ndjson --jobs 2 "$OK"
-	assert_failure 1
-	assert_equal "$output" "$here"
 }
 
 @test "scan: partition values with quotes, backslashes and non-ASCII keep their text everywhere" {
 	# Plain values go through no JSON parser (replay, work items, records): these do.
-	mkdir -p "$OK/_delta_log"
-	python3 - "$OK/_delta_log/00000000000000000000.json" <<'PY'
-import json, sys
-schema = {"type": "struct", "fields": [{"name": "p", "type": "string", "nullable": True, "metadata": {}},
-                                       {"name": "x", "type": "long", "nullable": True, "metadata": {}}]}
-acts = [{"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}},
-        {"metaData": {"id": "1", "format": {"provider": "parquet", "options": {}},
-                      "schemaString": json.dumps(schema), "partitionColumns": ["p"],
-                      "configuration": {}, "createdTime": 0}}]
-for i, v in enumerate(['a"b', 'x\\y', '\u00e9t\u00e9', 'tab\t', None, 'plain']):
-    acts.append({"add": {"path": "f%d.parquet" % i, "partitionValues": {"p": v}, "size": 7,
-                         "modificationTime": 0, "dataChange": True, "stats": '{"numRecords":1}'}})
-open(sys.argv[1], "w").write("".join(json.dumps(a) + "\n" for a in acts))
-PY
-	run --separate-stderr deltaq scan -o ndjson "$OK"
-	assert_failure 1
-	local here=$output
+	json_table "$OK" '["p"]' '[["f0.parquet",{"p":"a\"b"}],["f1.parquet",{"p":"x\\y"}],["f2.parquet",{"p":"\u00e9t\u00e9"}],["f3.parquet",{"p":"tab\t"}],["f4.parquet",{"p":null}],["f5.parquet",{"p":"plain"}]]'
+	local here
+	scan_three_ways "$OK"
 	assert_equal "$(jq -c '.partition_values.p' <<<"$here" | sort | tr '\n' ' ')" \
 		'"a\"b" "plain" "tab\t" "x\\y" "été" null '
-	run --separate-stderr deltaq scan -o ndjson --jobs 2 "$OK"
-	assert_failure 1
-	assert_equal "$output" "$here"
-	run --separate-stderr bash -c '"$0" scan --list-partitions "$1" | "$0" scan -o ndjson --partition - "$1"' "$DELTAQ" "$OK"
-	assert_failure 1
-	assert_equal "$output" "$here"
 }
 
 @test "scan: a data file whose name is not UTF-8 is read by its bytes and shown with U+FFFD" {
-	mkdir -p "$OK/_delta_log"
-	python3 - "$OK/_delta_log/00000000000000000000.json" <<'PY'
-import json, sys
-schema = {"type": "struct", "fields": [{"name": "x", "type": "long", "nullable": True, "metadata": {}}]}
-acts = [{"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}},
-        {"metaData": {"id": "1", "format": {"provider": "parquet", "options": {}},
-                      "schemaString": json.dumps(schema), "partitionColumns": [],
-                      "configuration": {}, "createdTime": 0}},
-        {"add": {"path": "f%FF.parquet", "partitionValues": {}, "size": 7, "modificationTime": 0,
-                 "dataChange": True, "stats": '{"numRecords":1}'}}]
-open(sys.argv[1], "w").write("".join(json.dumps(a) + "\n" for a in acts))
-PY
+	json_table "$OK" '[]' '[["f%FF.parquet",{}]]'
 	printf 'not parquet' >"$OK/$(printf 'f\377.parquet')"
-	run --separate-stderr deltaq scan -o ndjson "$OK"
-	assert_failure 1
-	local here=$output
+	local here
+	scan_three_ways "$OK"
 	# found (its size is compared), and valid JSON with U+FFFD in place of the byte
-	assert_equal "$(jq -ac '[.mismatches[] | [.path, .what]]' <<<"$here")" '[["f\ufffd.parquet","size"],["f\ufffd.parquet","unreadable"]]'
-	run --separate-stderr deltaq scan -o ndjson --jobs 2 "$OK"
-	assert_failure 1
-	assert_equal "$output" "$here"
-	run --separate-stderr bash -c '"$0" scan --list-partitions "$1" | "$0" scan -o ndjson --partition - "$1"' "$DELTAQ" "$OK"
-	assert_failure 1
-	assert_equal "$output" "$here"
+	assert_equal "$(jq -ac '[.mismatches[] | [.path, .what]]' <<<"$here")" \
+		'[["f\ufffd.parquet","size"],["f\ufffd.parquet","unreadable"]]'
 }
 
 @test "scan: --partition - reads work items in any JSON shape, not only --list-partitions' own" {
