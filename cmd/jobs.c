@@ -148,7 +148,6 @@ struct sup {
 	double deadline;        /* SIGKILL time after stopping */
 	bool killed;
 	bool debug;
-	bool preparing;         /* spec->prepare has not run yet: hand out nothing */
 	const char *exe;
 	unsigned threads;
 	char ppid[24], threads_s[16];
@@ -548,8 +547,7 @@ static void spawn(struct sup *s, struct worker *w)
 	if (s->debug)
 		fprintf(stderr, "deltaq: jobs: worker %u pid %d started (%s threads)\n", w->id,
 			(int)w->pid, s->threads_s);
-	if (!s->preparing)
-		assign(s, w);
+	assign(s, w);
 	return;
 fail:
 	for (int i = 0; i < 2; i++) {
@@ -716,19 +714,8 @@ int jobs_run(const struct jobs_spec *spec)
 	double t0 = s.t0 = jobs_now_ms(), cpu0 = cpu_ms();
 	for (size_t i = 0; i < spec->nitems; i++)
 		s.left_weight += weight(&s, i);
-	/* The caller's prepare runs while the workers start (exec, linking, opening). */
-	s.preparing = spec->prepare != NULL;
 	for (unsigned i = 0; i < s.nw && remaining(&s); i++)
 		spawn(&s, &s.w[i]);
-	if (s.preparing) {
-		s.preparing = false;
-		if (spec->prepare(spec->ctx))
-			stop(&s, -1);
-		else
-			for (unsigned i = 0; i < s.nw; i++)
-				if (s.w[i].pid)
-					assign(&s, &s.w[i]);
-	}
 
 	struct pollfd *pfd = calloc(2 * (size_t)s.nw + 1, sizeof(*pfd));
 	struct worker **who = calloc(2 * (size_t)s.nw + 1, sizeof(*who));

@@ -92,10 +92,6 @@ struct jobs_spec {
 	void (*done)(void *ctx, size_t item, const char *failure);
 	/* Called about ten times a second while workers run (may be NULL). */
 	void (*tick)(void *ctx);
-	/* Called once the first workers are spawned, before any item is handed out (may be
-	 * NULL): the caller can write items[] then, while the workers start.  Nonzero
-	 * (out of memory): the workers are stopped and jobs_run returns -1. */
-	int (*prepare)(void *ctx);
 };
 
 /* CLOCK_MONOTONIC, in milliseconds. */
