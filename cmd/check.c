@@ -105,6 +105,14 @@ static void xml_escape(FILE *fp, const char *s)
 {
 	for (; s && *s; s++) {
 		unsigned char ch = (unsigned char)*s;
+		size_t k = ch >= 0x80 ? dq_utf8_seq(s) : 1;
+		if (ch >= 0x80) { /* a declared UTF-8 document: U+FFFD for what is not */
+			if (k)
+				fwrite(s, 1, k, fp), s += k - 1;
+			else
+				fputs("\xEF\xBF\xBD", fp);
+			continue;
+		}
 		switch (ch) {
 		case '<': fputs("&lt;", fp); break;
 		case '>': fputs("&gt;", fp); break;
@@ -275,43 +283,107 @@ static char *deep_item(const dq_snapshot *s, size_t from, size_t to)
 	return text_close(&ts);
 }
 
-/* The worker side: the storage rules of one item's files, one record per finding. */
-int check_worker_item(dq_table *t, const char *text, size_t len, struct jobs_emitter *em)
+/*
+ * A work item as deep_item writes it, read without jansson (which refuses paths that
+ * are not UTF-8): its files into *df (new; paths and keys point into *buf, new), n in
+ * *n.  0 when read, 1 when the text has another shape, -1 when out of memory.
+ */
+static int deep_item_read(const char *text, size_t len, int64_t *version, struct dq_file **df,
+			  size_t *n, char **buf)
+{
+	char *p = *buf = memchr(text, '\0', len) ? NULL : strndup(text, len);
+	size_t cap = 0;
+	*df = NULL;
+	*n = 0;
+	if (!p)
+		return memchr(text, '\0', len) ? 1 : -1;
+	if (!jr_lit(&p, "{\"version\":") || !jr_int(&p, false, version) || !jr_lit(&p, ",\"files\":["))
+		goto other;
+	while (*p != ']') {
+		struct dq_file f = { 0 };
+		if ((*n && !jr_lit(&p, ",")) || !jr_lit(&p, "{\"path\":") || !(f.path = jr_string(&p)) ||
+		    !jr_lit(&p, ",\"key\":") || !(f.key = jr_string(&p)) || !jr_lit(&p, ",\"size\":") ||
+		    !jr_int(&p, false, &f.size) || !jr_lit(&p, ",\"num_records\":") ||
+		    !jr_int(&p, false, &f.num_records) || !jr_lit(&p, ",\"dv_cardinality\":") ||
+		    !jr_int(&p, false, &f.dv_cardinality) || !jr_lit(&p, "}"))
+			goto other;
+		if (*n == cap) {
+			struct dq_file *g = realloc(*df, (cap = cap ? 2 * cap : 64) * sizeof(*g));
+			if (!g)
+				return -1;
+			*df = g;
+		}
+		(*df)[(*n)++] = f;
+	}
+	if (!strcmp(p, "]}"))
+		return 0;
+other:
+	free(*df);
+	free(*buf);
+	*df = NULL;
+	*buf = NULL;
+	*n = 0;
+	return 1;
+}
+
+/* The same through jansson (*item new: the strings point into it); EXIT_USAGE when the
+ * text is not a work item. */
+static int deep_item_json(const char *text, size_t len, int64_t *version, struct dq_file **df,
+			  size_t *n, json_t **item)
 {
 	json_error_t je;
-	json_t *item = json_loadb(text, len, 0, &je);
-	const json_t *files = json_object_get(item, "files");
+	const json_t *files = json_object_get(*item = json_loadb(text, len, 0, &je), "files");
 	if (!json_is_array(files)) {
 		fprintf(stderr, "deltaq: check worker: bad work item: %s\n",
-			!item ? je.text : "it needs a files array");
-		json_decref(item);
+			!*item ? je.text : "it needs a files array");
 		return EXIT_USAGE;
 	}
-	int64_t version = json_integer_value(json_object_get(item, "version"));
-	size_t n = json_array_size(files), i;
-	const char **paths = calloc(n ? n : 1, sizeof(*paths)), **keys = calloc(n ? n : 1, sizeof(*keys));
-	struct dq_file *df = calloc(n ? n : 1, sizeof(*df));
-	const struct dq_file **dfp = calloc(n ? n : 1, sizeof(*dfp));
-	json_t *findings = json_array(), *f;
-	struct dq_error err = { 0 };
-	int rc = paths && keys && df && dfp && findings ? EXIT_OK : EXIT_UNREADABLE;
+	*version = json_integer_value(json_object_get(*item, "version"));
+	*n = json_array_size(files);
+	if (!(*df = calloc(*n ? *n : 1, sizeof(**df)))) {
+		fputs("deltaq: out of memory\n", stderr);
+		return EXIT_UNREADABLE;
+	}
+	size_t i;
+	json_t *f;
 	json_array_foreach(files, i, f) {
-		if (rc)
-			break;
-		df[i] = (struct dq_file){
+		(*df)[i] = (struct dq_file){
 			.path = json_string_value(json_object_get(f, "path")),
 			.key = json_string_value(json_object_get(f, "key")),
 			.size = json_integer_value(json_object_get(f, "size")),
 			.num_records = json_integer_value(json_object_get(f, "num_records")),
 			.dv_cardinality = json_integer_value(json_object_get(f, "dv_cardinality")),
 		};
+		if (!(*df)[i].path || !(*df)[i].key) {
+			fputs("deltaq: check worker: a work item file without path or key\n", stderr);
+			return EXIT_UNREADABLE;
+		}
+	}
+	return EXIT_OK;
+}
+
+/* The worker side: the storage rules of one item's files, one record per finding. */
+int check_worker_item(dq_table *t, const char *text, size_t len, struct jobs_emitter *em)
+{
+	int64_t version = 0;
+	struct dq_file *df = NULL;
+	size_t n = 0, i;
+	char *buf = NULL;
+	json_t *item = NULL, *findings = json_array(), *f;
+	int r = deep_item_read(text, len, &version, &df, &n, &buf);
+	int rc = r < 0 ? EXIT_UNREADABLE : r > 0 ? deep_item_json(text, len, &version, &df, &n, &item)
+						 : EXIT_OK;
+	const char **paths = calloc(n ? n : 1, sizeof(*paths)), **keys = calloc(n ? n : 1, sizeof(*keys));
+	const struct dq_file **dfp = calloc(n ? n : 1, sizeof(*dfp));
+	struct dq_error err = { 0 };
+	if (r < 0 || (!rc && !(paths && keys && dfp && findings))) {
+		fputs("deltaq: out of memory\n", stderr);
+		rc = EXIT_UNREADABLE;
+	}
+	for (i = 0; !rc && i < n; i++) {
 		dfp[i] = &df[i];
 		paths[i] = df[i].path;
 		keys[i] = df[i].key;
-		if (!df[i].path || !df[i].key) {
-			fputs("deltaq: check worker: a work item file without path or key\n", stderr);
-			rc = EXIT_UNREADABLE;
-		}
 	}
 	if (!rc && (dq_data_files_prefetch(t, paths, keys, n, &err) ||
 		    dq_check_data_files(t, dfp, n, version, findings, &err)))
@@ -321,6 +393,7 @@ int check_worker_item(dq_table *t, const char *text, size_t len, struct jobs_emi
 			rc = EXIT_UNREADABLE;
 	json_decref(findings);
 	json_decref(item);
+	free(buf);
 	free(paths);
 	free(keys);
 	free(df);

@@ -163,6 +163,17 @@ void json_put_string(FILE *fp, const char *s);
 /* json_put_string keeping every byte as it is, for work items, which must name a file
  * byte for byte: a path that is not UTF-8 goes through as it is. */
 void json_put_raw(FILE *fp, const char *s);
+/*
+ * Readers of what json_put_raw and json_put_int write, for work items read without
+ * jansson (which refuses text that is not UTF-8).  Each takes *p at the value, steps past
+ * it and returns true (or the value), or fails, *p then anywhere, when the text there is
+ * not that value in that form.  jr_lit: the literal lit.  jr_int: a JSON integer (or
+ * null when null_ok, as -1).  jr_string: a string, decoded in place and NUL-terminated:
+ * its bytes as they are, and the escapes json_put_raw writes (\uXXXX up to U+007F).
+ */
+bool jr_lit(char **p, const char *lit);
+bool jr_int(char **p, bool null_ok, int64_t *v);
+char *jr_string(char **p);
 /* Writes v in decimal (as json_put_string, without printf's cost per call). */
 void json_put_int(FILE *fp, int64_t v);
 /* json_put_int, or null when the value is not known (as json_int_or_null). */

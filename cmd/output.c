@@ -4,6 +4,8 @@
  * aligned text for people, one JSON document, NDJSON, TSV or CSV.  Text output is buffered
  * to align columns; every other format streams.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +82,76 @@ void json_put_string(FILE *fp, const char *s)
 void json_put_raw(FILE *fp, const char *s)
 {
 	put_string(fp, s, false);
+}
+
+bool jr_lit(char **p, const char *lit)
+{
+	size_t n = strlen(lit);
+	if (strncmp(*p, lit, n))
+		return false;
+	*p += n;
+	return true;
+}
+
+bool jr_int(char **p, bool null_ok, int64_t *v)
+{
+	if (null_ok && jr_lit(p, "null")) {
+		*v = -1;
+		return true;
+	}
+	const char *d = *p + (**p == '-');
+	if (!isdigit((unsigned char)d[0]) || (d[0] == '0' && isdigit((unsigned char)d[1])))
+		return false; /* no digit, or a leading zero JSON does not allow */
+	char *end;
+	errno = 0;
+	long long x = strtoll(*p, &end, 10);
+	if (errno)
+		return false;
+	*v = x;
+	*p = end;
+	return true;
+}
+
+char *jr_string(char **p)
+{
+	if (**p != '"')
+		return NULL;
+	char *s = *p + 1, *in = s, *out = s;
+	for (;;) {
+		unsigned char c = (unsigned char)*in;
+		if (c == '"')
+			break;
+		if (c < 0x20)
+			return NULL; /* the end of the text, or a raw control character */
+		if (c != '\\') {
+			*out++ = *in++;
+			continue;
+		}
+		static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+		const char *e = in[1] ? strchr(from, in[1]) : NULL;
+		if (e) {
+			*out++ = to[e - from];
+			in += 2;
+			continue;
+		}
+		/* \u00XX for a control character; any other code point: not ours */
+		unsigned v = 0;
+		if (in[1] != 'u')
+			return NULL;
+		for (int i = 2; i < 6; i++) {
+			char h = in[i];
+			if (!isxdigit((unsigned char)h))
+				return NULL;
+			v = v * 16 + (unsigned)(isdigit((unsigned char)h) ? h - '0' : (h | 0x20) - 'a' + 10);
+		}
+		if (v == 0 || v > 0x7f)
+			return NULL;
+		*out++ = (char)v;
+		in += 6;
+	}
+	*out = '\0';
+	*p = in + 1;
+	return s;
 }
 
 void json_put_int(FILE *fp, int64_t v)

@@ -124,7 +124,7 @@ static json_t *schema_json(const struct parquet_meta *m)
 	for (size_t i = 1; i < m->nschema; i++) {
 		const struct parquet_schema_element *e = &m->schema[i];
 		json_t *o = json_object();
-		json_object_set_new(o, "path", json_string(e->path ? e->path : e->name));
+		json_object_set_new(o, "path", dq_json_text(e->path ? e->path : e->name));
 		json_object_set_new(o, "type", e->type == PQ_GROUP ? json_null() :
 				    json_string(name_or(parquet_type_name(e->type), e->type, buf,
 							sizeof(buf))));
@@ -209,7 +209,7 @@ static json_t *column_json(const struct parquet_meta *m, size_t rg, size_t c)
 	char buf[24];
 	json_t *o = json_object(), *enc = json_array(), *s = json_object();
 
-	json_object_set_new(o, "path", json_string(e->path));
+	json_object_set_new(o, "path", dq_json_text(e->path));
 	if (!cc->has_meta) {
 		json_object_set_new(o, "type", json_null());
 		json_object_set_new(o, "codec", json_null());
@@ -252,7 +252,7 @@ static int footer_json(parquet_file *f, const char *file, bool pages, json_t **o
 	const struct parquet_meta *m = parquet_metadata(f);
 	json_t *doc = json_object(), *rgs = json_array(), *kv = json_object();
 
-	json_object_set_new(doc, "file", json_string(file));
+	json_object_set_new(doc, "file", dq_json_text(file));
 	json_object_set_new(doc, "size", json_integer(parquet_file_size(f)));
 	json_object_set_new(doc, "created_by", json_str_or_null(m->created_by));
 	json_object_set_new(doc, "num_rows", json_integer(m->num_rows));
@@ -289,8 +289,12 @@ static int footer_json(parquet_file *f, const char *file, bool pages, json_t **o
 	json_object_set_new(doc, "row_groups", rgs);
 	json_object_set_new(doc, "schema", schema_json(m));
 	for (size_t i = 0; i < m->nkv; i++)
-		if (m->kv[i].key)
-			json_object_set_new(kv, m->kv[i].key, json_str_or_null(m->kv[i].value));
+		if (m->kv[i].key) {
+			json_t *k = dq_json_text(m->kv[i].key); /* a key that is not UTF-8 too */
+			if (k)
+				json_object_set_new(kv, json_string_value(k), json_str_or_null(m->kv[i].value));
+			json_decref(k);
+		}
 	json_object_set_new(doc, "key_value_metadata", kv);
 	*out = doc;
 	return 0;

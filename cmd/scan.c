@@ -223,52 +223,6 @@ static bool plain_byte(unsigned char c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
-/* The literal `lit` at *p: steps past it. */
-static bool eat(char **p, const char *lit)
-{
-	size_t n = strlen(lit);
-	if (strncmp(*p, lit, n))
-		return false;
-	*p += n;
-	return true;
-}
-
-/* A path at *p: a string without escapes (its bytes as item_write wrote them with
- * json_put_raw, UTF-8 or not).  NUL-terminates it in place and returns it. */
-static char *plain_path(char **p)
-{
-	if (**p != '"')
-		return NULL;
-	char *s = *p + 1, *q = s;
-	while ((unsigned char)*q >= 0x20 && *q != '"' && *q != '\\')
-		q++;
-	if (*q != '"')
-		return NULL;
-	*q = '\0';
-	*p = q + 1;
-	return s;
-}
-
-/* A JSON integer at *p (or null, when null_ok: then -1). */
-static bool plain_int(char **p, bool null_ok, int64_t *v)
-{
-	if (null_ok && eat(p, "null")) {
-		*v = -1;
-		return true;
-	}
-	const char *d = *p + (**p == '-');
-	if (!isdigit((unsigned char)d[0]) || (d[0] == '0' && isdigit((unsigned char)d[1])))
-		return false; /* no digit, or a leading zero JSON does not allow */
-	char *end;
-	errno = 0;
-	long long x = strtoll(*p, &end, 10);
-	if (errno)
-		return false;
-	*v = x;
-	*p = end;
-	return true;
-}
-
 /* A flat object of plain strings or nulls, compact, no key twice, at *p: its end.  Such
  * a text is already as pv_text would write it. */
 static char *plain_pv_end(char *p)
@@ -314,8 +268,9 @@ static char *plain_pv_end(char *p)
 
 /*
  * parse_item_json's work without jansson, for an item exactly as item_write writes it
- * with plain (printable ASCII, unescaped) strings: the common case, and what a worker
- * receives a few hundred times a second.  1 when parsed (the part owns a copy of the
+ * with plain partition values (printable ASCII, unescaped; paths may hold any bytes, as
+ * json_put_raw writes them): the common case, and what a worker receives a few hundred
+ * times a second.  1 when parsed (the part owns a copy of the
  * text the paths point into), 0 when the text has another shape (nothing changed), -1
  * when out of memory.
  */
@@ -328,11 +283,11 @@ static int parse_item_plain(struct scan *sc, const char *line, size_t len)
 	size_t nfiles = sc->nfiles, nparts = sc->nparts;
 	if (!buf)
 		return -1;
-	if (!eat(&p, "{\"version\":") || !plain_int(&p, true, &version) ||
-	    !eat(&p, ",\"partition_values\":") || !(pv_end = plain_pv_end(pv = p)))
+	if (!jr_lit(&p, "{\"version\":") || !jr_int(&p, true, &version) ||
+	    !jr_lit(&p, ",\"partition_values\":") || !(pv_end = plain_pv_end(pv = p)))
 		goto other;
 	p = pv_end;
-	if (!eat(&p, ",\"files\":["))
+	if (!jr_lit(&p, ",\"files\":["))
 		goto other;
 	char *pvt = strndup(pv, (size_t)(pv_end - pv));
 	struct part *part = part_add(sc, pvt, version);
@@ -342,9 +297,9 @@ static int parse_item_plain(struct scan *sc, const char *line, size_t len)
 	}
 	while (*p != ']') {
 		char *path;
-		if ((sc->nfiles > nfiles && !eat(&p, ",")) || !eat(&p, "{\"path\":") ||
-		    !(path = plain_path(&p)) || !eat(&p, ",\"size\":") || !plain_int(&p, false, &size) ||
-		    !eat(&p, ",\"num_records\":") || !plain_int(&p, true, &nr) || !eat(&p, "}"))
+		if ((sc->nfiles > nfiles && !jr_lit(&p, ",")) || !jr_lit(&p, "{\"path\":") ||
+		    !(path = jr_string(&p)) || !jr_lit(&p, ",\"size\":") || !jr_int(&p, false, &size) ||
+		    !jr_lit(&p, ",\"num_records\":") || !jr_int(&p, true, &nr) || !jr_lit(&p, "}"))
 			goto other;
 		if (files_reserve(sc, 1)) {
 			part->item = buf; /* its files' paths point into it */
@@ -874,7 +829,12 @@ int cmd_scan(int argc, char **argv, struct cli *cli)
 	json_t *want = NULL;   /* --partition VALUES: the partition to keep */
 	dq_table *t = NULL;
 	dq_snapshot *s = NULL;
-	if (spec && strcmp(spec, "-")) {
+	int plain = spec && strcmp(spec, "-") ? parse_item_plain(&sc, spec, strlen(spec)) : 0;
+	if (plain < 0)
+		goto oom;
+	if (plain > 0) {
+		/* a work item line as --list-partitions printed it */
+	} else if (spec && strcmp(spec, "-")) {
 		json_error_t je;
 		json_t *v = json_loads(spec, 0, &je);
 		if (!json_is_object(v)) {
@@ -955,22 +915,27 @@ int cmd_scan(int argc, char **argv, struct cli *cli)
 		struct dq_error err = { 0 };
 		rc = jobs_standins_open(t, paths, NULL, sc.nfiles, &sti);
 		free(paths);
-		if (rc)
+		if (rc) {
+			progress_end(&sc);
 			goto out;
+		}
 		/* The workers replay nothing, and no thread of ours may be alive while they
 		 * are spawned: the pool is joined.  Freeing the snapshot waits until after
 		 * the run (the workers started 0.1 ms later when it came first). */
 		if (!(sc.items = calloc(sc.nparts ? sc.nparts : 1, sizeof(*sc.items)))) {
 			jobs_standins_close(&sti);
+			progress_end(&sc);
 			goto oom;
 		}
 		if (build_items(&sc)) {
 			jobs_standins_close(&sti);
+			progress_end(&sc);
 			rc = EXIT_UNREADABLE;
 			goto out;
 		}
 		if (dq_table_stop_threads(t, &err)) {
 			jobs_standins_close(&sti);
+			progress_end(&sc);
 			rc = cli_fail(&err);
 			goto out;
 		}

@@ -710,9 +710,12 @@ int dq_snapshot_open(dq_table *t, const struct dq_snapshot_request *req, dq_snap
 			break;
 		/* Fall back to an older checkpoint, or to JSON replay from version 0; a
 		 * checkpoint deltaq cannot read yet is no defect of the table. */
-		if (rc != DQ_ENOTIMPL)
-			json_array_append_new(warnings, json_sprintf(
-				"%s; falling back to an older checkpoint or the JSON commits", err->msg));
+		if (rc != DQ_ENOTIMPL) {
+			char w[sizeof(err->msg) + 64];
+			snprintf(w, sizeof(w), "%s; falling back to an older checkpoint or the JSON commits",
+				 err->msg);
+			json_array_append_new(warnings, dq_json_text(w));
+		}
 		if (!first_failure.code)
 			first_failure = *err;
 		below = seg.checkpoint;

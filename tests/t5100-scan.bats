@@ -222,6 +222,10 @@ scan_three_ways() {
 	# found (its size is compared), and valid JSON with U+FFFD in place of the byte
 	assert_equal "$(jq -ac '[.mismatches[] | [.path, .what]]' <<<"$here")" \
 		'[["f\ufffd.parquet","size"],["f\ufffd.parquet","unreadable"]]'
+	# its work item line as an argument, too
+	run --separate-stderr deltaq scan -o ndjson --partition "$(stdout_of deltaq scan --list-partitions "$OK")" "$OK"
+	assert_failure 1
+	assert_equal "$output" "$here"
 }
 
 @test "scan: --partition - reads work items in any JSON shape, not only --list-partitions' own" {
@@ -250,10 +254,14 @@ scan_three_ways() {
 @test "scan: work items read without jansson give what jansson gives (300 random items)" {
 	# item_write's own shape takes the hand parser; a space after the first brace sends
 	# the same item through jansson.  Random plain values, including JSON's own
-	# punctuation inside strings, negative sizes and nulls; every file is missing.
+	# punctuation inside strings, negative sizes and nulls; every file is missing but
+	# the one real file, whose rows are compared with a random num_records.
 	scan_table "$OK" --partitions 1 --files 1
-	python3 - >"$BATS_TEST_TMPDIR/items" <<'PY'
-import json, random
+	local real
+	real=$(stdout_of deltaq scan --list-partitions "$OK" | jq -c '.files[0]')
+	python3 - "$real" >"$BATS_TEST_TMPDIR/items" <<'PY'
+import json, random, sys
+real = json.loads(sys.argv[1])
 r = random.Random(4)
 chars = "abcXYZ019 _-.=/:%,{}[]"
 def text():
@@ -264,6 +272,8 @@ for i in range(300):
         pv[text()] = r.choice([None, text()])
     files = [{"path": "f" + text(), "size": r.randint(-5, 10**15),
               "num_records": r.choice([None, r.randint(0, 10**6)])} for _ in range(r.randint(0, 4))]
+    if r.random() < 0.5:  # the real file: its rows against a random num_records
+        files.append(dict(real, num_records=r.choice([None, real["num_records"], r.randint(0, 10**6)])))
     item = {"version": r.choice([None, r.randint(0, 10**6)]), "partition_values": pv, "files": files}
     print(json.dumps(item, separators=(",", ":")))
 PY

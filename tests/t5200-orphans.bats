@@ -65,11 +65,26 @@ paths() { jq -r .path; }
 	run --separate-stderr deltaq files -o ndjson "$t"
 	assert_success
 	assert_equal "$(jq -ac .path <<<"$output")" '"a\ufffd.parquet"'
-	# the active file is found by its bytes (1 byte: no Parquet), the stray one listed
+	# the active file is found by its bytes (1 byte: no Parquet), the stray one listed;
+	# the same from --jobs workers, whose work items carry the bytes
 	run --separate-stderr deltaq check --deep -o json "$t"
 	assert_failure 1
 	assert_equal "$(jq -ac '[.findings[] | [.rule, .path]]' <<<"$output")" \
 		'[["DQ303","a\ufffd.parquet"],["DQ310","junk\ufffd.bin"]]'
+	local here=$output
+	run --separate-stderr deltaq check --deep --jobs 2 -o json "$t"
+	assert_failure 1
+	assert_equal "$output" "$here"
+	# a table directory whose name is not UTF-8: valid JSON, and valid XML for junit
+	local odd
+	odd=$BATS_TEST_TMPDIR/$(printf 'tbl\377')
+	mv "$t" "$odd"
+	run --separate-stderr deltaq info -o json "$odd"
+	assert_success
+	[[ "$(jq -a .location <<<"$output")" == *'tbl\ufffd"' ]] # (jq -a -r aborts in jq 1.6)
+	run --separate-stderr deltaq check -o junit "$odd"
+	assert_success
+	python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parseString(sys.stdin.buffer.read())' <<<"$output"
 }
 
 @test "orphans: a symbolic link counts as its target; a dangling one is no file" {

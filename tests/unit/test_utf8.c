@@ -14,6 +14,8 @@ static void seq(void)
 		{ "a", 1 }, { "", 1 },                       /* ASCII, NUL */
 		{ "\xc3\xa9", 2 }, { "\xe2\x82\xac", 3 }, { "\xf0\x9f\x98\x80", 4 },
 		{ "\xdf\xbf", 2 }, { "\xef\xbf\xbf", 3 }, { "\xf4\x8f\xbf\xbf", 4 }, /* the edges */
+		{ "\xc2\x80", 2 }, { "\xe0\xa0\x80", 3 }, { "\xf0\x90\x80\x80", 4 }, /* the smallest */
+		{ "\xed\x9f\xbf", 3 }, { "\xee\x80\x80", 3 },   /* around the surrogates */
 		{ "\x80", 0 }, { "\xbf", 0 },                /* a continuation byte alone */
 		{ "\xc0\x80", 0 }, { "\xc1\xbf", 0 },        /* overlong 2-byte forms */
 		{ "\xe0\x80\x80", 0 }, { "\xf0\x80\x80\x80", 0 }, /* overlong 3 and 4 */
@@ -37,6 +39,9 @@ static void text(void)
 		{ "\xe2\x82(", "\xef\xbf\xbd\xef\xbf\xbd(" },
 		{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
 		{ "ok\xf0\x9f\x98\x80\x80", "ok\xf0\x9f\x98\x80\xef\xbf\xbd" },
+		/* valid sequences of every length kept beside a stray byte */
+		{ "\xc2\x80\xe0\xa0\x80\xf0\x90\x80\x80\xed\x9f\xbf\xff",
+		  "\xc2\x80\xe0\xa0\x80\xf0\x90\x80\x80\xed\x9f\xbf\xef\xbf\xbd" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_t *j = dq_json_text(cases[i].in);
