@@ -11,7 +11,6 @@
  * with record_write, so the output is the same whichever ran it, and partitions are always
  * printed in one order: by their partition values' JSON text.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
