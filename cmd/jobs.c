@@ -17,7 +17,6 @@
  * (a worker that died leaves a pipe whose writes fail with EPIPE).  Both are restored
  * before jobs_run returns.
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -959,22 +958,14 @@ int jobs_emit(struct jobs_emitter *em, json_t *rec)
  */
 static char *envelope(char *line, size_t len, long *seq)
 {
-	static const char pre[] = "{\"seq\":", mid[] = ",\"item\":";
-	if (len && line[len - 1] == '\n')
-		len--;
-	if (len < sizeof(pre) || memcmp(line, pre, sizeof(pre) - 1) ||
-	    !isdigit((unsigned char)line[sizeof(pre) - 1]))
+	const char *p = line, *end = line + len - (len && line[len - 1] == '\n');
+	long long s;
+	if (!take(&p, end, "{\"seq\":") || !take_num(&p, end, &s) || !take(&p, end, ",\"item\":") ||
+	    end - p < 2 || *p != '{' || end[-1] != '}')
 		return NULL;
-	char *end;
-	errno = 0;
-	long s = strtol(line + sizeof(pre) - 1, &end, 10);
-	char *item = end + sizeof(mid) - 1;
-	if (errno || strncmp(end, mid, sizeof(mid) - 1) || item >= line + len - 1 || *item != '{' ||
-	    line[len - 1] != '}')
-		return NULL;
-	line[len - 1] = '\0';
-	*seq = s;
-	return item;
+	line[end - 1 - line] = '\0';
+	*seq = (long)s;
+	return line + (p - line);
 }
 
 /* The worker's own view of how it was started (DELTAQ_DEBUG=jobs): fds, mask, SIG_IGN. */
