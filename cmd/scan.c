@@ -67,7 +67,7 @@ struct part {
 struct scan {
 	struct cli *cli;
 	struct sfile *files;
-	size_t nfiles;
+	size_t nfiles, files_cap;  /* files_cap: work items' files (files_reserve) */
 	struct part *parts;
 	size_t nparts;
 	json_t *items_json;     /* parsed work items the sfile paths point into */
@@ -149,6 +149,7 @@ static int parts_from_snapshot(struct scan *sc, const dq_snapshot *s)
 	sc->files = calloc(n ? n : 1, sizeof(*sc->files));
 	if (!sc->files)
 		return -1;
+	sc->files_cap = n ? n : 1;
 	for (size_t i = 0; i < n; i++) {
 		const struct dq_file *f = dq_snapshot_file(s, i);
 		sc->files[i] = (struct sfile){ f->path, f->size, f->num_records, f->partition_values };
@@ -170,13 +171,18 @@ static struct part *part_add(struct scan *sc, char *pv, int64_t version)
 	return &np[sc->nparts++];
 }
 
-/* Room in sc->files for n more files; -1 when out of memory. */
+/* Room in sc->files for n more files (and one spare), growing it by doubling; -1 when
+ * out of memory. */
 static int files_reserve(struct scan *sc, size_t n)
 {
-	struct sfile *f = realloc(sc->files, (sc->nfiles + n + 1) * sizeof(*f));
+	if (sc->nfiles + n + 1 <= sc->files_cap)
+		return 0;
+	size_t cap = 2 * sc->files_cap > sc->nfiles + n + 1 ? 2 * sc->files_cap : sc->nfiles + n + 1;
+	struct sfile *f = realloc(sc->files, cap * sizeof(*f));
 	if (!f)
 		return -1;
 	sc->files = f;
+	sc->files_cap = cap;
 	return 0;
 }
 
@@ -269,9 +275,8 @@ static char *plain_pv_end(char *p)
  * parse_item_json's work without jansson, for an item exactly as item_write writes it
  * with plain partition values (printable ASCII, unescaped; paths may hold any bytes, as
  * json_put_raw writes them): the common case, and what a worker receives a few hundred
- * times a second.  1 when parsed (the part owns a copy of the
- * text the paths point into), 0 when the text has another shape (nothing changed), -1
- * when out of memory.
+ * times a second.  1 when parsed (the part owns a copy of the text the paths point
+ * into), 0 when the text has another shape (nothing changed), -1 when out of memory.
  */
 static int parse_item_plain(struct scan *sc, const char *line, size_t len)
 {
