@@ -296,13 +296,6 @@ static bool pv_plain_byte(unsigned char c)
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
-static const char *pv_ws(const char *p)
-{
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	return p;
-}
-
 /* A JSON string of plain bytes at p: its contents in at and len, the byte after it returned;
  * NULL when p holds anything else (an escape, a control or non-ASCII byte). */
 static const char *pv_plain_string(const char *p, const char **at, size_t *len)
@@ -320,8 +313,10 @@ static const char *pv_plain_string(const char *p, const char **at, size_t *len)
 }
 
 /*
- * finish_partition_values' common case without a JSON parser: `raw` is a flat object of
- * plain strings or nulls (no escapes, no key twice) and the column names are plain too
+ * finish_partition_values' common case without a JSON parser: `raw` is a compact flat
+ * object of plain strings or nulls (no escapes, no key twice; every text that reaches it,
+ * a commit's raw value or a jansson or checkpoint dump, is compact) and the column names
+ * are plain too
  * (cols: NUL-terminated).  Writes the same text the jansson path would (keys in column
  * order, compact) to buf and returns its length; 0 when raw is not that simple or the
  * text would not fit, and the caller takes the jansson path.
@@ -332,20 +327,17 @@ static size_t pv_plain(const char *raw, const char *const *cols, size_t ncols, c
 	enum { MAX_KEYS = 32 };
 	struct { const char *k, *v; size_t klen, vlen; } kv[MAX_KEYS];
 	size_t n = 0;
-	const char *p = pv_ws(raw);
+	const char *p = raw;
 	if (*p++ != '{')
 		return 0;
-	p = pv_ws(p);
 	if (*p == '}') {
 		p++;
 	} else {
 		for (;;) {
 			if (n == MAX_KEYS || !(p = pv_plain_string(p, &kv[n].k, &kv[n].klen)))
 				return 0;
-			p = pv_ws(p);
 			if (*p++ != ':')
 				return 0;
-			p = pv_ws(p);
 			if (!strncmp(p, "null", 4)) {
 				kv[n].v = NULL;
 				p += 4;
@@ -356,17 +348,15 @@ static size_t pv_plain(const char *raw, const char *const *cols, size_t ncols, c
 				if (kv[i].klen == kv[n].klen && !memcmp(kv[i].k, kv[n].k, kv[n].klen))
 					return 0;
 			n++;
-			p = pv_ws(p);
 			if (*p == '}') {
 				p++;
 				break;
 			}
 			if (*p++ != ',')
 				return 0;
-			p = pv_ws(p);
 		}
 	}
-	if (*pv_ws(p))
+	if (*p)
 		return 0;
 	size_t len = 0;
 #define PV_PUT(s, l) do { if (len + (l) >= cap) return 0; memcpy(buf + len, (s), (l)); len += (l); } while (0)
