@@ -105,8 +105,8 @@ static void xml_escape(FILE *fp, const char *s)
 {
 	for (; s && *s; s++) {
 		unsigned char ch = (unsigned char)*s;
-		size_t k = ch >= 0x80 ? dq_utf8_seq(s) : 1;
 		if (ch >= 0x80) { /* a declared UTF-8 document: U+FFFD for what is not */
+			size_t k = dq_utf8_seq(s);
 			if (k)
 				fwrite(s, 1, k, fp), s += k - 1;
 			else
@@ -291,12 +291,15 @@ static char *deep_item(const dq_snapshot *s, size_t from, size_t to)
 static int deep_item_read(const char *text, size_t len, int64_t *version, struct dq_file **df,
 			  size_t *n, char **buf)
 {
-	char *p = *buf = memchr(text, '\0', len) ? NULL : strndup(text, len);
 	size_t cap = 0;
 	*df = NULL;
 	*n = 0;
+	*buf = NULL;
+	if (memchr(text, '\0', len)) /* not JSON: jansson says why */
+		return 1;
+	char *p = *buf = strndup(text, len);
 	if (!p)
-		return memchr(text, '\0', len) ? 1 : -1;
+		return -1;
 	if (!jr_lit(&p, "{\"version\":") || !jr_int(&p, false, version) || !jr_lit(&p, ",\"files\":["))
 		goto other;
 	while (*p != ']') {
