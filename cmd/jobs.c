@@ -1102,8 +1102,8 @@ int cmd_worker(int argc, char **argv, struct cli *cli)
 		}
 		/* The item's own time: not the time its records waited to be written. */
 		double ms = jobs_now_ms() - started - em.out_ms;
-		printf("{\"type\":\"end\",\"seq\":%ld,\"records\":%zu,\"us\":%.0f}\n", em.seq, em.n,
-		       ms > 0 ? ms * 1e3 : 0);
+		printf("{\"type\":\"end\",\"seq\":%ld,\"records\":%zu,\"us\":%lld}\n", em.seq, em.n,
+		       ms > 0 ? (long long)(ms * 1e3 + 0.5) : 0LL);
 		if (fflush(stdout) != 0)
 			rc = EXIT_UNREADABLE;
 	}
