@@ -563,7 +563,40 @@ static int finish(dq_snapshot *s, int64_t first_version, struct dq_error *err)
 
 #define BATCH 64
 
-/* JSON commits of the segment, newest first, then its checkpoint, then finish(). */
+/* Queues the parse of the next (older) batch of commits below *hi on the pool, newest
+ * first, into jobs[0..*n); lowers *hi past it. */
+static int batch_start(dq_table *t, const struct log_listing *l, size_t first, size_t *hi,
+		       unsigned want, struct parse_job *jobs, size_t *n, struct table_run *r,
+		       struct dq_error *err)
+{
+	size_t lo = *hi - first > BATCH ? *hi - BATCH : first;
+	*n = *hi - lo;
+	for (size_t i = 0; i < *n; i++) {
+		memset(&jobs[i], 0, sizeof(jobs[i]));
+		jobs[i].t = t;
+		jobs[i].f = l->commits[*hi - 1 - i];
+		jobs[i].want = want;
+	}
+	*hi = lo;
+	return table_run_start(t, r, jobs, *n, sizeof(*jobs), parse_commit_job, err);
+}
+
+/* Waits for the rest of a batch (after an error or an early stop) and frees its actions
+ * from jobs[from] on. */
+static void batch_drop(struct parse_job *jobs, size_t from, size_t n, struct table_run *r)
+{
+	struct dq_error ignored;
+	table_run_wait(r, SIZE_MAX, &ignored);
+	for (size_t k = from; k < n; k++)
+		commit_actions_release(&jobs[k].acts);
+}
+
+/*
+ * JSON commits of the segment, newest first, then its checkpoint, then finish().  Commits
+ * are reconciled in order as their parses finish, while the pool parses the later ones
+ * and the next batch (a log of 20,000 commits spent a tenth of its replay reconciling
+ * with the pool idle).
+ */
 static int replay_segment(dq_table *t, const struct log_listing *l, const struct log_segment *seg,
 			  unsigned want, dq_snapshot *s, bool *checkpoint_failed,
 			  struct dq_error *err)
@@ -571,37 +604,50 @@ static int replay_segment(dq_table *t, const struct log_listing *l, const struct
 	bool pm_only = !(want & (WANT_FILES | WANT_TXNS)), done = false;
 	int rc = DQ_OK;
 	*checkpoint_failed = false;
-	struct parse_job *jobs = calloc(BATCH, sizeof(*jobs));
+	struct parse_job *jobs = calloc(2 * BATCH, sizeof(*jobs));
 	if (!jobs)
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
 	size_t first = seg->first, hi = seg->first <= seg->last ? seg->last + 1 : first;
-	while (hi > first && rc == DQ_OK && !done) {
-		size_t lo = hi - first > BATCH ? hi - BATCH : first;
-		size_t n = hi - lo;
-		for (size_t i = 0; i < n; i++) {
-			memset(&jobs[i], 0, sizeof(jobs[i]));
-			jobs[i].t = t;
-			jobs[i].f = l->commits[hi - 1 - i];
-			jobs[i].want = want;
-		}
-		rc = table_run(t, jobs, n, sizeof(*jobs), parse_commit_job, err);
-		for (size_t i = 0; i < n; i++) {
-			if (rc == DQ_OK && jobs[i].rc) {
-				*err = jobs[i].err;
-				rc = jobs[i].rc;
+	struct table_run run[2];
+	size_t n[2] = { 0, 0 };
+	bool queued[2] = { false, false };
+	unsigned cur = 0;
+	if (hi > first)
+		queued[0] = !(rc = batch_start(t, l, first, &hi, want, jobs, &n[0], &run[0], err));
+	while (queued[cur]) {
+		unsigned next = !cur;
+		struct parse_job *cj = jobs + cur * BATCH;
+		/* Read ahead, unless protocol and metaData are all that is wanted: the newest
+		 * commits usually have them, and the older ones are then never read. */
+		if (rc == DQ_OK && !pm_only && hi > first)
+			queued[next] = !(rc = batch_start(t, l, first, &hi, want, jobs + next * BATCH,
+							  &n[next], &run[next], err));
+		size_t i = 0;
+		for (; i < n[cur] && rc == DQ_OK && !done; i++) {
+			rc = table_run_wait(&run[cur], i, err);
+			if (rc == DQ_OK && cj[i].rc) {
+				*err = cj[i].err;
+				rc = cj[i].rc;
 			}
 			if (rc == DQ_OK)
-				rc = replay_reconcile(s, &jobs[i].acts, err);
-			commit_actions_release(&jobs[i].acts);
+				rc = replay_reconcile(s, &cj[i].acts, err);
+			commit_actions_release(&cj[i].acts);
 			if (rc == DQ_OK && pm_only && s->protocol && s->metadata)
 				done = true; /* older commits cannot change the answer */
-			if (done) {
-				for (size_t k = i + 1; k < n; k++)
-					commit_actions_release(&jobs[k].acts);
-				break;
-			}
 		}
-		hi = lo;
+		if (rc == DQ_OK && !done)
+			rc = table_run_wait(&run[cur], SIZE_MAX, err);
+		else
+			batch_drop(cj, i, n[cur], &run[cur]);
+		queued[cur] = false;
+		if ((rc != DQ_OK || done) && queued[next]) {
+			batch_drop(jobs + next * BATCH, 0, n[next], &run[next]);
+			queued[next] = false;
+		}
+		if (!done && rc == DQ_OK && !queued[next] && hi > first)
+			queued[next] = !(rc = batch_start(t, l, first, &hi, want, jobs + next * BATCH,
+							  &n[next], &run[next], err));
+		cur = next;
 	}
 	free(jobs);
 	if (rc == DQ_OK && !done && seg->checkpoint >= 0) {

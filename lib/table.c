@@ -5,6 +5,7 @@
  * used only for `version` never has threads).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -187,11 +188,13 @@ int table_pool(dq_table *t, pool **out, struct dq_error *err)
 }
 
 /* A slice of a caller's job array, run by one worker: many small jobs (one commit each)
- * cost fewer wake-ups when handed out in slices. */
+ * cost fewer wake-ups when handed out in slices.  Each slice is its own batch, so that a
+ * caller can wait for the first jobs while the pool is still on the later ones. */
 struct slice {
 	char *jobs;
-	size_t n, size;
+	size_t first, n, size;
 	void (*fn)(void *);
+	pool_batch b;
 };
 
 static void run_slice(void *arg)
@@ -201,9 +204,10 @@ static void run_slice(void *arg)
 		s->fn(s->jobs + i * s->size);
 }
 
-int table_run(dq_table *t, void *jobs, size_t n, size_t job_size, void (*fn)(void *),
-	      struct dq_error *err)
+int table_run_start(dq_table *t, struct table_run *r, void *jobs, size_t n, size_t job_size,
+		    void (*fn)(void *), struct dq_error *err)
 {
+	memset(r, 0, sizeof(*r));
 	int rc = table_check(t, err);
 	if (rc)
 		return rc;
@@ -224,28 +228,56 @@ int table_run(dq_table *t, void *jobs, size_t n, size_t job_size, void (*fn)(voi
 	struct slice *sl = dq_calloc(nslices, sizeof(*sl));
 	if (!sl)
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
-	pool_batch b;
-	pool_batch_init(&b);
+	r->p = p;
+	r->sl = sl;
 	for (size_t i = 0; i < nslices; i++) {
 		sl[i].jobs = (char *)jobs + i * per * job_size;
+		sl[i].first = i * per;
 		sl[i].n = i + 1 < nslices ? per : n - i * per;
 		sl[i].size = job_size;
 		sl[i].fn = fn;
-		int prc = pool_add(p, &b, run_slice, &sl[i]);
+		pool_batch_init(&sl[i].b);
+		int prc = pool_add(p, &sl[i].b, run_slice, &sl[i]);
 		if (prc == POOL_ENOMEM) {
 			/* No worker thread could start: do this slice here instead. */
 			run_slice(&sl[i]);
 		} else if (prc) {
-			rc = table_check(t, err) ? err->code
-						 : dq_fail(err, DQ_EFORKED, "worker pool used after fork");
+			r->rc = table_check(t, &r->err) ? r->err.code
+			      : dq_fail(&r->err, DQ_EFORKED, "worker pool used after fork");
 			break;
 		}
+		r->nslices = i + 1;
 	}
-	/* Every job that was added must be waited for, on the error path too. */
-	if (pool_wait(p, &b) && !rc)
-		rc = dq_fail(err, DQ_EFORKED, "worker pool used after fork");
-	free(sl);
+	return DQ_OK;
+}
+
+int table_run_wait(struct table_run *r, size_t upto, struct dq_error *err)
+{
+	for (; r->waited < r->nslices && (upto == SIZE_MAX || r->sl[r->waited].first <= upto);
+	     r->waited++)
+		if (pool_wait(r->p, &r->sl[r->waited].b) && !r->rc)
+			r->rc = dq_fail(&r->err, DQ_EFORKED, "worker pool used after fork");
+	int rc = r->rc;
+	if (rc)
+		*err = r->err;
+	if (upto == SIZE_MAX || r->waited == r->nslices) {
+		/* Every job that was added must be waited for, on the error path too. */
+		for (; r->waited < r->nslices; r->waited++)
+			pool_wait(r->p, &r->sl[r->waited].b);
+		free(r->sl);
+		r->sl = NULL;
+		r->p = NULL;
+		r->nslices = r->waited = 0;
+	}
 	return rc;
+}
+
+int table_run(dq_table *t, void *jobs, size_t n, size_t job_size, void (*fn)(void *),
+	      struct dq_error *err)
+{
+	struct table_run r;
+	int rc = table_run_start(t, &r, jobs, n, job_size, fn, err);
+	return rc ? rc : table_run_wait(&r, SIZE_MAX, err);
 }
 
 int dq_table_versions(dq_table *t, int64_t *earliest, int64_t *latest, struct dq_error *err)

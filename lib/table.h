@@ -61,6 +61,27 @@ int table_pool(dq_table *t, pool **out, struct dq_error *err);
 int table_run(dq_table *t, void *jobs, size_t n, size_t job_size, void (*fn)(void *),
 	      struct dq_error *err);
 
+/*
+ * table_run in two steps, for a caller that consumes results in order while the pool is
+ * still on later jobs.  table_run_start queues the jobs (or runs them here when
+ * single-threaded); an error it returns means nothing is queued.  table_run_wait(r, i)
+ * waits until jobs 0..i have finished (and maybe a few more); with i == SIZE_MAX it waits
+ * for all of them and releases r.  Every successful start needs a final wait with
+ * SIZE_MAX, on error paths too.  It returns an error (DQ_EFORKED) once the run has
+ * one; the jobs already queued are still waited for.
+ */
+struct slice;
+struct table_run {
+	pool *p;                /* NULL: nothing queued (the jobs ran in table_run_start) */
+	struct slice *sl;
+	size_t nslices, waited;
+	int rc;
+	struct dq_error err;
+};
+int table_run_start(dq_table *t, struct table_run *r, void *jobs, size_t n, size_t job_size,
+		    void (*fn)(void *), struct dq_error *err);
+int table_run_wait(struct table_run *r, size_t upto, struct dq_error *err);
+
 /* Loads the in-commit timestamp configuration into t->ict_state / t->ict_from. */
 void table_ict_config(dq_table *t);
 

@@ -130,6 +130,35 @@ load helpers
 	done
 }
 
+@test "replay: a bad commit in any batch of a long log is reported, whatever the threads" {
+	# Commits are parsed 64 at a time, the next batch while this one is reconciled: an
+	# error in the first batch, in the one read ahead, or in the last must each be the
+	# error reported, with the parses still in flight waited for (ASan checks the rest).
+	local t="$BATS_TEST_TMPDIR/long" v n
+	tiny_table "$t" 300
+	run deltaq files -o json --threads 1 "$t"
+	assert_success
+	local one=$output
+	assert_equal "$(jq length <<<"$one")" 299
+	run deltaq schema -o json --threads 2 "$t"
+	assert_success
+	for v in 290 200 5; do
+		cp "$t/_delta_log/$(printf '%020d' "$v").json" "$BATS_TEST_TMPDIR/keep"
+		printf '{"add":{"path":\n' >"$t/_delta_log/$(printf '%020d' "$v").json"
+		for n in 1 2 8; do
+			run --separate-stderr deltaq files --threads "$n" "$t"
+			assert_failure 3
+			assert_equal "$output" ""
+			assert_equal "$stderr" "deltaq: cannot read '_delta_log/$(printf '%020d' "$v").json' line 1: unexpected token near end of file"
+		done
+		cp "$BATS_TEST_TMPDIR/keep" "$t/_delta_log/$(printf '%020d' "$v").json"
+	done
+	for n in 2 8; do
+		run deltaq files -o json --threads "$n" "$t"
+		assert_equal "$output" "$one"
+	done
+}
+
 @test "replay: a corrupt _last_checkpoint is a warning, never a wrong answer" {
 	local t="$BATS_TEST_TMPDIR/h"
 	tiny_table "$t" 3
