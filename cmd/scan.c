@@ -767,6 +767,10 @@ static int verdict(const struct scan *sc)
 		bad += n > 0;
 		failed += json_is_string(json_object_get(r, "error"));
 	}
+	/* The data first: where stdout and stderr meet (2>&1, a CI log), the summary
+	 * follows the table instead of coming before the buffered part of it. */
+	if (mm || failed)
+		fflush(stdout);
 	if (mm)
 		fprintf(stderr, "deltaq: scan: %zu mismatch%s in %zu of %zu partition%s\n", mm,
 			mm == 1 ? "" : "es", bad, sc->nparts, sc->nparts == 1 ? "" : "s");

@@ -289,3 +289,58 @@ check_examples() {
 	assert_success
 	assert_output ""
 }
+
+# The README's examples.  Its ```sh block after the line "<!-- examples: setup -->" runs
+# first, in a fresh folder, with $src the checkout; then each line "$ CMD" of a plain ```
+# block runs there in order (bash -o pipefail, stderr merged into stdout as a terminal
+# shows them) and must print the lines after it, up to the next "$ " line or the end of
+# the block, blank lines at the end left out ("..." standing for any lines).  An example that reads ../shared/corpus is
+# skipped, with a note, when the corpus is absent.
+@test "README: the setup and every example run as shown" {
+	local readme="$BATS_TEST_DIRNAME/../README.md" src dir="$BATS_TEST_TMPDIR/readme"
+	src=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+	mkdir -p "$dir"
+	local setup
+	setup=$(awk '/^<!-- examples: setup -->$/ { want = 1; next }
+		want && /^```sh$/ { body = 1; next }
+		body && /^```$/ { exit }
+		body { print }' "$readme")
+	[ -n "$setup" ] || { echo "README.md: no setup block"; return 1; }
+	(cd "$dir" && src=$src bash -e -o pipefail -c "$setup") ||
+		{ echo "README.md: the setup failed"; return 1; }
+	local expected="$BATS_TEST_TMPDIR/expected" out="$BATS_TEST_TMPDIR/out"
+	local cmd="" n=0 bad=0 line
+	run_readme_example() {
+		[ -n "$cmd" ] || return 0
+		if [[ $cmd == *'../shared/corpus'* ]] && [ ! -d "$src/../shared/corpus" ]; then
+			echo "# skipped (no ../shared/corpus): $cmd" >&3
+			return 0
+		fi
+		n=$((n + 1))
+		# A blank line between two examples of a block belongs to neither.
+		sed -i -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$expected"
+		(cd "$dir" && src=$src bash -o pipefail -c "$cmd" 2>&1) > "$out" || true
+		if ! match_output "$expected" "$out"; then
+			printf 'README.md: example differs: $ %s\n' "$cmd"
+			diff -u "$expected" "$out" | tail -n +3
+			bad=$((bad + 1))
+		fi
+	}
+	: > "$expected"
+	while IFS= read -r line; do
+		if [ "$line" = $'\001' ] || [[ $line == '$ '* ]]; then
+			run_readme_example
+			cmd=""
+			: > "$expected"
+			[[ $line == '$ '* ]] && cmd=${line#'$ '}
+		elif [ -n "$cmd" ]; then
+			printf '%s\n' "$line" >> "$expected"
+		fi
+	done < <(awk '/^```/ {
+			if (open) { if (plain) print "\001"; open = 0; next }
+			open = 1; plain = ($0 == "```"); next
+		}
+		open && plain { print }' "$readme")
+	[ "$n" -ge 10 ] || { echo "README.md: only $n examples found"; return 1; }
+	[ "$bad" -eq 0 ] || { echo "README.md: $bad of $n examples differ"; return 1; }
+}
