@@ -103,6 +103,8 @@ int cmd_diff(int argc, char **argv, struct cli *cli)
 	int have = argc - optind;
 	if (have < 2 || have > 3)
 		return cli_positional(cli, argc, argv, have < 2 ? 2 : 3, have < 1 ? "TABLE" : "version A");
+	if (have == 3 && cli->at)
+		return cli_usage_error(cli, "give version B either as an argument or with --at, not both");
 	const char *uri = argv[optind], *ra = argv[optind + 1];
 	const char *rb = have == 3 ? argv[optind + 2] : cli->at;
 	dq_table *ta, *tb;

@@ -75,6 +75,8 @@ int cmd_protocol(int argc, char **argv, struct cli *cli)
 	if (honoured) {
 		if ((rc = cli_positional(cli, argc, argv, 0, "")))
 			return rc;
+		if (cli->at)
+			return cli_usage_error(cli, "--honoured reads no table, so --at does not apply");
 		out_begin(&o, cli->format, fcols, 4, false);
 		for (const char *const *f = dq_honoured_reader_features(); *f; f++)
 			out_row(&o, json_pack("{ss ss sb sb}", "name", *f, "kind", "reader-writer",

@@ -831,6 +831,9 @@ int cmd_scan(int argc, char **argv, struct cli *cli)
 		return rc;
 	if (list && spec)
 		return cli_usage_error(cli, "--list-partitions and --partition do not go together");
+	if (list && cli->format != OUT_TEXT && cli->format != OUT_NDJSON)
+		return cli_usage_error(cli, "--list-partitions prints NDJSON work items: only -o ndjson "
+				       "goes with it");
 
 	struct scan sc = { .cli = cli, .items_json = json_array() };
 	sc.progress = !list && cli_progress_wanted();

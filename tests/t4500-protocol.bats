@@ -18,6 +18,16 @@ P
 )"
 }
 
+@test "protocol: --honoured reads no table, and refuses --at rather than ignore it" {
+	run deltaq protocol --honoured -o json
+	assert_success
+	assert_equal "$(jq -r '.[0].name' <<<"$output")" columnMapping
+	run --separate-stderr deltaq protocol --honoured --at 3
+	assert_failure 2
+	assert_equal "$output" ""
+	assert_equal "${stderr_lines[0]}" "deltaq protocol: --honoured reads no table, so --at does not apply"
+}
+
 @test "protocol: reader features say whether deltaq honours them" {
 	run deltaq protocol -o json "$FIX/unsupported_feature"
 	assert_success

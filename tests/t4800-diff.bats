@@ -10,6 +10,16 @@ load helpers
 	assert_equal "$(jq -r '.removed[0].path' <<<"$output")" "event_date=2024-03-01/part-00000-3eba0c33-6478-5364-8254-63f17fde45ce.c000.snappy.parquet"
 }
 
+@test "diff: version B comes from an argument or from --at, and both is a usage error" {
+	run deltaq diff -o json --at 5 "$FIX/example" 3
+	assert_success
+	assert_equal "$(jq -c '[.from, .to]' <<<"$output")" '[3,5]'
+	run --separate-stderr deltaq diff --at 5 "$FIX/example" 3 6
+	assert_failure 2
+	assert_equal "$output" ""
+	assert_equal "${stderr_lines[0]}" "deltaq diff: give version B either as an argument or with --at, not both"
+}
+
 @test "diff: json has the documented keys" {
 	run deltaq diff -o json "$FIX/example" 0
 	assert_equal "$(jq -c 'keys_unsorted' <<<"$output")" '["from","to","added","removed","net_bytes","schema_changes","property_changes","protocol_change"]'

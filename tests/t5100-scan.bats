@@ -191,6 +191,16 @@ scan_three_ways() {
 	assert_equal "$(jq -c '.files[1]' <<<"${lines[0]}")" \
 		'{"path":"day=2024-01-01/region=missing/part-00001.parquet","size":224,"num_records":11}'
 	assert_equal "$(jq -c '.files[0].num_records' <<<"${lines[1]}")" null
+	# The items are NDJSON, whatever -o says: another format is refused, not ignored.
+	run deltaq scan --list-partitions -o ndjson "$BAD"
+	assert_success
+	assert_equal "${#lines[@]}" 6
+	for f in json tsv csv; do
+		run --separate-stderr deltaq scan --list-partitions -o "$f" "$BAD"
+		assert_failure 2
+		assert_equal "$output" ""
+		assert_equal "${stderr_lines[0]}" "deltaq scan: --list-partitions prints NDJSON work items: only -o ndjson goes with it"
+	done
 }
 
 @test "scan: work items keep paths with quotes, backslashes and control characters" {
