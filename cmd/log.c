@@ -14,7 +14,7 @@ const char usage_log[] =
 	"List commits, newest first: version, timestamp, operation, user, engine, files\n"
 	"added and removed, rows written (from operationMetrics).\n"
 	"\n"
-	"  -n, --max-count N    only the N newest commits of the range\n"
+	"  -n, --max-count N    only the N newest commits of the range (0: all of them)\n"
 	"      --since REF      oldest commit to list (version or timestamp, inclusive)\n"
 	"      --until REF      newest commit to list (version or timestamp, inclusive)\n"
 	"      --reverse        oldest first\n"

@@ -51,8 +51,9 @@ void main_usage(FILE *fp)
 	for (const struct command *c = commands; c->name; c++)
 		if (!c->hidden)
 			fprintf(fp, "  %-11s %s\n", c->name, c->summary);
-	fputs("\nCommands take -o text|json|ndjson|tsv|csv and --threads N; those that read a\n"
-	      "table take --at REF too.\n"
+	fputs("\nCommands take -o text|json|ndjson|tsv|csv (check: text, json, ndjson or junit)\n"
+	      "and --threads N; --at REF goes with each command that reads a table but check and\n"
+	      "bundle.\n"
 	      "'deltaq help COMMAND' or 'deltaq COMMAND --help' for its options; man deltaq.\n"
 	      "Exit status: 0 ok, 1 problems found, 2 usage, 3 table unreadable,\n"
 	      "4 protocol or reader feature not supported.\n", fp);
