@@ -39,6 +39,7 @@
 
 #include <jansson.h>
 
+#include "deltaq.h"
 #include "stats_fast.h"
 
 static bool is_digit(char c)
@@ -255,4 +256,221 @@ int stats_num_records(const char *stats, size_t len, int64_t *out)
 	if (stats && fast(stats, len, out))
 		return 1;
 	return stats_num_records_slow(stats, len, out);
+}
+
+/* ---- stats_strictly_valid: check's DQ114 without a JSON tree ------------------------ */
+
+/*
+ * A recursive descent over the text that answers only "valid" or "ask jansson": it gives
+ * up (false) on anything it does not decide cheaply and exactly, so that a true answer
+ * always means json_loads(s, JSON_REJECT_DUPLICATES) builds an object whose numRecords is
+ * absent, null or an integer >= 0.  It gives up on: \u escapes, any escape in a key (two
+ * spellings of one key), an integer of more than 18 digits or a real of more than 100
+ * digits or an exponent beyond 250, or whose whole part and exponent reach 10^300 (jansson fails on a double's overflow), nesting deeper than 32,
+ * more keys in the text than fit its key stack, a numRecords that is negative or not an
+ * integer or null, and of course anything that is not JSON.
+ */
+enum { SV_MAX_DEPTH = 32, SV_MAX_KEYS = 512 };
+
+struct sv {
+	const char *p;
+	int depth;
+	size_t nkeys;
+	struct { const char *s; size_t n; } keys[SV_MAX_KEYS];
+};
+
+static bool sv_value(struct sv *v);
+
+static void sv_ws(struct sv *v)
+{
+	while (is_ws(*v->p))
+		v->p++;
+}
+
+/* v->p at the opening quote of a string. */
+static bool sv_string(struct sv *v, bool key, const char **s, size_t *n)
+{
+	const char *p = v->p + 1, *start = p;
+	for (;;) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"')
+			break;
+		if (c < 0x20) /* a control character, or the end of the text */
+			return false;
+		if (c == '\\') {
+			if (key || !p[1] || !strchr("\"\\/bfnrt", p[1]))
+				return false;
+			p += 2;
+		} else if (c >= 0x80) {
+			size_t k = dq_utf8_seq(p);
+			if (!k)
+				return false;
+			p += k;
+		} else {
+			p++;
+		}
+	}
+	*s = start;
+	*n = (size_t)(p - start);
+	v->p = p + 1;
+	return true;
+}
+
+/* An integer token (no fraction or exponent) is returned as 1, a real as 2; 0: give up. */
+static int sv_number(struct sv *v)
+{
+	const char *p = v->p;
+	int digits = 0, whole, real = 0;
+	if (*p == '-')
+		p++;
+	if (*p == '0') {
+		p++;
+		digits = 1;
+	} else if (*p >= '1' && *p <= '9') {
+		for (; is_digit(*p); p++)
+			digits++;
+	} else {
+		return 0;
+	}
+	whole = digits;
+	if (*p == '.') {
+		real = 1;
+		if (!is_digit(*++p))
+			return 0;
+		for (; is_digit(*p); p++)
+			digits++;
+	}
+	if (*p == 'e' || *p == 'E') {
+		real = 1;
+		p++;
+		bool down = *p == '-';
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!is_digit(*p))
+			return 0;
+		int e = 0;
+		for (; is_digit(*p); p++)
+			if ((e = e * 10 + (*p - '0')) > 250)
+				return 0;
+		if (!down && whole + e > 300) /* beyond a double: jansson fails on it */
+			return 0;
+	}
+	if (real ? digits > 100 : digits > 18)
+		return 0;
+	v->p = p;
+	return real ? 2 : 1;
+}
+
+static bool sv_literal(struct sv *v, const char *lit, size_t n)
+{
+	if (strncmp(v->p, lit, n))
+		return false;
+	v->p += n;
+	return true;
+}
+
+static bool sv_object(struct sv *v)
+{
+	size_t first = v->nkeys;
+	bool top = v->depth == 1;
+	v->p++;
+	sv_ws(v);
+	if (*v->p == '}') {
+		v->p++;
+		return true;
+	}
+	for (;;) {
+		const char *k;
+		size_t n;
+		if (*v->p != '"' || !sv_string(v, true, &k, &n) || v->nkeys == SV_MAX_KEYS)
+			return false;
+		for (size_t i = first; i < v->nkeys; i++)
+			if (v->keys[i].n == n && !memcmp(v->keys[i].s, k, n))
+				return false; /* a duplicate: jansson's JSON_REJECT_DUPLICATES says so */
+		v->keys[v->nkeys].s = k;
+		v->keys[v->nkeys++].n = n;
+		sv_ws(v);
+		if (*v->p != ':')
+			return false;
+		v->p++;
+		sv_ws(v);
+		if (top && n == 10 && !memcmp(k, "numRecords", 10)) {
+			if (!sv_literal(v, "null", 4) && (*v->p == '-' || sv_number(v) != 1))
+				return false;
+		} else if (!sv_value(v)) {
+			return false;
+		}
+		sv_ws(v);
+		if (*v->p == '}') {
+			v->p++;
+			v->nkeys = first;
+			return true;
+		}
+		if (*v->p != ',')
+			return false;
+		v->p++;
+		sv_ws(v);
+	}
+}
+
+static bool sv_array(struct sv *v)
+{
+	v->p++;
+	sv_ws(v);
+	if (*v->p == ']') {
+		v->p++;
+		return true;
+	}
+	for (;;) {
+		if (!sv_value(v))
+			return false;
+		sv_ws(v);
+		if (*v->p == ']') {
+			v->p++;
+			return true;
+		}
+		if (*v->p != ',')
+			return false;
+		v->p++;
+		sv_ws(v);
+	}
+}
+
+static bool sv_value(struct sv *v)
+{
+	const char *s;
+	size_t n;
+	bool ok;
+	switch (*v->p) {
+	case '{':
+	case '[':
+		if (++v->depth > SV_MAX_DEPTH)
+			return false;
+		ok = *v->p == '{' ? sv_object(v) : sv_array(v);
+		v->depth--;
+		return ok;
+	case '"':
+		return sv_string(v, false, &s, &n);
+	case 't':
+		return sv_literal(v, "true", 4);
+	case 'f':
+		return sv_literal(v, "false", 5);
+	case 'n':
+		return sv_literal(v, "null", 4);
+	default:
+		return sv_number(v) != 0;
+	}
+}
+
+bool stats_strictly_valid(const char *stats)
+{
+	struct sv v;
+	v.p = stats;
+	v.depth = 1;
+	v.nkeys = 0;
+	sv_ws(&v);
+	if (*v.p != '{' || !sv_object(&v))
+		return false;
+	sv_ws(&v);
+	return *v.p == '\0';
 }

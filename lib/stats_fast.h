@@ -5,6 +5,7 @@
 #ifndef DQ_STATS_FAST_H
 #define DQ_STATS_FAST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,5 +24,13 @@ int stats_num_records(const char *stats, size_t len, int64_t *out);
 
 /* Same contract, always through jansson, always validating the whole text. */
 int stats_num_records_slow(const char *stats, size_t len, int64_t *out);
+
+/*
+ * `check`'s question (DQ114) about a NUL-terminated stats text, answered without building
+ * a tree where that is cheap: true only if json_loads(stats, JSON_REJECT_DUPLICATES) gives
+ * an object whose top-level numRecords is absent, null or an integer >= 0.  false means
+ * "not decided here": the caller asks jansson, which also words the finding.
+ */
+bool stats_strictly_valid(const char *stats);
 
 #endif

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "stats_fast.h"
 #include "unit.h"
 
@@ -331,9 +333,100 @@ static void test_differential(void)
 	       fast_shape, agree[1], agree[0], fast_only_n);
 }
 
+/* What check asks jansson (lib/check.c stats_rule): the text is an object, with no key
+ * twice in any object, whose numRecords is absent, null or an integer >= 0. */
+static bool strictly_valid_slow(const char *s)
+{
+	json_t *st = json_loads(s, JSON_REJECT_DUPLICATES, NULL);
+	json_t *nr = json_object_get(st, "numRecords");
+	bool ok = json_is_object(st) &&
+		  (!nr || json_is_null(nr) || (json_is_integer(nr) && json_integer_value(nr) >= 0));
+	json_decref(st);
+	return ok;
+}
+
+/* Runs stats_strictly_valid on an exact-size heap copy with its terminator. */
+static bool strictly_valid_fast(const char *s, size_t len)
+{
+	char *copy = malloc(len + 1);
+	if (!copy)
+		abort();
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	bool r = stats_strictly_valid(copy);
+	free(copy);
+	return r;
+}
+
+static void test_strict_cases(void)
+{
+	static const struct {
+		const char *s;
+		bool fast; /* the fast answer; a true one must be jansson's too */
+	} cases[] = {
+		{ "{}", true },
+		{ " {\"numRecords\":3,\"minValues\":{\"a\":1.5e-3,\"b\":\"x\\\"y\"},\"tightBounds\":true} ", true },
+		{ "{\"numRecords\":null,\"nullCount\":{\"a\":[1,{\"b\":false}]}}", true },
+		{ "{\"x\":{\"numRecords\":-1}}", true },          /* nested: not the count */
+		{ "{\"numRecords\":-1}", false },                 /* jansson: DQ114 */
+		{ "{\"numRecords\":1.0}", false },
+		{ "{\"numRecords\":\"5\"}", false },
+		{ "{\"a\":1,\"a\":2}", false },                   /* duplicate */
+		{ "{\"m\":{\"a\":1,\"b\":{\"a\":2},\"a\":3}}", false },
+		{ "{\"a\":1,\"b\":{\"a\":2}}", true },          /* same key, other object */
+		{ "{\"a\\/\":1}", false },                        /* escape in a key: ask */
+		{ "{\"a\":\"\\u0041\"}", false },              /* \u: ask */
+		{ "{\"a\":01}", false },
+		{ "{\"a\":1e400}", false },
+		{ "{\"a\":123456789012345678901}", false },      /* beyond int64: ask */
+		{ "{\"a\":\"\xc3\xa9\"}", true },
+		{ "{\"a\":\"\xed\xa0\x80\"}", false },          /* a surrogate */
+		{ "{\"a\":\"\x01\"}", false },                   /* a control character */
+		{ "{\"a\":1} x", false },
+		{ "[1]", false },
+		{ "", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bool f = stats_strictly_valid(cases[i].s), s = strictly_valid_slow(cases[i].s);
+		CHECKF(f == cases[i].fast, "case %zu: fast says %d for %s", i, f, cases[i].s);
+		CHECKF(!f || s, "case %zu: fast says valid, jansson does not: %s", i, cases[i].s);
+	}
+}
+
+/* Random mutations: a fast "valid" must always be jansson's, and the fast path must
+ * decide most valid texts itself, or it saves nothing. */
+static void test_strict_differential(void)
+{
+	enum { N = 200000 };
+	char buf[1025];
+	long valid = 0, fast_valid = 0, bad = 0;
+	for (long i = 0; i < N; i++) {
+		const char *seed = seeds[rng() % (sizeof(seeds) / sizeof(seeds[0]))];
+		size_t len = strlen(seed);
+		memcpy(buf, seed, len);
+		for (int k = rng() % 3 ? 0 : (int)(rng() % 4); k >= 0; k--)
+			len = mutate(buf, len, sizeof(buf) - 1);
+		if (memchr(buf, '\0', len))
+			continue; /* check hands over NUL-terminated texts */
+		buf[len] = '\0';
+		bool f = strictly_valid_fast(buf, len), s = strictly_valid_slow(buf);
+		valid += s;
+		fast_valid += f;
+		if (f && !s && bad++ < 10)
+			fprintf(stderr, "FAIL mutation %ld: fast says valid, jansson does not: \"%s\"\n", i, buf);
+	}
+	if (getenv("STATS_COVERAGE"))
+		printf("strict: %ld valid, %ld decided fast\n", valid, fast_valid);
+	CHECKF(bad == 0, "%ld of %d mutations: fast valid, jansson not", bad, N);
+	CHECKF(valid > N / 10 && fast_valid > valid / 2,
+	       "weak coverage: %ld valid, %ld of them decided fast", valid, fast_valid);
+}
+
 int main(void)
 {
 	test_cases();
 	test_differential();
+	test_strict_cases();
+	test_strict_differential();
 	return unit_done();
 }
