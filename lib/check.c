@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1111,6 +1112,39 @@ static void seed(struct checker *c, int64_t earliest, int64_t latest, const int6
 
 #define BATCH 64
 
+/* Queues the parse and per-commit rules of commits lo..lo+n (n <= BATCH) into jobs.  An
+ * error means nothing is queued (and no findings array is left). */
+static int batch_start(dq_table *t, const struct log_listing *l, struct commit_job *jobs,
+		       size_t lo, size_t n, struct table_run *r, struct dq_error *err)
+{
+	bool oom = false;
+	for (size_t i = 0; i < n; i++) {
+		memset(&jobs[i], 0, sizeof(jobs[i]));
+		jobs[i].t = t;
+		jobs[i].f = l->commits[lo + i];
+		if (!(jobs[i].findings = json_array()))
+			oom = true;
+	}
+	int rc = oom ? dq_fail(err, DQ_ENOMEM, "out of memory")
+		     : table_run_start(t, r, jobs, n, sizeof(*jobs), commit_job_run, err);
+	for (size_t i = 0; rc && i < n; i++) {
+		json_decref(jobs[i].findings);
+		jobs[i].findings = NULL;
+	}
+	return rc;
+}
+
+/* Waits for the rest of a batch cut short, and frees its jobs from jobs[from] on. */
+static void batch_drop(struct commit_job *jobs, size_t from, size_t n, struct table_run *r)
+{
+	struct dq_error ignored;
+	table_run_wait(r, SIZE_MAX, &ignored);
+	for (size_t k = from; k < n; k++) {
+		commit_actions_release(&jobs[k].acts);
+		json_decref(jobs[k].findings);
+	}
+}
+
 int dq_check_log(dq_table *t, json_t **findings, int64_t *latest, struct dq_error *err)
 {
 	*findings = NULL;
@@ -1119,7 +1153,7 @@ int dq_check_log(dq_table *t, json_t **findings, int64_t *latest, struct dq_erro
 	if (rc)
 		return rc;
 	struct checker c = { .t = t, .l = l, .out = json_array(), .start = -1, .state_ok = true };
-	struct commit_job *jobs = dq_calloc(BATCH, sizeof(*jobs));
+	struct commit_job *jobs = dq_calloc(2 * BATCH, sizeof(*jobs));
 	size_t ncrcs, nckpts = 0, nall;
 	int64_t *crcs = versions_of(l, LOG_CRC, &ncrcs, &c.oom);
 	int64_t *all = versions_of(l, LOG_CHECKPOINT, &nall, &c.oom);
@@ -1157,40 +1191,67 @@ int dq_check_log(dq_table *t, json_t **findings, int64_t *latest, struct dq_erro
 	if (earliest > 0)
 		seed(&c, earliest, *latest, ckpts, nckpts, handled);
 
+	/* Commits are applied in order as their jobs finish, while the pool runs the next
+	 * batch (as in replay.c): the pool no longer idles while this thread applies. */
 	size_t ci = 0, ki = 0;  /* cursors into crcs and ckpts */
-	for (size_t lo = 0; lo < l->ncommits && !c.oom;) {
-		size_t n = l->ncommits - lo > BATCH ? BATCH : l->ncommits - lo;
-		for (size_t i = 0; i < n; i++) {
-			memset(&jobs[i], 0, sizeof(jobs[i]));
-			jobs[i].t = t;
-			jobs[i].f = l->commits[lo + i];
-			jobs[i].findings = json_array();
-			if (!jobs[i].findings)
-				c.oom = true;
-		}
-		if (!c.oom && (rc = table_run(t, jobs, n, sizeof(*jobs), commit_job_run, err)))
+	struct table_run run[2];
+	size_t blo[2] = { 0, 0 }, bn[2] = { 0, 0 }, next = 0;
+	bool queued[2] = { false, false };
+	unsigned cur = 0;
+	if (next < l->ncommits) {
+		bn[0] = l->ncommits - next > BATCH ? BATCH : l->ncommits - next;
+		if ((rc = batch_start(t, l, jobs, next, bn[0], &run[0], err)))
 			c.oom = true;
-		for (size_t i = 0; i < n; i++) {
-			int64_t v = jobs[i].f->n.version;
-			if (!c.oom) {
-				if (lo + i > 0 && v != l->commits[lo + i - 1]->n.version + 1)
-					c.state_ok = false; /* a hole: DQ101 said so */
-				apply_commit(&c, &jobs[i]);
-				while (ci < ncrcs && crcs[ci] < v)
-					ci++;
-				if (ci < ncrcs && crcs[ci] == v && v >= c.start)
-					crc_rule(&c, v);
-				while (ki < nckpts && ckpts[ki] < v)
-					ki++;
-				if (ki < nckpts && ckpts[ki] == v && v > c.start && !handled[ki]) {
-					handled[ki] = true;
-					checkpoint_rule(&c, v, true, NULL);
-				}
-			}
-			commit_actions_release(&jobs[i].acts);
-			json_decref(jobs[i].findings);
+		queued[0] = !rc;
+		next += bn[0];
+	}
+	while (queued[cur]) {
+		unsigned nx = !cur;
+		struct commit_job *cj = jobs + cur * BATCH;
+		if (!c.oom && next < l->ncommits) {
+			bn[nx] = l->ncommits - next > BATCH ? BATCH : l->ncommits - next;
+			blo[nx] = next;
+			if ((rc = batch_start(t, l, jobs + nx * BATCH, next, bn[nx], &run[nx], err)))
+				c.oom = true;
+			queued[nx] = !rc;
+			next += bn[nx];
 		}
-		lo += n;
+		size_t i = 0;
+		for (; i < bn[cur] && !c.oom; i++) {
+			if ((rc = table_run_wait(&run[cur], i, err))) {
+				c.oom = true;
+				break;
+			}
+			size_t at = blo[cur] + i;
+			int64_t v = cj[i].f->n.version;
+			if (at > 0 && v != l->commits[at - 1]->n.version + 1)
+				c.state_ok = false; /* a hole: DQ101 said so */
+			apply_commit(&c, &cj[i]);
+			while (ci < ncrcs && crcs[ci] < v)
+				ci++;
+			if (ci < ncrcs && crcs[ci] == v && v >= c.start)
+				crc_rule(&c, v);
+			while (ki < nckpts && ckpts[ki] < v)
+				ki++;
+			if (ki < nckpts && ckpts[ki] == v && v > c.start && !handled[ki]) {
+				handled[ki] = true;
+				checkpoint_rule(&c, v, true, NULL);
+			}
+			commit_actions_release(&cj[i].acts);
+			json_decref(cj[i].findings);
+		}
+		if (!c.oom) {
+			if ((rc = table_run_wait(&run[cur], SIZE_MAX, err)))
+				c.oom = true;
+		} else {
+			batch_drop(cj, i, bn[cur], &run[cur]);
+		}
+		queued[cur] = false;
+		if (c.oom && queued[nx]) {
+			batch_drop(jobs + nx * BATCH, 0, bn[nx], &run[nx]);
+			queued[nx] = false;
+		}
+		cur = nx;
 	}
 	/* Checkpoints the pass did not reach (older than the history's start): readable? */
 	for (size_t i = 0; i < nckpts && !c.oom; i++)

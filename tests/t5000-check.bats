@@ -36,6 +36,26 @@ sub() {
 	python3 -c 'import sys; p=sys.argv[1]; s=open(p).read(); s=eval(sys.argv[2]); open(p,"w").write(s)' "$1" "$2"
 }
 
+@test "check: bad commits in every batch of a long log are each found, whatever the threads" {
+	# The pass applies commits in order while the pool parses the next 64: a commit that
+	# does not parse in the first batch, in one read ahead and in the last is each a
+	# finding, in version order, with 1, 2 or 8 threads.
+	local t="$BATS_TEST_TMPDIR/long" v n
+	tiny_table "$t" 300
+	for v in 5 200 290; do
+		printf '{"add":{"path":\n' >"$t/_delta_log/$(printf '%020d' "$v").json"
+	done
+	run --separate-stderr deltaq check -o json --threads 1 "$t"
+	assert_failure 1
+	local one=$output
+	assert_equal "$(jq -c '[.findings[] | [.rule, .version]]' <<<"$one")" '[["DQ102",5],["DQ102",200],["DQ102",290]]'
+	for n in 2 8; do
+		run --separate-stderr deltaq check -o json --threads "$n" "$t"
+		assert_failure 1
+		assert_equal "$output" "$one"
+	done
+}
+
 @test "check: the clean table has no finding, with and without --deep" {
 	t=$(clean)
 	run deltaq check "$t"
