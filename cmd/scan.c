@@ -71,7 +71,8 @@ struct scan {
 	struct part *parts;
 	size_t nparts;
 	json_t *items_json;     /* parsed work items the sfile paths point into */
-	char **items;           /* with --jobs: each partition's work item (new texts) */
+	char **items;           /* with --jobs: each partition's work item, in items_text */
+	char *items_text;
 	/* progress bar (stderr is a terminal) */
 	bool progress;
 	size_t done;
@@ -620,19 +621,29 @@ static void on_tick(void *ctx)
 	progress(ctx, false);
 }
 
-/* The work item of every partition, into sc->items (new texts).  -1 when out of memory. */
+/* The work item of every partition: one text, sc->items_text, the items NUL-separated in
+ * it and sc->items[i] pointing at each (one stream, not one per item).  -1 when out of
+ * memory. */
 static int build_items(struct scan *sc)
 {
-	for (size_t i = 0; i < sc->nparts; i++) {
-		struct text_stream ts;
-		FILE *fp = text_open(&ts);
-		if (fp)
-			item_write(fp, &sc->parts[i]);
-		if (!fp || !(sc->items[i] = text_close(&ts))) {
-			fprintf(stderr, "deltaq: out of memory writing work items\n");
-			return -1;
-		}
+	struct text_stream ts;
+	FILE *fp = text_open(&ts);
+	size_t *off = malloc((sc->nparts ? sc->nparts : 1) * sizeof(*off));
+	for (size_t i = 0; fp && off && i < sc->nparts; i++) {
+		off[i] = (size_t)ftell(fp);
+		item_write(fp, &sc->parts[i]);
+		putc('\0', fp);
 	}
+	if (!fp || !off || !(sc->items_text = text_close(&ts))) {
+		if (fp && !off)
+			free(text_close(&ts));
+		free(off);
+		fprintf(stderr, "deltaq: out of memory writing work items\n");
+		return -1;
+	}
+	for (size_t i = 0; i < sc->nparts; i++)
+		sc->items[i] = sc->items_text + off[i];
+	free(off);
 	return 0;
 }
 
@@ -971,8 +982,7 @@ oom:
 	fprintf(stderr, "deltaq: out of memory\n");
 	rc = EXIT_UNREADABLE;
 out:
-	for (size_t i = 0; sc.items && i < sc.nparts; i++)
-		free(sc.items[i]);
+	free(sc.items_text);
 	free(sc.items);
 	json_decref(want);
 	part_free_all(&sc);
