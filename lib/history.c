@@ -56,7 +56,10 @@ void table_ict_config(dq_table *t)
 	t->ict_state = -1; /* also guards against re-entry from the snapshot below */
 	dq_snapshot *s;
 	struct dq_snapshot_request req = { .version = -1, .need = DQ_NEED_METADATA };
-	if (dq_snapshot_open(t, &req, &s, NULL) == DQ_OK) {
+	/* A latest version that cannot be read leaves the configuration unknown (mtimes),
+	 * for the caller that asked about an older one; its error is not this caller's. */
+	struct dq_error ignored = { 0 };
+	if (dq_snapshot_open(t, &req, &s, &ignored) == DQ_OK) {
 		int64_t from = 0;
 		t->ict_state = ict_enabled(dq_snapshot_protocol(s), dq_snapshot_metadata(s), &from) ? 2 : 1;
 		t->ict_from = from;
