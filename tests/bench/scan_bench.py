@@ -38,6 +38,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -105,6 +106,28 @@ def run_ref(argv, inputs):
     return time.monotonic() - t0
 
 
+def spawn_ms(argv, n):
+    """Spawn-to-exit times in ms of `argv`, n runs, stdin and stdout on /dev/null (posix_spawn
+    and waitpid, as jobs.c spawns its workers, without a shell or Python's subprocess)."""
+    null_in = os.open(os.devnull, os.O_RDONLY)
+    null_out = os.open(os.devnull, os.O_WRONLY)
+    acts = [(os.POSIX_SPAWN_DUP2, null_in, 0), (os.POSIX_SPAWN_DUP2, null_out, 1)]
+    times = []
+    try:
+        for _ in range(n):
+            t0 = time.monotonic()
+            pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=acts)
+            _, status = os.waitpid(pid, 0)
+            times.append((time.monotonic() - t0) * 1e3)
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise SystemExit("bench: %s exited %d" % (" ".join(argv),
+                                                          os.waitstatus_to_exitcode(status)))
+    finally:
+        os.close(null_in)
+        os.close(null_out)
+    return times
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--deltaq", required=True)
@@ -149,9 +172,18 @@ def main():
         if out.returncode != 0 or len(out.stdout.splitlines()) != facts["partitions"]:
             raise SystemExit("bench: %s failed" % name)
     refs = {"ref1": [], "ref2": []}
+    # The floor under a worker's start: a trivial dynamically linked program (`true`), and
+    # a deltaq worker with nothing to do (its stdin at EOF: exec, dynamic linking, the
+    # table opened, the hello written, exit), both spawned and waited for the same way.
+    true_bin = shutil.which("true") or "/bin/true"
+    idle = [os.path.realpath(a.deltaq), "__worker", "--kind", "scan", "--table", table,
+            "--threads", "1", "--parent-pid", str(os.getpid())]
+    floor = {"true": [], "worker": []}
     for _ in range(a.reps):
         refs["ref1"].append(run_ref(ref, [os.path.join(a.work, "items.ndjson")]))
         refs["ref2"].append(run_ref(ref, halves))
+        floor["true"] += spawn_ms([true_bin], 10)
+        floor["worker"] += spawn_ms(idle, 10)
         for name, extra in cmds:
             argv = [a.deltaq, "scan", "-o", "ndjson"] + extra + [table]
             wall, cpu, nbytes, _ = run(argv, plain)
@@ -210,6 +242,13 @@ def main():
     out["reference_1_process_min_s"] = r1
     out["reference_2_processes_min_s"] = r2
     out["reference_speedup"] = r1 / r2
+    ft, fw = min(floor["true"]), min(floor["worker"])
+    j2 = min(res["scan --jobs 2"]["wall"]) * 1e3
+    print("floor: `%s` runs (spawn to exit, spawned from this script, which adds a few tens of "
+          "us) in %.2f ms here, an idle deltaq worker in %.2f ms; `true` alone is %.1f%% of the "
+          "--jobs 2 wall" % (true_bin, ft, fw, 100 * ft / j2))
+    out["floor_true_spawn_to_exit_min_s"] = ft / 1e3
+    out["floor_idle_worker_spawn_to_exit_min_s"] = fw / 1e3
     if a.results:
         with open(a.results, "w") as f:
             json.dump({"cpus": cpus, "load": load, "reps": a.reps, "facts": facts, "results": out},
