@@ -171,7 +171,7 @@ bench: all
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Ilib -fsanitize=fuzzer,address,undefined \
 	$(shell $(PKG_CONFIG) --cflags jansson)
-FUZZ_LIB = lib/action.c lib/fast_action.c lib/uri.c lib/util.c lib/stats_fast.c
+FUZZ_LIB = lib/action.c lib/fast_action.c lib/uri.c lib/util.c lib/stats_fast.c lib/jsonv.c
 FUZZ_PQ = $(wildcard lib/parquet/*.c) lib/store_dir.c lib/util.c
 FUZZ_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
 fuzz: deps

@@ -2,8 +2,11 @@
  * action.c - parses the NDJSON lines of a commit file (protocol.md 1.3 and 2) with jansson
  * into struct commit_actions.  Each line is one action; unknown actions and fields are
  * ignored, wrong types are errors naming the file and line.  Lines whose action the caller
- * does not want are recognised by their first key and skipped unparsed, so `log` never
- * builds a tree for an add and `schema` never for a commitInfo.
+ * does not want are recognised by their first key and skipped without a tree, so `log`
+ * never builds one for an add and `schema` never for a commitInfo.  When the caller wants
+ * the file actions such a line must still be one bracketed object (an add after a
+ * commitInfo on one line, or a line cut short, is an error, not a file dropped), and with
+ * WANT_VALID (check) valid JSON, which jsonv.c decides without a tree (skip_line).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,6 +15,7 @@
 
 #include "action.h"
 #include "fast_action.h"
+#include "jsonv.h"
 #include "stats_fast.h"
 #include "uri.h"
 
@@ -45,6 +49,33 @@ static enum line_kind peek_kind(const char *p, const char *end)
 		if (strlen(line_kinds[i].name) == n && !memcmp(line_kinds[i].name, k, n))
 			return line_kinds[i].kind;
 	return L_OTHER;
+}
+
+/*
+ * Whether the trimmed line s[0..n) is one bracketed value: its first '{' closes exactly at
+ * its last byte (strings and escapes honoured).  What a line skipped unparsed must pass,
+ * so that a second action after a commitInfo, or a line cut short, is never skipped; the
+ * JSON inside is not checked (WANT_VALID parses it).
+ */
+static bool one_object(const char *s, size_t n)
+{
+	size_t depth = 0;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (ch == '"') {
+			for (i++; i < n && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+			if (i >= n)
+				return false;
+		} else if (ch == '{' || ch == '[') {
+			depth++;
+		} else if (ch == '}' || ch == ']') {
+			if (!depth || (--depth == 0 && i + 1 != n))
+				return false;
+		}
+	}
+	return n && s[0] == '{' && depth == 0;
 }
 
 static bool wanted(enum line_kind k, unsigned want)
@@ -310,19 +341,45 @@ static int keep_in(json_t **arr, json_t *a)
 	return json_array_append(*arr, a);
 }
 
-static int parse_line(struct ctx *c, const char *p, size_t n)
+/* The line as a JSON object (new), or an error naming the file and line. */
+static int load_line(struct ctx *c, const char *p, size_t n, json_t **out)
 {
 	json_error_t je;
-	json_t *o = json_loadb(p, n, 0, &je);
+	json_t *o = *out = json_loadb(p, n, 0, &je);
 	if (!o)
 		return dq_fail(c->err, DQ_ECORRUPT, "cannot read '%s' line %d: %s", c->name, c->line,
 			       je.text);
 	if (!json_is_object(o)) {
 		json_decref(o);
+		*out = NULL;
 		return dq_fail(c->err, DQ_ECORRUPT, "cannot read '%s' line %d: not a JSON object",
 			       c->name, c->line);
 	}
-	int rc = DQ_OK;
+	return DQ_OK;
+}
+
+/*
+ * A line not wanted.  With WANT_VALID it must be valid JSON; with WANT_FILES one bracketed
+ * object, so that no add or remove hides after another action; else (protocol and
+ * metaData only) it is not looked at: a damaged line there does not change the answer.
+ */
+static int skip_line(struct ctx *c, const char *p, size_t n)
+{
+	if ((c->want & WANT_VALID) ? json_surely_valid(p, n, 0)
+	    : !(c->want & WANT_FILES) || one_object(p, n))
+		return DQ_OK;
+	json_t *o;
+	int rc = load_line(c, p, n, &o);
+	json_decref(o);
+	return rc;
+}
+
+static int parse_line(struct ctx *c, const char *p, size_t n)
+{
+	json_t *o;
+	int rc = load_line(c, p, n, &o);
+	if (rc)
+		return rc;
 	const char *k;
 	json_t *v;
 	struct commit_actions *out = c->out;
@@ -408,6 +465,8 @@ int action_parse_commit(const char *root, const char *name, const char *data, si
 				;
 			else if (wanted(k, want))
 				rc = parse_line(&c, s, (size_t)(q - s));
+			else
+				rc = skip_line(&c, s, (size_t)(q - s));
 		}
 		p = nl ? nl + 1 : end;
 	}

@@ -35,6 +35,7 @@ enum action_want {
 	WANT_PM = 1 << 4,          /* protocol and metaData */
 	WANT_SIDECARS = 1 << 5,    /* sidecar actions (V2 checkpoints written as JSON) */
 	WANT_TOMBSTONES = 1 << 6,  /* also remove.deletionTimestamp (and checkpoint remove rows) */
+	WANT_VALID = 1 << 7,       /* know that the lines not wanted are JSON too (check) */
 };
 
 struct commit_actions {

@@ -281,7 +281,7 @@ static void commit_job_run(void *arg)
 {
 	struct commit_job *j = arg;
 	const char *cpath = j->cpath;
-	j->rc = replay_read_commit(j->t, j->f, WANT_FILES | WANT_STATS | WANT_PM, &j->acts,
+	j->rc = replay_read_commit(j->t, j->f, WANT_FILES | WANT_STATS | WANT_PM | WANT_VALID, &j->acts,
 				   j->cpath, sizeof(j->cpath), &j->err);
 	if (j->rc)
 		return;

@@ -177,6 +177,32 @@ load helpers
 	assert_equal "$stderr" "deltaq: cannot read '_delta_log/00000000000000000011.json' line 3: not a JSON object"
 }
 
+@test "replay: a line read without a tree must still be one object; check parses every line" {
+	# Lines of actions a command does not need (commitInfo for files) are not parsed, but
+	# a second action after one, or one cut short, is an error rather than skipped.
+	local t="$BATS_TEST_TMPDIR/t" c="$BATS_TEST_TMPDIR/t/_delta_log/00000000000000000012.json"
+	cp -R "$FIX/example" "$t"
+	printf '{"commitInfo":{"a":1}} {"add":{"path":"x/Z.parquet","partitionValues":{"event_date":"2024-03-08"},"size":10,"modificationTime":1,"dataChange":true}}\n' >"$c"
+	run --separate-stderr deltaq files "$t"
+	assert_failure 3
+	assert_equal "$output" ""
+	assert_equal "$stderr" "deltaq: cannot read '_delta_log/00000000000000000012.json' line 1: end of file expected near '{'"
+	run --separate-stderr deltaq check -o json "$t"
+	assert_failure 1
+	assert_equal "$(jq -c '[.findings[] | .rule]' <<<"$output")" '["DQ102"]'
+	printf '{"txn":{"appId":"a","version":1}} xx\n{"commitInfo":{"a":[1,2}\n' >"$c"
+	run --separate-stderr deltaq files "$t"
+	assert_failure 3
+	assert_equal "$stderr" "deltaq: cannot read '_delta_log/00000000000000000012.json' line 1: end of file expected near 'xx'"
+	# Valid brackets around invalid JSON: files does not read the line, check does.
+	printf '{"commitInfo": garbage}\n' >"$c"
+	run deltaq files -o json "$t"
+	assert_success
+	run --separate-stderr deltaq check -o json "$t"
+	assert_failure 1
+	assert_equal "$(jq -r '.findings[0].message' <<<"$output")" "cannot read '_delta_log/00000000000000000012.json' line 1: invalid token near 'garbage'"
+}
+
 @test "replay: a corrupt _last_checkpoint is a warning, never a wrong answer" {
 	local t="$BATS_TEST_TMPDIR/h"
 	tiny_table "$t" 3

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "jsonv.h"
 #include "stats_fast.h"
 #include "unit.h"
 
@@ -422,11 +423,55 @@ static void test_strict_differential(void)
 	       "weak coverage: %ld valid, %ld of them decided fast", valid, fast_valid);
 }
 
+/* json_surely_valid without flags, as check uses it for commit lines it does not read:
+ * on exact-size copies without a terminator (ASan sees any over-read), a true answer
+ * must be jansson's (json_loadb gives an object). */
+static void test_lines_differential(void)
+{
+	enum { N = 200000 };
+	char buf[1024];
+	long valid = 0, fast_valid = 0, bad = 0;
+	for (long i = 0; i < N; i++) {
+		const char *seed = seeds[rng() % (sizeof(seeds) / sizeof(seeds[0]))];
+		size_t len = strlen(seed);
+		memcpy(buf, seed, len);
+		for (int k = rng() % 3 ? 0 : (int)(rng() % 4); k >= 0; k--)
+			len = mutate(buf, len, sizeof(buf));
+		char *copy = malloc(len ? len : 1);
+		if (!copy)
+			abort();
+		memcpy(copy, buf, len);
+		bool f = json_surely_valid(copy, len, 0);
+		json_t *o = json_loadb(copy, len, 0, NULL);
+		bool s = json_is_object(o);
+		json_decref(o);
+		free(copy);
+		valid += s;
+		fast_valid += f;
+		if (f && !s && bad++ < 10)
+			fprintf(stderr, "FAIL mutation %ld: surely valid, jansson not: \"%.*s\"\n", i,
+				(int)len, buf);
+	}
+	if (getenv("STATS_COVERAGE"))
+		printf("lines: %ld valid, %ld decided fast\n", valid, fast_valid);
+	CHECKF(bad == 0, "%ld of %d mutations: surely valid, jansson not", bad, N);
+	CHECKF(valid > N / 10 && fast_valid > valid / 2,
+	       "weak coverage: %ld valid, %ld of them decided fast", valid, fast_valid);
+	/* Hand cases of the bounded form: a text cut before its end is not valid. */
+	CHECK(json_surely_valid("{\"a\":1}", 7, 0));
+	CHECK(!json_surely_valid("{\"a\":1}", 6, 0));
+	CHECK(!json_surely_valid("{\"a\":tru", 8, 0));
+	CHECK(json_surely_valid("{\"a\":1,\"a\":2}", 13, 0));   /* duplicates allowed */
+	CHECK(!json_surely_valid("{\"a\":1,\"a\":2}", 13, JV_REJECT_DUPLICATES));
+	CHECK(!json_surely_valid("{\"a\":1} {\"b\":2}", 15, 0));
+}
+
 int main(void)
 {
 	test_cases();
 	test_differential();
 	test_strict_cases();
 	test_strict_differential();
+	test_lines_differential();
 	return unit_done();
 }
