@@ -126,11 +126,11 @@ int cmd_diff(int argc, char **argv, struct cli *cli)
 	int64_t net = 0;
 	json_t *jadd = json_array(), *jrem = json_array();
 	for (size_t i = 0; i < na; i++) {
-		net += added[i]->size;
+		net = dq_sat_add(net, added[i]->size > 0 ? added[i]->size : 0, NULL);
 		json_array_append_new(jadd, file_record(b, added[i], false));
 	}
 	for (size_t i = 0; i < nr; i++) {
-		net -= removed[i]->size;
+		net = dq_sat_add(net, removed[i]->size > 0 ? -removed[i]->size : 0, NULL);
 		json_array_append_new(jrem, file_record(a, removed[i], false));
 	}
 	free(added);

@@ -91,11 +91,9 @@ static struct group *group_files(const dq_snapshot *s, const struct where *w, si
 		}
 		struct group *x = &g[slot[k] - 1];
 		x->files++;
-		x->bytes += f->size;
-		if (f->num_records < 0)
+		x->bytes = dq_sat_add(x->bytes, f->size, NULL);
+		if (!dq_file_add_records(f, &x->records))
 			x->exact = false;
-		else
-			x->records += f->num_records - (f->dv_cardinality > 0 ? f->dv_cardinality : 0);
 	}
 	free(slot);
 	qsort(g, n, sizeof(*g), cmp_group);

@@ -175,7 +175,7 @@ static int live_add(struct live *m, const char *key, int64_t size)
 		m->used++;
 	m->slot[i].size = size;
 	m->n++;
-	m->bytes += size;
+	m->bytes = dq_sat_add(m->bytes, size, NULL);
 	return 0;
 }
 
@@ -300,6 +300,13 @@ static void commit_job_run(void *arg)
 					   fa->add ? "added" : "removed", (long long)j->acts.version))
 			j->oom = true;
 		const char *dvp = dv_id_problem(fa->key);
+		char more[128];
+		if (!dvp && fa->add && fa->num_records >= 0 && fa->dv_cardinality > fa->num_records) {
+			snprintf(more, sizeof(more), "its cardinality %" PRId64 " is more than the "
+				 "%" PRId64 " rows stats numRecords gives the file", fa->dv_cardinality,
+				 fa->num_records);
+			dvp = more;
+		}
 		if (dvp && finding(j->findings, "DQ117", j->acts.version, path,
 				   "'%s' line %d: the deletion vector of '%s': %s", cpath, fa->line,
 				   path, dvp))

@@ -602,11 +602,10 @@ static int read_adds(struct adds_ctx *ctx, struct adds_scratch *sc, struct adds_
 			if (nr < 0 && h_num)
 				nr = int_value(&c[C_NUMREC], v_num);
 			t->num_files++;
-			t->size_bytes += fl.size;
-			if (nr < 0)
+			t->size_bytes = dq_sat_add(t->size_bytes, fl.size, NULL);
+			fl.num_records = nr;
+			if (!dq_file_add_records(&fl, &t->num_records))
 				t->num_records_exact = false;
-			else
-				t->num_records += nr - (fl.dv_cardinality > 0 ? fl.dv_cardinality : 0);
 			continue;
 		}
 		fl.key = key;

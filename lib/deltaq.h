@@ -290,6 +290,14 @@ struct dq_totals {
 void dq_snapshot_totals(const dq_snapshot *s, struct dq_totals *out);
 
 /*
+ * Adds f's live records (numRecords less its DV cardinality) to *sum, held at INT64_MAX.
+ * false, leaving *sum as is or held, when they are unknown (no numRecords), when the DV
+ * removes more rows than numRecords says the file has (a damaged log), or when the sum
+ * was held: a total built so is not exact.
+ */
+bool dq_file_add_records(const struct dq_file *f, int64_t *sum);
+
+/*
  * A file's stats (min, max, null_count keyed by logical column names) as a new JSON object
  * {"num_records":..,"min":{..},"max":{..},"null_count":{..}}; NULL without stats.
  */
@@ -524,6 +532,13 @@ void dq_standins_close(dq_standins *s);
  * not part of valid UTF-8 as U+FFFD; NULL only when out of memory (or s is NULL).
  */
 size_t dq_utf8_seq(const char *s);
+
+/*
+ * a + b, held at INT64_MAX or INT64_MIN instead of overflowing: for totals over sizes and
+ * counts a log states as it likes (a damaged one says INT64_MAX).  *clamped, when not
+ * NULL, is set to true when the result was held.
+ */
+int64_t dq_sat_add(int64_t a, int64_t b, bool *clamped);
 json_t *dq_json_text(const char *s);
 
 #endif

@@ -209,10 +209,11 @@ bool replay_counts_only(const dq_snapshot *s)
 
 void replay_checkpoint_count(dq_snapshot *s, const struct dq_totals *t)
 {
+	bool held = false;
 	s->counted.num_files += t->num_files;
-	s->counted.size_bytes += t->size_bytes;
-	s->counted.num_records += t->num_records;
-	if (!t->num_records_exact)
+	s->counted.size_bytes = dq_sat_add(s->counted.size_bytes, t->size_bytes, NULL);
+	s->counted.num_records = dq_sat_add(s->counted.num_records, t->num_records, &held);
+	if (!t->num_records_exact || held)
 		s->counted.num_records_exact = false;
 }
 
@@ -869,13 +870,20 @@ void dq_snapshot_totals(const dq_snapshot *s, struct dq_totals *out)
 	for (size_t i = 0; i < s->nfiles; i++) {
 		const struct dq_file *f = &s->files[i];
 		out->num_files++;
-		out->size_bytes += f->size;
-		if (f->num_records < 0) {
+		out->size_bytes = dq_sat_add(out->size_bytes, f->size, NULL);
+		if (!dq_file_add_records(f, &out->num_records))
 			out->num_records_exact = false;
-			continue;
-		}
-		out->num_records += f->num_records - (f->dv_cardinality > 0 ? f->dv_cardinality : 0);
 	}
+}
+
+bool dq_file_add_records(const struct dq_file *f, int64_t *sum)
+{
+	int64_t dv = f->dv_cardinality > 0 ? f->dv_cardinality : 0;
+	if (f->num_records < 0 || dv > f->num_records)
+		return false;
+	bool held = false;
+	*sum = dq_sat_add(*sum, f->num_records - dv, &held);
+	return !held;
 }
 
 /* Copies a stats object renaming physical keys to logical ones along the schema. */

@@ -354,6 +354,16 @@ void dq_strset_release(struct dq_strset *s)
 	s->cap = s->n = 0;
 }
 
+int64_t dq_sat_add(int64_t a, int64_t b, bool *clamped)
+{
+	int64_t r;
+	if (!__builtin_add_overflow(a, b, &r))
+		return r;
+	if (clamped)
+		*clamped = true;
+	return b > 0 ? INT64_MAX : INT64_MIN;
+}
+
 size_t dq_utf8_seq(const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
