@@ -35,7 +35,7 @@ static const struct dq_check_rule rules[] = {
 	{ "DQ101", DQ_SEV_ERROR, false, "commit versions are not contiguous (a hole after the earliest commit)" },
 	{ "DQ102", DQ_SEV_ERROR, false, "a commit file does not parse" },
 	{ "DQ103", DQ_SEV_ERROR, false, "no protocol or no metaData action (in the log, or in version 0)" },
-	{ "DQ104", DQ_SEV_ERROR, false, "protocol versions beyond the protocol (minReaderVersion > 3 or minWriterVersion > 7)" },
+	{ "DQ104", DQ_SEV_ERROR, false, "protocol versions beyond the protocol (minReaderVersion > 3 or minWriterVersion > 7), or a malformed protocol action" },
 	{ "DQ105", DQ_SEV_ERROR, false, "_last_checkpoint cannot be read" },
 	{ "DQ106", DQ_SEV_ERROR, false, "_last_checkpoint checksum does not match its content" },
 	{ "DQ107", DQ_SEV_ERROR, false, "_last_checkpoint names a version with no complete checkpoint" },
@@ -899,6 +899,11 @@ static void protocol_rules(struct checker *c)
 		FIND(c, "DQ104", c->protocol_version, path,
 		     "'%s': protocol (%lld, %lld) is beyond the Delta protocol (reader 1-3, writer 1-7)",
 		     path, rv, wv);
+		return;
+	}
+	const char *why = protocol_problem(p);
+	if (why) {
+		FIND(c, "DQ104", c->protocol_version, path, "'%s': the protocol action's %s", path, why);
 		return;
 	}
 	size_t i;

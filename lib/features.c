@@ -42,6 +42,30 @@ bool dq_reader_feature_honoured(const char *name)
 	return false;
 }
 
+const char *protocol_problem(const json_t *protocol)
+{
+	json_t *r = json_object_get(protocol, "minReaderVersion");
+	json_t *w = json_object_get(protocol, "minWriterVersion");
+	if ((json_is_integer(r) && json_integer_value(r) < 1) ||
+	    (json_is_integer(w) && json_integer_value(w) < 1))
+		return "minReaderVersion and minWriterVersion must be 1 or more";
+	static const char *const lists[] = { "readerFeatures", "writerFeatures" };
+	for (size_t k = 0; k < 2; k++) {
+		json_t *l = json_object_get(protocol, lists[k]), *f;
+		size_t i;
+		if (!l || json_is_null(l))
+			continue;
+		if (!json_is_array(l))
+			return k ? "writerFeatures is not an array of names"
+				 : "readerFeatures is not an array of names";
+		json_array_foreach(l, i, f)
+			if (!json_is_string(f))
+				return k ? "writerFeatures is not an array of names"
+					 : "readerFeatures is not an array of names";
+	}
+	return NULL;
+}
+
 json_t *features_unsupported(const json_t *protocol)
 {
 	json_t *out = json_array();

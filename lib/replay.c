@@ -530,6 +530,9 @@ static int finish(dq_snapshot *s, int64_t first_version, struct dq_error *err)
 	json_t *w = json_object_get(s->protocol, "minWriterVersion");
 	if (!json_is_integer(r) || !json_is_integer(w))
 		return dq_fail(err, DQ_ECORRUPT, "the protocol action lacks integer minReaderVersion/minWriterVersion");
+	const char *why = protocol_problem(s->protocol);
+	if (why)
+		return dq_fail(err, DQ_ECORRUPT, "the protocol action's %s", why);
 	const char *ss = json_string_value(json_object_get(s->metadata, "schemaString"));
 	if (ss)
 		s->schema = json_loads(ss, 0, NULL);

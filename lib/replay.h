@@ -12,6 +12,11 @@
 /* Reader features (or "minReaderVersion N") of `protocol` that deltaq does not honour: new array. */
 json_t *features_unsupported(const json_t *protocol);
 
+/* What makes a protocol action with integer versions malformed (a version below 1, feature
+ * lists that are not arrays of strings), or NULL: such a table cannot be read (exit 3),
+ * rather than be one that needs something deltaq lacks (exit 4). */
+const char *protocol_problem(const json_t *protocol);
+
 /* In-commit timestamp settings of a metaData + protocol pair (protocol.md 9.1). */
 bool ict_enabled(const json_t *protocol, const json_t *metadata, int64_t *from_version);
 

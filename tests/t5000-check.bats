@@ -111,6 +111,25 @@ sub() {
 	[ "$(rules "$t")" = "DQ104" ]
 }
 
+@test "check: DQ104 a malformed protocol action; the other commands exit 3 on it, not 4" {
+	t=$(clean)
+	commits_only "$t"
+	sub "$t/$C0" 's.replace("\"readerFeatures\":[", "\"readerFeatures\":\"x\",\"old\":[", 1)'
+	run deltaq check "$t"
+	assert_failure 1
+	assert_output --partial "the protocol action's readerFeatures is not an array of names"
+	[ "$(rules "$t")" = "DQ104" ]
+	run --separate-stderr deltaq files "$t"
+	assert_failure 3
+	assert_equal "$stderr" "deltaq: the protocol action's readerFeatures is not an array of names"
+	t=$(clean)
+	commits_only "$t"
+	sub "$t/$C0" 's.replace("\"minWriterVersion\":7", "\"minWriterVersion\":0")'
+	run --separate-stderr deltaq info "$t"
+	assert_failure 3
+	assert_equal "$stderr" "deltaq: the protocol action's minReaderVersion and minWriterVersion must be 1 or more"
+}
+
 @test "check: DQ105 an unreadable _last_checkpoint" {
 	t=$(clean)
 	echo 'not json' > "$t/$LOG/_last_checkpoint"
