@@ -28,7 +28,7 @@ bool uri_decode(const char *s, size_t n, char *out, size_t *outlen)
 			if (i + 2 >= n)
 				return false;
 			int h = hexval(s[i + 1]), l = hexval(s[i + 2]);
-			if (h < 0 || l < 0)
+			if (h < 0 || l < 0 || h + l == 0) /* %00 would cut the name short */
 				return false;
 			out[o++] = (char)(h * 16 + l);
 			i += 2;

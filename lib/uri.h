@@ -9,7 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Percent-decodes s[0..n) into out (>= n+1 bytes).  False on a malformed escape. */
+/* Percent-decodes s[0..n) into out (>= n+1 bytes).  False on a malformed escape, or on %00
+ * (a NUL would cut the name short). */
 bool uri_decode(const char *s, size_t n, char *out, size_t *outlen);
 
 /*

@@ -22,6 +22,19 @@ load helpers
 	assert_output --partial '"partition_values":{"date":"2024-01-01","country":"a b%c/é"}'
 }
 
+@test "replay: a path with %00 is refused, not cut short at the NUL" {
+	local t="$BATS_TEST_TMPDIR/t"
+	cp -R "$FIX/example" "$t"
+	printf '%s\n' '{"add":{"path":"event_date=2024-03-08/a%00b.parquet","partitionValues":{"event_date":"2024-03-08"},"size":10,"modificationTime":1,"dataChange":true}}' >"$t/_delta_log/00000000000000000012.json"
+	run --separate-stderr deltaq files "$t"
+	assert_failure 3
+	assert_equal "$output" ""
+	assert_equal "$stderr" "deltaq: cannot read '_delta_log/00000000000000000012.json' line 1: add.path is not a valid URI (bad percent escape)"
+	run --separate-stderr deltaq check -o json "$t"
+	assert_failure 1
+	assert_equal "$(jq -r '.findings[0].rule' <<<"$output")" DQ102
+}
+
 @test "replay: /a, file:/a and file:///a name the same file" {
 	run deltaq files -o json "$FIX/abspath"
 	assert_success
