@@ -121,7 +121,10 @@ int log_list(struct store *s, bool with_stat, struct log_listing *out, struct dq
 	out->stat = with_stat;
 	for (size_t i = 0; i < n; i++) {
 		struct log_name ln;
-		if (e[i].is_dir || log_classify(e[i].name, &ln) == LOG_UNKNOWN) {
+		/* A folder by a commit's name is kept, so that reading it fails: skipped, the
+		 * version before it would pass for the latest. */
+		enum log_kind k = log_classify(e[i].name, &ln);
+		if (k == LOG_UNKNOWN || (e[i].is_dir && k != LOG_COMMIT)) {
 			free(e[i].name);
 			continue;
 		}

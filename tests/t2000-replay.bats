@@ -100,6 +100,23 @@ load helpers
 	assert_equal "$stderr" "deltaq: cannot read '_delta_log/$(basename "$c")': not a regular file"
 }
 
+@test "replay: a folder by a commit's name is refused, not skipped (exit 3)" {
+	# Skipped, the version before it would pass for the latest.
+	local t="$BATS_TEST_TMPDIR/t"
+	cp -R "$FIX/example" "$t"
+	rm "$t/_delta_log/00000000000000000011.json"
+	mkdir "$t/_delta_log/00000000000000000011.json"
+	run --separate-stderr deltaq files "$t"
+	assert_failure 3
+	assert_equal "$output" ""
+	assert_equal "$stderr" "deltaq: cannot read '_delta_log/00000000000000000011.json': Is a directory"
+	run deltaq version "$t"
+	assert_output 11
+	run --separate-stderr deltaq check -o json "$t"
+	assert_failure 1
+	assert_equal "$(jq -r '.findings[0].rule' <<<"$output")" DQ102
+}
+
 @test "replay: wrong JSON types name the file, line and field" {
 	run --separate-stderr deltaq info "$FIX/bad_types"
 	assert_failure 3
