@@ -18,7 +18,8 @@ struct store_entry {
 	char *name;          /* file name within the listed directory (new) */
 	int64_t size;        /* bytes; -1 when not asked for */
 	int64_t mtime_ms;    /* modification time in epoch ms; -1 when not asked for */
-	bool is_dir;
+	bool is_dir;         /* a folder, or a symbolic link to one */
+	bool is_link;        /* a symbolic link (folder stores only; walks do not follow it) */
 };
 
 enum store_list_flags {

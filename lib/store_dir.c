@@ -68,8 +68,12 @@ static int dir_list(struct store *s, const char *dir, unsigned flags, struct sto
 		cnt++;
 		x->size = x->mtime_ms = -1;
 		x->is_dir = de->d_type == DT_DIR;
+		x->is_link = de->d_type == DT_LNK;
 		if ((flags & STORE_LIST_STAT) || de->d_type == DT_UNKNOWN || de->d_type == DT_LNK) {
 			struct stat st;
+			if (de->d_type == DT_UNKNOWN &&
+			    fstatat(dirfd(dp), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+				x->is_link = S_ISLNK(st.st_mode);
 			if (fstatat(dirfd(dp), de->d_name, &st, 0) == 0) {
 				x->is_dir = S_ISDIR(st.st_mode);
 				if (flags & STORE_LIST_STAT) {

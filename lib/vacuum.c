@@ -284,7 +284,9 @@ static int walk_dir(struct walk *w, int depth)
 			rc = dq_fail(w->err, DQ_ENOMEM, "out of memory listing '%s'", dir);
 			break;
 		}
-		rc = e[i].is_dir ? walk_dir(w, depth + 1) : visit(w, &e[i]);
+		/* A link to a folder is not followed: it could lead out of the table, or round
+		 * in a loop; visit() then skips it as the folder it points to. */
+		rc = e[i].is_dir && !e[i].is_link ? walk_dir(w, depth + 1) : visit(w, &e[i]);
 	}
 	w->path.len = base;
 	if (w->path.data)
