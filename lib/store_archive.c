@@ -637,6 +637,7 @@ static int arc_list(struct store *s, const char *dir, unsigned flags, struct sto
 		e[cnt].size = a->e[i].size;
 		e[cnt].mtime_ms = a->e[i].mtime_ms;
 		e[cnt].is_dir = a->e[i].is_dir;
+		e[cnt].is_link = false; /* links in an archive are never entries */
 		cnt++;
 	}
 	free(full);

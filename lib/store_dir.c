@@ -109,6 +109,7 @@ static int dir_stat(struct store *s, const char *path, struct store_entry *out,
 	out->size = st.st_size;
 	out->mtime_ms = mtime_ms(&st);
 	out->is_dir = S_ISDIR(st.st_mode);
+	out->is_link = false; /* followed: this is what the path leads to */
 	return DQ_OK;
 }
 
