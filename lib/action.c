@@ -207,6 +207,8 @@ static int file_record(struct ctx *c, const struct raw_file *r)
 		f->dv_cardinality = json_integer_value(card);
 	}
 	char *q;
+	if (!r->path_len) /* it would name the table's own folder */
+		return bad(c, what, "path", "is empty");
 	if (!uri_qualify(c->root, r->path, r->path_len, &q))
 		return bad(c, what, "path", "is not a valid URI (bad percent escape)");
 	f->path_off = c->tmp.len + 1;

@@ -669,6 +669,11 @@ static void pv_rule(struct checker *c, const char *cpath, const struct file_acti
 			break;
 		}
 	}
+	/* Every partition column has an entry (protocol.md: "must contain an entry for each
+	 * partition column"); a missing one is not a null value. */
+	for (size_t i = 0; i < c->npcols && !why[0]; i++)
+		if (!json_object_get(pv, c->pcols[i].physical) && !json_object_get(pv, c->pcols[i].logical))
+			snprintf(why, sizeof(why), "no value for partition column '%s'", c->pcols[i].logical);
 	json_decref(pv);
 	if (why[0]) {
 		const char *path = key_path(c->t, fa);

@@ -22,6 +22,15 @@ load helpers
 	assert_output --partial '"partition_values":{"date":"2024-01-01","country":"a b%c/é"}'
 }
 
+@test "replay: an empty path is refused: it would name the table's own folder" {
+	local t="$BATS_TEST_TMPDIR/t"
+	cp -R "$FIX/example" "$t"
+	printf '%s\n' '{"add":{"path":"","partitionValues":{"event_date":"2024-03-08"},"size":10,"modificationTime":1,"dataChange":true}}' >"$t/_delta_log/00000000000000000012.json"
+	run --separate-stderr deltaq files "$t"
+	assert_failure 3
+	assert_equal "$stderr" "deltaq: cannot read '_delta_log/00000000000000000012.json' line 1: add.path is empty"
+}
+
 @test "replay: a path with %00 is refused, not cut short at the NUL" {
 	local t="$BATS_TEST_TMPDIR/t"
 	cp -R "$FIX/example" "$t"

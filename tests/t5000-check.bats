@@ -220,6 +220,15 @@ sub() {
 	t=$(clean b)
 	sub "$t/$C1" 's.replace("{\"p\":\"1\"}", "{\"p\":\"1\",\"q\":\"x\"}")'
 	[ "$(rules "$t")" = "DQ113" ]
+	# No entry for a partition column is not a null value.
+	for pv in '{}' 'null'; do
+		t=$(clean b)
+		sub "$t/$C1" "s.replace('{\"p\":\"1\"}', '$pv')"
+		run deltaq check "$t"
+		assert_failure 1
+		assert_output --partial "no value for partition column 'p'"
+		[ "$(rules "$t")" = "DQ113" ]
+	done
 }
 
 @test "check: DQ114 stats that do not parse, or a negative numRecords" {
