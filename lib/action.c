@@ -133,7 +133,11 @@ int action_dv_id(const json_t *dv, struct dq_buf *buf)
 	json_t *off = json_object_get(dv, "offset");
 	if (!json_is_string(st) || !json_is_string(p) || json_string_length(st) != 1)
 		return -1;
-	if (off && !json_is_null(off) && !json_is_integer(off))
+	if (off && !json_is_null(off) && (!json_is_integer(off) || json_integer_value(off) < 0))
+		return -1;
+	/* A serialized DV of 0 bytes or fewer is none at all. */
+	json_t *size = json_object_get(dv, "sizeInBytes");
+	if (size && !json_is_null(size) && (!json_is_integer(size) || json_integer_value(size) < 1))
 		return -1;
 	if (dq_buf_append(buf, json_string_value(st), 1) ||
 	    dq_buf_append(buf, json_string_value(p), json_string_length(p)))

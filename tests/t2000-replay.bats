@@ -44,6 +44,20 @@ load helpers
 	assert_equal "$(jq -r '.findings[0].rule' <<<"$output")" DQ102
 }
 
+@test "replay: a deletion vector with a negative offset or no bytes is malformed (exit 3)" {
+	local t="$BATS_TEST_TMPDIR/t" bad
+	for bad in 's/"offset":1,/"offset":-1,/' 's/"sizeInBytes":[0-9]*/"sizeInBytes":0/'; do
+		rm -rf "$t"
+		cp -R "$FIX/dv" "$t"
+		sed -i "$bad" "$t/_delta_log/00000000000000000002.json"
+		run --separate-stderr deltaq files "$t"
+		assert_failure 3
+		assert_equal "$output" ""
+		assert_equal "${stderr%% line *}" "deltaq: cannot read '_delta_log/00000000000000000002.json'"
+		assert_equal "${stderr##*line [0-9]: }" "remove.deletionVector is malformed"
+	done
+}
+
 @test "replay: /a, file:/a and file:///a name the same file" {
 	run deltaq files -o json "$FIX/abspath"
 	assert_success
