@@ -292,6 +292,9 @@ static int redact_item(struct redactor *r, struct store *s, struct item *x, stru
 			if (!a)
 				rc = dq_fail(err, DQ_ECORRUPT, "cannot redact '%s' line %zu: not JSON (%s)",
 					     x->path, line, je.text);
+			else if (!json_is_object(a)) /* an action is an object: this would go out as it came */
+				rc = dq_fail(err, DQ_ECORRUPT, "cannot redact '%s' line %zu: not a JSON object",
+					     x->path, line);
 			else if (redact_action(r, a) || !(text = json_dumps(a, JSON_COMPACT | JSON_REAL_PRECISION(12))) ||
 				 dq_buf_puts(&out, text) || dq_buf_puts(&out, "\n"))
 				rc = dq_fail(err, DQ_ENOMEM, "out of memory redacting '%s'", x->path);

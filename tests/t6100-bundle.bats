@@ -266,6 +266,16 @@ info_sans_location() { deltaq info -o json "$@" | jq 'del(.location)'; }
 	[ ! -e "$W/r.tar" ]
 }
 
+@test "bundle --redact: a line that is JSON but not an object is refused, never copied as it came" {
+	local t="$W/nonobj"
+	cp -R "$FIX/example" "$t"
+	echo '["SECRETPATH1.parquet"]' >>"$t/_delta_log/00000000000000000003.json"
+	run --separate-stderr deltaq bundle --redact k "$t" "$W/r.tar"
+	assert_failure 3
+	assert_equal "$stderr" "deltaq: cannot redact '_delta_log/00000000000000000003.json' line 3: not a JSON object"
+	[ ! -e "$W/r.tar" ]
+}
+
 @test "bundle: --footers and --with-data bring the deletion vector files along" {
 	python3 "$BATS_TEST_DIRNAME/make_check_table.py" "$W/t"
 	run deltaq check --deep "$W/t"
