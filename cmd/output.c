@@ -187,6 +187,33 @@ void out_begin(struct out *o, enum out_format fmt, const struct out_col *cols, s
 }
 
 /* Objects print as k=v pairs, arrays comma-joined, strings bare, null as "-". */
+/* A string for an aligned text cell: a control character (a newline or an escape in a file
+ * name) would break the line or reach the terminal, so it is shown as \n, \t, \r or \xHH. */
+static char *cell_string(const char *s)
+{
+	if (!strpbrk(s, "\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12"
+			"\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f"))
+		return strdup(s);
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += *p < 0x20 || *p == 0x7f ? 4 : 1;
+	char *out = malloc(n + 1), *o = out;
+	if (!out)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\n' || *p == '\t' || *p == '\r') {
+			*o++ = '\\';
+			*o++ = *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r';
+		} else if (*p < 0x20 || *p == 0x7f) {
+			o += sprintf(o, "\\x%02x", *p);
+		} else {
+			*o++ = (char)*p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 char *out_cell_text(const json_t *v)
 {
 	char buf[64];
@@ -340,8 +367,11 @@ void out_row(struct out *o, json_t *row)
 			/* One record: objects (properties, ...) as JSON, unambiguous with spaces. */
 			if (o->single && json_is_object(v) && json_object_size(v))
 				o->cells[o->ncells++] = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			else
-				o->cells[o->ncells++] = out_cell_text(v);
+			else {
+				char *c = out_cell_text(v);
+				o->cells[o->ncells++] = c ? cell_string(c) : NULL;
+				free(c);
+			}
 		}
 		break;
 	}

@@ -117,6 +117,21 @@ paths() { jq -r .path; }
 	assert_equal "$(jq -c '[.findings[] | select(.rule == "DQ310") | .path]' <<<"$output")" '["sub/old.parquet"]'
 }
 
+@test "orphans, files: text shows control characters in names escaped, one line per file" {
+	local t=$BATS_TEST_TMPDIR/t
+	otable "$t"
+	mkfile "$t/"$'new\nline.parquet'
+	mkfile "$t/"$'esc\e[31mred.parquet'
+	run --separate-stderr deltaq orphans --now "$NOW" "$t"
+	assert_success
+	assert_equal "${#lines[@]}" 4
+	assert_equal "$(cut -d ' ' -f 1 <<<"${lines[1]}")" 'esc\x1b[31mred.parquet'
+	assert_equal "$(cut -d ' ' -f 1 <<<"${lines[2]}")" 'new\nline.parquet'
+	# JSON keeps the name as it is.
+	run --separate-stderr deltaq orphans -o json --now "$NOW" "$t"
+	assert_equal "$(jq -r '.files[1].path' <<<"$output")" $'new\nline.parquet'
+}
+
 @test "orphans: the deletion-vector files of active adds are not listed" {
 	local t=$BATS_TEST_TMPDIR/t dv='"deletionVector":{"storageType":"u","pathOrInlineDv":"%s","offset":1,"sizeInBytes":36,"cardinality":2}'
 	otable "$t" '[]' '{}' '{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["deletionVectors"],"writerFeatures":["deletionVectors"]}'
