@@ -295,6 +295,17 @@ static size_t mutate(char *buf, size_t len, size_t cap)
 	return len;
 }
 
+/* A random test text: a seed, mutated none to four times (within cap bytes). */
+static size_t mutant(char *buf, size_t cap)
+{
+	const char *seed = seeds[rng() % (sizeof(seeds) / sizeof(seeds[0]))];
+	size_t len = strlen(seed);
+	memcpy(buf, seed, len);
+	for (int k = rng() % 3 ? 0 : (int)(rng() % 4); k >= 0; k--)
+		len = mutate(buf, len, cap);
+	return len;
+}
+
 static void test_differential(void)
 {
 	enum { N = 200000 };
@@ -302,11 +313,7 @@ static void test_differential(void)
 	long agree[3] = { 0 }, fast_only_n = 0, bad = 0, fast_shape = 0;
 
 	for (long i = 0; i < N; i++) {
-		const char *seed = seeds[rng() % (sizeof(seeds) / sizeof(seeds[0]))];
-		size_t len = strlen(seed);
-		memcpy(buf, seed, len);
-		for (int k = rng() % 3 ? 0 : (int)(rng() % 4); k >= 0; k--)
-			len = mutate(buf, len, sizeof(buf));
+		size_t len = mutant(buf, sizeof(buf));
 
 		int64_t fv = -42, sv = -42;
 		int f = call(stats_num_records, buf, len, &fv);
@@ -402,11 +409,7 @@ static void test_strict_differential(void)
 	char buf[1025];
 	long valid = 0, fast_valid = 0, bad = 0;
 	for (long i = 0; i < N; i++) {
-		const char *seed = seeds[rng() % (sizeof(seeds) / sizeof(seeds[0]))];
-		size_t len = strlen(seed);
-		memcpy(buf, seed, len);
-		for (int k = rng() % 3 ? 0 : (int)(rng() % 4); k >= 0; k--)
-			len = mutate(buf, len, sizeof(buf) - 1);
+		size_t len = mutant(buf, sizeof(buf) - 1);
 		if (memchr(buf, '\0', len))
 			continue; /* check hands over NUL-terminated texts */
 		buf[len] = '\0';
@@ -432,11 +435,7 @@ static void test_lines_differential(void)
 	char buf[1024];
 	long valid = 0, fast_valid = 0, bad = 0;
 	for (long i = 0; i < N; i++) {
-		const char *seed = seeds[rng() % (sizeof(seeds) / sizeof(seeds[0]))];
-		size_t len = strlen(seed);
-		memcpy(buf, seed, len);
-		for (int k = rng() % 3 ? 0 : (int)(rng() % 4); k >= 0; k--)
-			len = mutate(buf, len, sizeof(buf));
+		size_t len = mutant(buf, sizeof(buf));
 		char *copy = malloc(len ? len : 1);
 		if (!copy)
 			abort();
