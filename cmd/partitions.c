@@ -100,10 +100,11 @@ static struct group *group_files(const dq_snapshot *s, const struct where *w, si
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (m && !strcmp(g[m - 1].pv, g[i].pv)) {
+			bool held = false;
 			g[m - 1].files += g[i].files;
-			g[m - 1].bytes += g[i].bytes;
-			g[m - 1].records += g[i].records;
-			g[m - 1].exact = g[m - 1].exact && g[i].exact;
+			g[m - 1].bytes = dq_sat_add(g[m - 1].bytes, g[i].bytes, NULL);
+			g[m - 1].records = dq_sat_add(g[m - 1].records, g[i].records, &held);
+			g[m - 1].exact = g[m - 1].exact && g[i].exact && !held;
 		} else {
 			g[m++] = g[i];
 		}

@@ -165,7 +165,7 @@ static int live_add(struct live *m, const char *key, int64_t size)
 	size_t i = live_find(m, key);
 	char *k = m->slot[i].key;
 	if (k && k != TOMB) {
-		m->bytes += size - m->slot[i].size;
+		m->bytes = dq_sat_add(dq_sat_add(m->bytes, -m->slot[i].size, NULL), size, NULL);
 		m->slot[i].size = size;
 		return 0;
 	}
@@ -189,7 +189,7 @@ static void live_remove(struct live *m, const char *key)
 		free(k);
 		m->slot[i].key = TOMB;
 		m->n--;
-		m->bytes -= m->slot[i].size;
+		m->bytes = dq_sat_add(m->bytes, -m->slot[i].size, NULL);
 	}
 }
 
