@@ -52,8 +52,9 @@ static enum line_kind peek_kind(const char *p, const char *end)
 }
 
 /*
- * Whether the trimmed line s[0..n) is one bracketed value: its first '{' closes exactly at
- * its last byte (strings and escapes honoured).  What a line skipped unparsed must pass,
+ * Whether the trimmed line s[0..n) is one bracketed value with one member: its first '{'
+ * closes exactly at its last byte, and no ',' comes between at its own level (strings and
+ * escapes honoured).  What a line skipped unparsed must pass,
  * so that a second action after a commitInfo, or a line cut short, is never skipped; the
  * JSON inside is not checked (WANT_VALID parses it).
  */
@@ -73,6 +74,8 @@ static bool one_object(const char *s, size_t n)
 		} else if (ch == '}' || ch == ']') {
 			if (!depth || (--depth == 0 && i + 1 != n))
 				return false;
+		} else if (ch == ',' && depth == 1) {
+			return false; /* a second member: another action may follow the first */
 		}
 	}
 	return n && s[0] == '{' && depth == 0;
@@ -364,22 +367,6 @@ static int load_line(struct ctx *c, const char *p, size_t n, json_t **out)
 	return DQ_OK;
 }
 
-/*
- * A line not wanted.  With WANT_VALID it must be valid JSON; with WANT_FILES one bracketed
- * object, so that no add or remove hides after another action; else (protocol and
- * metaData only) it is not looked at: a damaged line there does not change the answer.
- */
-static int skip_line(struct ctx *c, const char *p, size_t n)
-{
-	if ((c->want & WANT_VALID) ? json_surely_valid(p, n, 0)
-	    : !(c->want & WANT_FILES) || one_object(p, n))
-		return DQ_OK;
-	json_t *o;
-	int rc = load_line(c, p, n, &o);
-	json_decref(o);
-	return rc;
-}
-
 static int parse_line(struct ctx *c, const char *p, size_t n)
 {
 	json_t *o;
@@ -445,6 +432,22 @@ static int parse_line(struct ctx *c, const char *p, size_t n)
 	}
 	json_decref(o);
 	return rc;
+}
+
+/*
+ * A line not wanted.  With WANT_FILES it must be one bracketed object with one member, so
+ * that no add or remove hides after or beside another action; with WANT_VALID also surely
+ * valid JSON.  Any other line is parsed like a wanted one (jansson decides whether it is
+ * JSON, and an action beside another is read).  With protocol and metaData only, it is
+ * not looked at: a damaged line there does not change the answer.
+ */
+static int skip_line(struct ctx *c, const char *p, size_t n)
+{
+	if (!(c->want & (WANT_VALID | WANT_FILES)))
+		return DQ_OK;
+	if (one_object(p, n) && (!(c->want & WANT_VALID) || json_surely_valid(p, n, 0)))
+		return DQ_OK;
+	return parse_line(c, p, n);
 }
 
 int action_parse_commit(const char *root, const char *name, const char *data, size_t len,

@@ -247,6 +247,11 @@ load helpers
 	run --separate-stderr deltaq files "$t"
 	assert_failure 3
 	assert_equal "$stderr" "deltaq: cannot read '_delta_log/00000000000000000012.json' line 1: end of file expected near 'xx'"
+	# An add beside a commitInfo in one object is read, not skipped with it.
+	printf '%s\n' '{"commitInfo":{"operation":"WRITE"},"add":{"path":"event_date=2024-03-08/hidden.parquet","partitionValues":{"event_date":"2024-03-08"},"size":10,"modificationTime":1,"dataChange":true}}' >"$c"
+	run --separate-stderr deltaq files -o json "$t"
+	assert_success
+	assert_equal "$(jq '[.[] | select(.path == "event_date=2024-03-08/hidden.parquet")] | length' <<<"$output")" 1
 	# Valid brackets around invalid JSON: files does not read the line, check does.
 	printf '{"commitInfo": garbage}\n' >"$c"
 	run deltaq files -o json "$t"
