@@ -108,7 +108,14 @@ static int walk(struct store *s, const char *dir, int64_t from, int64_t keep_che
 			break;
 		}
 		sprintf(p, "%s/%s", dir, e[i].name);
-		if (e[i].is_dir)
+		struct log_name ln;
+		if (e[i].is_dir && !depth && log_classify(e[i].name, &ln) == LOG_COMMIT)
+			/* What the replay refuses must not go into a bundle that reads back. */
+			rc = dq_fail(err, DQ_ECORRUPT, "cannot bundle '%s': a folder where a commit "
+				     "file belongs", p);
+		else if (e[i].is_dir && e[i].is_link)
+			; /* not followed: it could lead out of the table, or round in a loop */
+		else if (e[i].is_dir)
 			rc = walk(s, p, from, keep_checkpoint, depth + 1, it, err);
 		else if ((depth || wanted(e[i].name, from, keep_checkpoint)) &&
 			 push(it, p, e[i].size, e[i].mtime_ms, WHOLE))
