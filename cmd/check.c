@@ -235,8 +235,10 @@ static void write_text(const json_t *findings, size_t errors, size_t warnings)
 			printf("%s%s:\n", section ? "\n" : "", sev);
 			section = sev;
 		}
-		printf("  %s  %s\n", json_string_value(json_object_get(f, "rule")),
-		       json_string_value(json_object_get(f, "message")));
+		/* Messages quote names from the table: no newline or escape of theirs gets out. */
+		char *m = out_text_escape(json_string_value(json_object_get(f, "message")));
+		printf("  %s  %s\n", json_string_value(json_object_get(f, "rule")), m ? m : "");
+		free(m);
 	}
 	if (json_array_size(findings))
 		putchar('\n');

@@ -152,6 +152,9 @@ int out_end(struct out *o);
 
 /* Text rendering of one JSON value for a table cell (new string). */
 char *out_cell_text(const json_t *v);
+/* s for text output (new): control characters as \n, \t, \r or \xHH; NULL when out of
+ * memory. */
+char *out_text_escape(const char *s);
 
 /* Writes a whole JSON document (pretty) to stdout; steals v. */
 void out_json_doc(json_t *v);

@@ -189,7 +189,7 @@ void out_begin(struct out *o, enum out_format fmt, const struct out_col *cols, s
 /* Objects print as k=v pairs, arrays comma-joined, strings bare, null as "-". */
 /* A string for an aligned text cell: a control character (a newline or an escape in a file
  * name) would break the line or reach the terminal, so it is shown as \n, \t, \r or \xHH. */
-static char *cell_string(const char *s)
+char *out_text_escape(const char *s)
 {
 	if (!strpbrk(s, "\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12"
 			"\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f"))
@@ -369,7 +369,7 @@ void out_row(struct out *o, json_t *row)
 				o->cells[o->ncells++] = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
 			else {
 				char *c = out_cell_text(v);
-				o->cells[o->ncells++] = c ? cell_string(c) : NULL;
+				o->cells[o->ncells++] = c ? out_text_escape(c) : NULL;
 				free(c);
 			}
 		}

@@ -210,6 +210,18 @@ sub() {
 	[ "$(rules "$t")" = "DQ112" ]
 }
 
+@test "check: text shows control characters of names in messages escaped" {
+	local t="$BATS_TEST_TMPDIR/esc"
+	cp -R "$FIX/example" "$t"
+	local a='{"add":{"path":"event_date=2024-03-08/x%1B%5B2Jy%0Az.parquet","partitionValues":{"event_date":"2024-03-08"},"size":10,"modificationTime":1,"dataChange":true}}'
+	printf '%s\n%s\n' "$a" "$a" >"$t/_delta_log/00000000000000000012.json"
+	run --separate-stderr deltaq check "$t"
+	assert_failure 1
+	assert_equal "${#lines[@]}" 3 # errors:, the finding, the summary (bats drops the blank line)
+	assert_line --index 1 --partial 'x\x1b[2Jy\nz.parquet'
+	refute_output --partial $'\e'
+}
+
 @test "check: DQ113 partition values: an unknown key, a value that is not its type" {
 	t=$(clean)
 	sub "$t/$C1" 's.replace("{\"p\":\"1\"}", "{\"p\":\"one\"}")'
