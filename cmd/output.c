@@ -186,14 +186,10 @@ void out_begin(struct out *o, enum out_format fmt, const struct out_col *cols, s
 	o->text_header = true;
 }
 
-/* Objects print as k=v pairs, arrays comma-joined, strings bare, null as "-". */
 /* A string for an aligned text cell: a control character (a newline or an escape in a file
  * name) would break the line or reach the terminal, so it is shown as \n, \t, \r or \xHH. */
 char *out_text_escape(const char *s)
 {
-	if (!strpbrk(s, "\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12"
-			"\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f"))
-		return strdup(s);
 	size_t n = 0;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		n += *p < 0x20 || *p == 0x7f ? 4 : 1;
@@ -214,6 +210,7 @@ char *out_text_escape(const char *s)
 	return out;
 }
 
+/* Objects print as k=v pairs, arrays comma-joined, strings bare, null as "-". */
 char *out_cell_text(const json_t *v)
 {
 	char buf[64];

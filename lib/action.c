@@ -54,9 +54,9 @@ static enum line_kind peek_kind(const char *p, const char *end)
 /*
  * Whether the trimmed line s[0..n) is one bracketed value with one member: its first '{'
  * closes exactly at its last byte, and no ',' comes between at its own level (strings and
- * escapes honoured).  What a line skipped unparsed must pass,
- * so that a second action after a commitInfo, or a line cut short, is never skipped; the
- * JSON inside is not checked (WANT_VALID parses it).
+ * escapes honoured).  What a line skipped unparsed must pass, so that no action after or
+ * beside a commitInfo, and no line cut short, is skipped; the JSON inside is not checked
+ * here (with WANT_VALID, json_surely_valid does).
  */
 static bool one_object(const char *s, size_t n)
 {
@@ -350,29 +350,19 @@ static int keep_in(json_t **arr, json_t *a)
 	return json_array_append(*arr, a);
 }
 
-/* The line as a JSON object (new), or an error naming the file and line. */
-static int load_line(struct ctx *c, const char *p, size_t n, json_t **out)
+static int parse_line(struct ctx *c, const char *p, size_t n)
 {
 	json_error_t je;
-	json_t *o = *out = json_loadb(p, n, 0, &je);
+	json_t *o = json_loadb(p, n, 0, &je);
 	if (!o)
 		return dq_fail(c->err, DQ_ECORRUPT, "cannot read '%s' line %d: %s", c->name, c->line,
 			       je.text);
 	if (!json_is_object(o)) {
 		json_decref(o);
-		*out = NULL;
 		return dq_fail(c->err, DQ_ECORRUPT, "cannot read '%s' line %d: not a JSON object",
 			       c->name, c->line);
 	}
-	return DQ_OK;
-}
-
-static int parse_line(struct ctx *c, const char *p, size_t n)
-{
-	json_t *o;
-	int rc = load_line(c, p, n, &o);
-	if (rc)
-		return rc;
+	int rc = DQ_OK;
 	const char *k;
 	json_t *v;
 	struct commit_actions *out = c->out;

@@ -49,19 +49,20 @@ const char *protocol_problem(const json_t *protocol)
 	if ((json_is_integer(r) && json_integer_value(r) < 1) ||
 	    (json_is_integer(w) && json_integer_value(w) < 1))
 		return "minReaderVersion and minWriterVersion must be 1 or more";
-	static const char *const lists[] = { "readerFeatures", "writerFeatures" };
+	static const char *const lists[][2] = {
+		{ "readerFeatures", "readerFeatures is not an array of names" },
+		{ "writerFeatures", "writerFeatures is not an array of names" },
+	};
 	for (size_t k = 0; k < 2; k++) {
-		json_t *l = json_object_get(protocol, lists[k]), *f;
+		json_t *l = json_object_get(protocol, lists[k][0]), *f;
 		size_t i;
 		if (!l || json_is_null(l))
 			continue;
 		if (!json_is_array(l))
-			return k ? "writerFeatures is not an array of names"
-				 : "readerFeatures is not an array of names";
+			return lists[k][1];
 		json_array_foreach(l, i, f)
 			if (!json_is_string(f))
-				return k ? "writerFeatures is not an array of names"
-					 : "readerFeatures is not an array of names";
+				return lists[k][1];
 	}
 	return NULL;
 }
