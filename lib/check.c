@@ -46,7 +46,7 @@ static const struct dq_check_rule rules[] = {
 	{ "DQ112", DQ_SEV_ERROR, false, "the same file (path and DV) is added or removed twice in one commit" },
 	{ "DQ113", DQ_SEV_ERROR, false, "partition values do not match partitionColumns or their types" },
 	{ "DQ114", DQ_SEV_ERROR, false, "stats do not parse, or numRecords is negative" },
-	{ "DQ115", DQ_SEV_ERROR, false, "metaData.schemaString does not parse as a schema" },
+	{ "DQ115", DQ_SEV_ERROR, false, "metaData.schemaString does not parse as a schema (or a decimal is out of range, or two fields share a name)" },
 	{ "DQ116", DQ_SEV_ERROR, false, "duplicate column-mapping ids or physical names" },
 	{ "DQ117", DQ_SEV_ERROR, false, "a malformed deletion vector descriptor" },
 	{ "DQ118", DQ_SEV_ERROR, false, "history starts after version 0 with no readable checkpoint to start from" },
@@ -55,6 +55,7 @@ static const struct dq_check_rule rules[] = {
 	{ "DQ203", DQ_SEV_WARNING, false, "a reader feature deltaq does not honour" },
 	{ "DQ204", DQ_SEV_WARNING, false, "a preview feature name (*-preview, *-dev)" },
 	{ "DQ205", DQ_SEV_WARNING, false, "a checkpoint uses what deltaq cannot read, so it was not checked" },
+	{ "DQ206", DQ_SEV_WARNING, false, "a schema type deltaq does not know" },
 	{ "DQ301", DQ_SEV_ERROR, true, "an active data file is missing" },
 	{ "DQ302", DQ_SEV_ERROR, true, "an active data file's size differs from the log's" },
 	{ "DQ303", DQ_SEV_ERROR, true, "an active data file has no readable Parquet footer" },
@@ -338,6 +339,7 @@ struct checker {
 	struct dq_strset pv_ok;    /* partition-value texts valid under the current metaData */
 	struct dq_arena pv_arena;
 	bool unrebuildable;        /* DQ118: no snapshot can be built, so no DQ103 either */
+	json_t *unknown_types;     /* type names DQ206 has reported */
 	bool oom;
 };
 
@@ -481,46 +483,154 @@ static void pcols_release(struct checker *c)
 	dq_arena_release(&c->pv_arena);
 }
 
-/* Checks a schema type recursively (protocol.md 5.1-5.2); returns a problem or NULL. */
-static const char *type_problem(const json_t *type, int depth)
+/* Whether `t` is decimal(p,s) (spaces allowed around p and s, as kernel-rs allows): 1 on
+ * success with p in 1..38 and s in 0..p, 0 for another type name, -1 when malformed. */
+static int decimal_type(const char *t)
+{
+	if (strncmp(t, "decimal(", 8))
+		return 0;
+	const char *q = t + 8;
+	long v[2];
+	for (int k = 0; k < 2; k++) {
+		q += strspn(q, " ");
+		size_t d = strspn(q, "0123456789");
+		if (!d || d > 3)
+			return -1;
+		v[k] = strtol(q, NULL, 10);
+		q += d;
+		q += strspn(q, " ");
+		if (*q++ != (k ? ')' : ','))
+			return -1;
+	}
+	return *q == '\0' && v[0] >= 1 && v[0] <= 38 && v[1] <= v[0] ? 1 : -1;
+}
+
+/* The type names of protocol.md 5.1 ("decimal" alone is decimal(10,0), as Spark reads it),
+ * and those of the geospatial feature, which deltaq honours. */
+static bool known_type(const char *t)
+{
+	static const char *const names[] = { "string", "long", "integer", "short", "byte",
+		"float", "double", "boolean", "binary", "date", "timestamp", "timestamp_ntz",
+		"void", "variant", "decimal" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (!strcmp(t, names[i]))
+			return true;
+	/* The geospatial feature's types, bare or with their parameters: geometry(<crs>),
+	 * geography(<crs>, <algorithm>). */
+	static const char *const geo[] = { "geometry", "geography" };
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(geo[i]);
+		if (!strncmp(t, geo[i], n) && (!t[n] || (t[n] == '(' && t[strlen(t) - 1] == ')')))
+			return true;
+	}
+	return false;
+}
+
+/* What schema_walk found: the first problem (DQ115), and each type deltaq does not know
+ * with the first column that has it (DQ206). */
+struct schema_walk {
+	char problem[600];
+	json_t *unknown; /* type name -> column path */
+};
+
+/* A field's dotted path under `parent` ("" at the root), into buf. */
+static const char *field_path(char *buf, size_t len, const char *parent, const char *name)
+{
+	snprintf(buf, len, "%s%s%s", parent, *parent ? "." : "", name);
+	return buf;
+}
+
+/* Checks a schema type recursively (protocol.md 5.1-5.2) at column path `at`; false once
+ * w->problem is set. */
+static bool schema_walk(struct schema_walk *w, const json_t *type, const char *at, int depth)
 {
 	if (depth > 64)
-		return "nests too deeply";
-	if (json_is_string(type))
-		return NULL;
+		return snprintf(w->problem, sizeof(w->problem), "nests too deeply"), false;
+	const char *where = *at ? at : "the schema";
+	if (json_is_string(type)) {
+		const char *t = json_string_value(type);
+		int dec = decimal_type(t);
+		if (dec < 0)
+			return snprintf(w->problem, sizeof(w->problem),
+					"gives '%.200s' type '%.200s' (decimal needs a precision of 1 to 38 "
+					"and a scale of 0 to the precision)", where, t), false;
+		if (!dec && !known_type(t) && !json_object_get(w->unknown, t))
+			json_object_set_new(w->unknown, t, json_string(where));
+		return true;
+	}
 	if (!json_is_object(type))
-		return "has a type that is neither a string nor an object";
+		return snprintf(w->problem, sizeof(w->problem),
+				"gives '%.200s' a type that is neither a string nor an object", where), false;
 	const char *t = json_string_value(json_object_get(type, "type"));
 	if (!t)
-		return "has a complex type without a \"type\" string";
+		return snprintf(w->problem, sizeof(w->problem),
+				"gives '%.200s' a complex type without a \"type\" string", where), false;
+	char sub[512];
 	if (!strcmp(t, "struct")) {
 		json_t *fields = json_object_get(type, "fields");
 		if (!json_is_array(fields))
-			return "has a struct without a \"fields\" array";
+			return snprintf(w->problem, sizeof(w->problem),
+					"gives '%.200s' a struct without a \"fields\" array", where), false;
+		/* Names are unique among siblings, ignoring case (protocol.md 5). */
+		json_t *seen = json_object();
 		size_t i;
 		json_t *f;
+		bool ok = seen != NULL;
 		json_array_foreach(fields, i, f) {
-			if (!json_is_object(f) || !json_is_string(json_object_get(f, "name")))
-				return "has a field without a name";
-			if (!json_object_get(f, "type"))
-				return "has a field without a type";
-			const char *p = type_problem(json_object_get(f, "type"), depth + 1);
-			if (p)
-				return p;
+			const char *name = json_string_value(json_object_get(f, "name"));
+			if (!ok)
+				break;
+			if (!json_is_object(f) || !name) {
+				snprintf(w->problem, sizeof(w->problem), "has a field without a name in %.200s", where);
+				ok = false;
+				break;
+			}
+			char low[256];
+			size_t n = strlen(name);
+			if (n < sizeof(low)) {
+				for (size_t k = 0; k <= n; k++)
+					low[k] = (char)tolower((unsigned char)name[k]);
+				const char *other = json_string_value(json_object_get(seen, low));
+				if (other) {
+					snprintf(w->problem, sizeof(w->problem),
+						 "has two fields named '%.100s' and '%.100s' in %.200s (names are "
+						 "unique, ignoring case)", other, name, where);
+					ok = false;
+					break;
+				}
+				json_object_set_new(seen, low, json_string(name));
+			}
+			field_path(sub, sizeof(sub), at, name);
+			if (!json_object_get(f, "type")) {
+				snprintf(w->problem, sizeof(w->problem), "gives '%.200s' no type", sub);
+				ok = false;
+			} else {
+				ok = schema_walk(w, json_object_get(f, "type"), sub, depth + 1);
+			}
 		}
-		return NULL;
+		json_decref(seen);
+		return ok;
 	}
-	if (!strcmp(t, "array"))
-		return json_object_get(type, "elementType")
-			       ? type_problem(json_object_get(type, "elementType"), depth + 1)
-			       : "has an array without an elementType";
+	if (!strcmp(t, "array")) {
+		if (!json_object_get(type, "elementType"))
+			return snprintf(w->problem, sizeof(w->problem),
+					"gives '%.200s' an array without an elementType", where), false;
+		return schema_walk(w, json_object_get(type, "elementType"),
+				   field_path(sub, sizeof(sub), at, "element"), depth + 1);
+	}
 	if (!strcmp(t, "map")) {
 		if (!json_object_get(type, "keyType") || !json_object_get(type, "valueType"))
-			return "has a map without keyType or valueType";
-		const char *p = type_problem(json_object_get(type, "keyType"), depth + 1);
-		return p ? p : type_problem(json_object_get(type, "valueType"), depth + 1);
+			return snprintf(w->problem, sizeof(w->problem),
+					"gives '%.200s' a map without keyType or valueType", where), false;
+		return schema_walk(w, json_object_get(type, "keyType"),
+				   field_path(sub, sizeof(sub), at, "key"), depth + 1) &&
+		       schema_walk(w, json_object_get(type, "valueType"),
+				   field_path(sub, sizeof(sub), at, "value"), depth + 1);
 	}
-	return NULL; /* e.g. {"type":"variant"} (protocol.md 5.1) */
+	/* {"type":"variant"} is PROTOCOL.md's own spelling (protocol.md 5.1). */
+	if (strcmp(t, "variant") && !json_object_get(w->unknown, t))
+		json_object_set_new(w->unknown, t, json_string(where));
+	return true;
 }
 
 /* DQ116: column-mapping ids unique in the table, physical names unique among siblings. */
@@ -585,6 +695,7 @@ static void metadata_rules(struct checker *c, json_t *md, int64_t version, const
 	const char *problem = NULL;
 	json_error_t je;
 	char buf[300];
+	struct schema_walk w = { .unknown = json_object() };
 	if (!ss || json_is_null(ss)) {
 		problem = NULL; /* absent: nothing to parse (old test tables omit it) */
 	} else if (!json_is_string(ss)) {
@@ -596,14 +707,27 @@ static void metadata_rules(struct checker *c, json_t *md, int64_t version, const
 		   !json_is_string(json_object_get(schema, "type")) ||
 		   strcmp(json_string_value(json_object_get(schema, "type")), "struct")) {
 		problem = "is not a struct type";
-	} else {
-		problem = type_problem(schema, 0);
+	} else if (!w.unknown) {
+		c->oom = true;
+	} else if (!schema_walk(&w, schema, "", 0)) {
+		problem = w.problem;
 	}
 	if (problem)
 		FIND(c, "DQ115", version, mpath, "'%s': metaData.schemaString %s", mpath, problem);
+	/* DQ206 once per type name in the whole log, where it first appears. */
+	const char *tname;
+	json_t *col;
+	json_object_foreach(w.unknown, tname, col) {
+		if (json_object_get(c->unknown_types, tname))
+			continue;
+		if (json_object_set_new(c->unknown_types, tname, json_true()))
+			c->oom = true;
+		FIND(c, "DQ206", version, mpath, "'%s': column '%s' has type '%s', which deltaq "
+		     "does not know", mpath, json_string_value(col), tname);
+	}
+	json_decref(w.unknown);
 	json_t *pc = json_object_get(md, "partitionColumns");
 	size_t i;
-	json_t *col;
 	if (schema && !problem) {
 		json_array_foreach(pc, i, col) {
 			if (!json_is_string(col) || !schema_top_field(schema, json_string_value(col)))
@@ -1169,7 +1293,10 @@ int dq_check_log(dq_table *t, json_t **findings, int64_t *latest, struct dq_erro
 	int rc = table_commits(t, &l, err);
 	if (rc)
 		return rc;
-	struct checker c = { .t = t, .l = l, .out = json_array(), .start = -1, .state_ok = true };
+	struct checker c = { .t = t, .l = l, .out = json_array(), .start = -1, .state_ok = true,
+			     .unknown_types = json_object() };
+	if (!c.unknown_types)
+		c.oom = true;
 	struct commit_job *jobs = dq_calloc(2 * BATCH, sizeof(*jobs));
 	size_t ncrcs, nckpts = 0, nall;
 	int64_t *crcs = versions_of(l, LOG_CRC, &ncrcs, &c.oom);
@@ -1293,6 +1420,7 @@ int dq_check_log(dq_table *t, json_t **findings, int64_t *latest, struct dq_erro
 	pcols_release(&c);
 	json_decref(c.protocol);
 	json_decref(c.metadata);
+	json_decref(c.unknown_types);
 	if (c.oom) {
 		json_decref(c.out);
 		if (rc == DQ_EFORKED)

@@ -25,6 +25,13 @@ rules() {
 	"$DELTAQ" check -o json "$@" "$t" 2>/dev/null | jq -r '[.findings[].rule] | sort | join(" ")'
 }
 
+# schema_sub FILE OLD NEW: replaces schema text OLD (as in the schema, e.g. "type":"long")
+# by NEW inside FILE's schemaString, where it is escaped as a JSON string.
+schema_sub() {
+	python3 -c 'import sys, json; p, a, b = sys.argv[1:]; e = lambda x: json.dumps(x)[1:-1]
+s = open(p).read(); assert e(a) in s; open(p, "w").write(s.replace(e(a), e(b)))' "$@"
+}
+
 # commits_only TABLE: drops _last_checkpoint, the checkpoint and the .crc, so that an
 # edited commit is all the log says.
 commits_only() {
@@ -263,6 +270,48 @@ sub() {
 	assert_failure 1
 	assert_output --partial "metaData.schemaString is not valid JSON"
 	[ "$(rules "$t")" = "DQ115" ]
+}
+
+@test "check: DQ115 a decimal out of range, or two fields whose names differ only in case" {
+	local ty
+	for ty in 'decimal(39,0)' 'decimal(5,6)' 'decimal(0,0)' 'decimal(10)' 'decimal(10,2' ; do
+		t=$(clean)
+		commits_only "$t"
+		schema_sub "$t/$C0" '"type":"long"' "\"type\":\"$ty\""
+		run deltaq check "$t"
+		assert_failure 1
+		assert_output --partial "metaData.schemaString gives 'id' type '$ty' (decimal needs a precision of 1 to 38"
+		[ "$(rules "$t")" = "DQ115" ]
+	done
+	# Spark's and kernel-rs's spellings that are fine: no finding.
+	for ty in 'decimal(38,38)' 'decimal( 10 , 2 )' 'decimal' 'void' 'variant' 'timestamp_ntz' \
+		'geometry(OGC:CRS84)' 'geography(OGC:CRS84, spherical)'; do
+		t=$(clean)
+		commits_only "$t"
+		schema_sub "$t/$C0" '"type":"long"' "\"type\":\"$ty\""
+		[ "$(rules "$t")" = "" ]
+	done
+	t=$(clean)
+	commits_only "$t"
+	schema_sub "$t/$C0" '"name":"id"' '"name":"P"'
+	run deltaq check "$t"
+	assert_failure 1
+	assert_output --partial "metaData.schemaString has two fields named 'P' and 'p' in the schema (names are unique, ignoring case)"
+	[ "$(rules "$t")" = "DQ115" ]
+}
+
+@test "check: DQ206 a type deltaq does not know is a warning, once per type name" {
+	t=$(clean)
+	commits_only "$t"
+	schema_sub "$t/$C0" '"type":"long"' '"type":"interval day"'
+	# The same schema again in version 1: still one finding, at its first version.
+	python3 -c 'import sys; m=[l for l in open(sys.argv[1]) if l.startswith("{\"metaData\"")]; open(sys.argv[2], "a").write(m[0])' "$t/$C0" "$t/$C1"
+	run deltaq check "$t"
+	assert_success
+	assert_output --partial "DQ206  '_delta_log/00000000000000000000.json': column 'id' has type 'interval day', which deltaq does not know"
+	[ "$(rules "$t")" = "DQ206" ]
+	run deltaq check --strict "$t"
+	assert_failure 1
 }
 
 @test "check: DQ116 two columns with one column-mapping id or physical name" {
