@@ -45,7 +45,7 @@ int cmd_schema(int argc, char **argv, struct cli *cli)
 	const json_t *schema = dq_snapshot_schema(s);
 	if (!json_is_object(schema)) {
 		fprintf(stderr, "deltaq: the schemaString of version %lld's metaData does not parse as a schema\n",
-			(long long)dq_snapshot_version(s));
+			(long long)dq_snapshot_metadata_version(s));
 		dq_snapshot_close(s);
 		dq_table_close(t);
 		return EXIT_UNREADABLE;
@@ -53,8 +53,8 @@ int cmd_schema(int argc, char **argv, struct cli *cli)
 	if (ddl) {
 		char *d = schema_ddl(schema);
 		if (!d) {
-			fprintf(stderr, "deltaq: the schema of version %lld is malformed\n",
-				(long long)dq_snapshot_version(s));
+			fprintf(stderr, "deltaq: the schema in version %lld's metaData is malformed\n",
+				(long long)dq_snapshot_metadata_version(s));
 			rc = EXIT_UNREADABLE;
 		} else if (cli->format == OUT_TEXT) {
 			puts(d);
@@ -68,8 +68,8 @@ int cmd_schema(int argc, char **argv, struct cli *cli)
 		free(d);
 	} else if (cli->format == OUT_TEXT) {
 		if (schema_print_tree(stdout, schema)) {
-			fprintf(stderr, "deltaq: the schema of version %lld is malformed\n",
-				(long long)dq_snapshot_version(s));
+			fprintf(stderr, "deltaq: the schema in version %lld's metaData is malformed\n",
+				(long long)dq_snapshot_metadata_version(s));
 			rc = EXIT_UNREADABLE;
 		}
 	} else if (cli->format == OUT_JSON) {

@@ -120,7 +120,7 @@ static int get_int(struct ctx *c, const json_t *o, const char *what, const char 
 	json_t *x = json_object_get(o, field);
 	if (!x || json_is_null(x)) {
 		if (required)
-			return bad(c, what, field, "is missing");
+			return bad(c, what, field, x ? "is null" : "is missing");
 		return DQ_OK;
 	}
 	if (!json_is_integer(x))

@@ -758,7 +758,7 @@ static int read_nonfile(parquet_file *f, size_t rg, unsigned want, dq_snapshot *
 	if (!rows)
 		return dq_fail(err, DQ_ENOMEM, "out of memory");
 	int rc = parquet_read_present_rows_json(f, rg, fields, nf, rows, err);
-	struct commit_actions acts = { 0 };
+	struct commit_actions acts = { .version = dq_snapshot_checkpoint(s) };
 	size_t i;
 	json_t *row;
 	json_array_foreach(rows, i, row) {

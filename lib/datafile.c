@@ -59,7 +59,7 @@ int dq_data_file_inspect(dq_table *t, const char *path, bool footer, struct dq_d
 	if ((rc = store_stat(t->store, path, &st, err)))
 		return rc;
 	if (st.is_dir)
-		return dq_fail_errno(err, DQ_EIO, EISDIR, "cannot read '%s': is a directory", path);
+		return dq_fail_errno(err, DQ_EIO, EISDIR, "cannot read '%s'", path);
 	out->size = st.size;
 	out->modification_time = st.mtime_ms;
 	if (footer_rc)

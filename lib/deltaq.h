@@ -219,6 +219,8 @@ int64_t dq_snapshot_timestamp(const dq_snapshot *s);
 /* The raw protocol and metaData actions (borrowed). */
 const json_t *dq_snapshot_protocol(const dq_snapshot *s);
 const json_t *dq_snapshot_metadata(const dq_snapshot *s);
+/* The version whose commit (or checkpoint) holds that metaData action. */
+int64_t dq_snapshot_metadata_version(const dq_snapshot *s);
 /* metaData.schemaString parsed (borrowed); NULL when it does not parse. */
 const json_t *dq_snapshot_schema(const dq_snapshot *s);
 int dq_snapshot_min_reader_version(const dq_snapshot *s);

@@ -23,6 +23,7 @@ struct dq_snapshot {
 	int64_t timestamp;
 	unsigned need;
 	json_t *protocol, *metadata, *schema, *unsupported, *partition_columns;
+	int64_t metadata_version;   /* of the commit (or checkpoint) the metaData came from */
 	json_t *txns, *domains, *domains_seen;
 	json_t *logical_names;      /* physical -> logical, for stats keys (column mapping) */
 	bool files_available;
@@ -120,8 +121,10 @@ int replay_reconcile(dq_snapshot *s, struct commit_actions *c, struct dq_error *
 {
 	if (!s->protocol && c->protocol)
 		s->protocol = json_incref(c->protocol);
-	if (!s->metadata && c->metadata)
+	if (!s->metadata && c->metadata) {
 		s->metadata = json_incref(c->metadata);
+		s->metadata_version = c->version;
+	}
 	size_t i;
 	json_t *a;
 	if (c->txns) {
@@ -812,6 +815,7 @@ const json_t *dq_snapshot_warnings(const dq_snapshot *s) { return s->warnings; }
 int64_t dq_snapshot_timestamp(const dq_snapshot *s) { return s->timestamp; }
 const json_t *dq_snapshot_protocol(const dq_snapshot *s) { return s->protocol; }
 const json_t *dq_snapshot_metadata(const dq_snapshot *s) { return s->metadata; }
+int64_t dq_snapshot_metadata_version(const dq_snapshot *s) { return s->metadata_version; }
 const json_t *dq_snapshot_schema(const dq_snapshot *s) { return s->schema; }
 const json_t *dq_snapshot_unsupported(const dq_snapshot *s) { return s->unsupported; }
 const json_t *dq_snapshot_app_transactions(const dq_snapshot *s) { return s->txns; }

@@ -145,6 +145,20 @@ load helpers
 	assert_failure 3
 	assert_equal "$output" ""
 	assert_equal "$stderr" "deltaq: cannot read '_delta_log/00000000000000000001.json' line 2: add.size is not an integer"
+	# A null says so; a field left out is missing.
+	local t="$BATS_TEST_TMPDIR/t" what
+	for what in null missing; do
+		rm -rf "$t"
+		tiny_table "$t" 2
+		if [ "$what" = null ]; then
+			sed -i 's/"size":[0-9]*/"size":null/' "$t/_delta_log/00000000000000000001.json"
+		else
+			sed -i 's/"size":[0-9]*,//' "$t/_delta_log/00000000000000000001.json"
+		fi
+		run --separate-stderr deltaq files "$t"
+		assert_failure 3
+		assert_equal "$stderr" "deltaq: cannot read '_delta_log/00000000000000000001.json' line 2: add.size is $what"
+	done
 }
 
 @test "replay: a gap in the versions names the missing version" {

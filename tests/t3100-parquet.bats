@@ -161,9 +161,9 @@ testing_file() {
 	run --separate-stderr deltaq parquet "$BATS_TEST_TMPDIR/nodir/x.parquet"
 	assert_failure 3
 	assert [ -n "$stderr" ]
-	run deltaq parquet "$FIX/example"
+	run --separate-stderr deltaq parquet "$FIX/example"
 	assert_failure 3
-	assert_output --partial 'is a directory'
+	assert_equal "$stderr" "deltaq: cannot read '$FIX/example': is a directory"
 }
 
 @test "parquet: truncated files are exit 3 and name the file" {

@@ -76,4 +76,11 @@ J
 	assert_failure 3
 	assert_equal "$output" ""
 	assert_equal "$stderr" "deltaq: the schemaString of version 0's metaData does not parse as a schema"
+	# Later commits without a metaData: the message still names the version that has it.
+	for v in 1 2; do
+		echo '{"commitInfo":{"timestamp":1704067200000,"operation":"WRITE"}}' | commit "$t" "$v"
+	done
+	run --separate-stderr deltaq schema --ddl "$t"
+	assert_failure 3
+	assert_equal "$stderr" "deltaq: the schemaString of version 0's metaData does not parse as a schema"
 }

@@ -111,6 +111,21 @@ scan_three_ways() {
 	done
 }
 
+@test "scan: a directory in place of a data file is unreadable, said once" {
+	scan_table "$OK" --partitions 1
+	local f
+	f=$(find "$OK" -name '*.parquet' | sort | head -n 1)
+	rm "$f"
+	mkdir "$f"
+	for jobs in "" "--jobs 1"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$DELTAQ" scan -o ndjson $jobs "$OK"
+		assert_failure 1
+		assert_equal "$(jq -r '.mismatches[] | select(.what == "unreadable") | .file' <<<"$output")" \
+			"cannot read '${f#"$OK"/}': Is a directory"
+	done
+}
+
 @test "scan: a file without stats is not compared; null partition values are kept" {
 	scan_table "$BAD" --damage
 	run --separate-stderr deltaq scan -o ndjson "$BAD"

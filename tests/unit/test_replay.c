@@ -172,6 +172,7 @@ static void metadata_txn_domains(void)
 	dq_snapshot *s = snap("m", -1, DQ_NEED_FILES | DQ_NEED_TXNS, 2, &rc);
 	CHECK_INT(rc, DQ_OK);
 	CHECK_STR(json_string_value(json_object_get(dq_snapshot_metadata(s), "id")), "m2");
+	CHECK_INT(dq_snapshot_metadata_version(s), 2);
 	CHECK_INT(dq_snapshot_min_writer_version(s), 4);
 	/* latest txn per appId wins, even though its version is lower */
 	CHECK_INT(json_integer_value(json_object_get(dq_snapshot_app_transactions(s), "a")), 3);
@@ -366,6 +367,29 @@ static int totals_of(const char *path, unsigned need, int threads, struct dq_tot
 	return rc;
 }
 
+/* A metaData read from a checkpoint is that checkpoint's version's (corpus table: the
+ * checkpoint at 10 holds it, commits 11 to 15 change none). */
+static void metadata_version_checkpoint(void)
+{
+	const char *path = "../shared/corpus/delta-golden/dv-partitioned-with-checkpoint";
+	if (access(path, F_OK) != 0) {
+		unit_skip("no ../shared/corpus: metaData from a checkpoint not checked");
+		return;
+	}
+	dq_table *t;
+	dq_snapshot *s = NULL;
+	struct dq_error err = { 0 };
+	struct dq_options opt = { .threads = 2 };
+	CHECK_INT(dq_table_open(path, &opt, &t, &err), DQ_OK);
+	struct dq_snapshot_request req = { .version = -1, .need = 0 };
+	CHECK_INT(dq_snapshot_open(t, &req, &s, &err), DQ_OK);
+	CHECK_INT(dq_snapshot_checkpoint(s), 10);
+	CHECK_INT(dq_snapshot_version(s), 15);
+	CHECK_INT(dq_snapshot_metadata_version(s), 10);
+	dq_snapshot_close(s);
+	dq_table_close(t);
+}
+
 /* DQ_NEED_TOTALS counts what DQ_NEED_FILES lists, checkpoint or not, and lists nothing. */
 static void totals_only(void)
 {
@@ -417,6 +441,7 @@ int main(void)
 	dv_keys();
 	qualified_paths();
 	metadata_txn_domains();
+	metadata_version_checkpoint();
 	partition_values_text();
 	errors();
 	deterministic();
