@@ -335,27 +335,57 @@ int dq_resolve_ref(dq_table *t, const char *ref, int64_t *version, struct dq_err
 	struct dq_history_request req = { .from = first, .to = -1, .commit_info = false };
 	if ((rc = dq_history_read(t, &req, &h, err)))
 		return rc;
-	/* h.commits is newest first: the first one at or before `want` wins. */
-	char a[40], b[40], w[40];
-	if (!h.n || want < h.commits[h.n - 1].timestamp_ms || want > h.commits[0].timestamp_ms) {
-		if (h.n)
-			rc = dq_fail(err, DQ_ERANGE,
-				     "timestamp %s is out of range: versions %lld to %lld were committed "
-				     "from %s to %s",
-				     dq_format_timestamp(want, w, sizeof(w)),
-				     (long long)h.commits[h.n - 1].version, (long long)h.commits[0].version,
-				     dq_format_timestamp(h.commits[h.n - 1].timestamp_ms, a, sizeof(a)),
-				     dq_format_timestamp(h.commits[0].timestamp_ms, b, sizeof(b)));
-		else
-			rc = dq_fail(err, DQ_EMISSING, "_delta_log has no commit files");
+	if (!h.n) {
 		dq_history_release(&h);
-		return rc;
+		return dq_fail(err, DQ_EMISSING, "_delta_log has no commit files");
 	}
-	for (size_t i = 0; i < h.n; i++)
-		if (h.commits[i].timestamp_ms <= want) {
-			*version = h.commits[i].version;
-			break;
-		}
+	/*
+	 * As Spark's getActiveCommitAtTime and kernel-rs's timestamp search (protocol.md 9.3):
+	 * only commits that can be rebuilt are searched, their file times made monotonic from
+	 * the earliest of them (not from the oldest listed, as `log` shows them); and with
+	 * in-commit timestamps enabled after that, a time at or after the enablement commit's
+	 * is looked for among the commits from it on, an earlier one among those before.  The
+	 * two kinds of time are never compared: a log copied without its file times has file
+	 * times after the in-commit ones.
+	 */
+	size_t n = h.n, lo = l->ncommits - n, split = n;
+	int64_t *ts = dq_calloc(n, sizeof(*ts)), prev = INT64_MIN;
+	if (!ts) {
+		dq_history_release(&h);
+		return dq_fail(err, DQ_ENOMEM, "out of memory");
+	}
+	for (size_t k = 0; k < n; k++) { /* oldest first */
+		const struct dq_commit *c = &h.commits[n - 1 - k];
+		int64_t m = l->commits[lo + k]->mtime_ms;
+		prev = (prev != INT64_MIN && m <= prev) ? prev + 1 : m;
+		ts[k] = c->in_commit_timestamp ? c->timestamp_ms : prev;
+		if (t->ict_state == 2 && split == n && c->version >= t->ict_from)
+			split = k;
+	}
+	size_t a = 0, b = split;
+	if (split < n && (split == 0 || want >= ts[split]))
+		a = split, b = n;
+	if (want < ts[a] || (b == n && want > ts[n - 1])) {
+		char ta[40], tb[40], w[40], e[120] = "";
+		if (b == split && split > 0 && split < n)
+			snprintf(e, sizeof(e), " (in-commit timestamps start at version %lld, %s)",
+				 (long long)h.commits[n - 1 - split].version,
+				 dq_format_timestamp(ts[split], ta, sizeof(ta)));
+		rc = dq_fail(err, DQ_ERANGE,
+			     "timestamp %s is out of range: versions %lld to %lld were committed from "
+			     "%s to %s%s",
+			     dq_format_timestamp(want, w, sizeof(w)),
+			     (long long)h.commits[n - 1 - a].version, (long long)h.commits[n - b].version,
+			     dq_format_timestamp(ts[a], ta, sizeof(ta)),
+			     dq_format_timestamp(ts[b - 1], tb, sizeof(tb)), e);
+	} else {
+		/* The newest commit of the range at or before `want`. */
+		size_t k = b;
+		while (k-- > a && ts[k] > want)
+			;
+		*version = h.commits[n - 1 - k].version;
+	}
+	free(ts);
 	dq_history_release(&h);
-	return DQ_OK;
+	return rc;
 }

@@ -311,6 +311,14 @@ int log_segment(const struct log_listing *l, int64_t version, int64_t below,
 			       (long long)version, (long long)version);
 	int64_t start = ck >= 0 ? ck + 1 : 0;
 	if (first > end || l->commits[first]->n.version != start) {
+		int64_t rebuild = log_earliest_recreatable(l);
+		if (ck < 0 && below == INT64_MAX && rebuild > version)
+			return dq_fail(err, DQ_EMISSING,
+				       "version %lld cannot be read: the log starts at version %lld "
+				       "(versions 0 to %lld are missing) and no checkpoint at or before "
+				       "it covers them; the earliest version that can be read is %lld",
+				       (long long)version, (long long)oldest, (long long)(oldest - 1),
+				       (long long)rebuild);
 		if (ck < 0 && below == INT64_MAX)
 			return dq_fail(err, DQ_EMISSING,
 				       "the log starts at version %lld: versions 0 to %lld are missing "

@@ -112,3 +112,71 @@ load helpers
 	run deltaq version --at 2030-01-01T03:30:00Z "$t"
 	assert_output "4"
 }
+
+# ict_late DIR: versions 0-2 without in-commit timestamps, enabled at 3 (03:00) with 04:00
+# and 05:00 at 4 and 5; every commit file then touched to 2025-06-01, as a copy of the log
+# that did not keep file times leaves it.
+ict_late() {
+	local t=$1 v b=1704067200000
+	local m='{"metaData":{"id":"t","format":{"provider":"parquet","options":{}},"schemaString":"{\"type\":\"struct\",\"fields\":[]}","partitionColumns":[],"configuration":CONF}}'
+	{
+		echo '{"commitInfo":{"timestamp":0,"operation":"CREATE"}}'
+		echo '{"protocol":{"minReaderVersion":1,"minWriterVersion":2}}'
+		echo "${m/CONF/{\}}"
+	} | commit "$t" 0
+	for v in 1 2; do echo '{"commitInfo":{"timestamp":0,"operation":"WRITE"}}' | commit "$t" "$v"; done
+	{
+		echo "{\"commitInfo\":{\"timestamp\":0,\"inCommitTimestamp\":$((b + 3 * 3600000)),\"operation\":\"SET\"}}"
+		echo '{"protocol":{"minReaderVersion":1,"minWriterVersion":7,"writerFeatures":["inCommitTimestamp"]}}'
+		echo "${m/CONF/{\"delta.enableInCommitTimestamps\":\"true\",\"delta.inCommitTimestampEnablementVersion\":\"3\",\"delta.inCommitTimestampEnablementTimestamp\":\"$((b + 3 * 3600000))\"\}}"
+	} | commit "$t" 3
+	for v in 4 5; do
+		echo "{\"commitInfo\":{\"timestamp\":0,\"inCommitTimestamp\":$((b + v * 3600000)),\"operation\":\"WRITE\"}}" | commit "$t" "$v"
+	done
+	touch -d '2025-06-01 UTC' "$t"/_delta_log/*.json
+}
+
+@test "version: --at with in-commit timestamps enabled later searches the side of the enablement time it falls on" {
+	# As Spark's getActiveCommitAtTime and kernel-rs: a time at or after the enablement
+	# commit's in-commit timestamp is looked for among versions 3-5 only; file times (here
+	# all after it) are never compared with in-commit timestamps.
+	local t="$BATS_TEST_TMPDIR/ict_late" w
+	ict_late "$t"
+	for w in 2024-01-01T03:00Z:3 2024-01-01T04:30Z:4 2024-01-01T05:00Z:5; do
+		run --separate-stderr deltaq version --at "${w%Z:*}Z" "$t"
+		assert_success
+		assert_output "${w##*:}"
+	done
+	run --separate-stderr deltaq version --at 2024-01-01T05:00:00.001Z "$t"
+	assert_failure 3
+	assert_equal "$stderr" "deltaq: timestamp 2024-01-01T05:00:00.001Z is out of range: versions 3 to 5 were committed from 2024-01-01T03:00:00.000Z to 2024-01-01T05:00:00.000Z"
+	# Before the enablement: the file times of versions 0-2, which all come later.
+	run --separate-stderr deltaq version --at 2024-01-01T02:00Z "$t"
+	assert_failure 3
+	assert_equal "$stderr" "deltaq: timestamp 2024-01-01T02:00:00.000Z is out of range: versions 0 to 2 were committed from 2025-06-01T00:00:00.000Z to 2025-06-01T00:00:00.002Z (in-commit timestamps start at version 3, 2024-01-01T03:00:00.000Z)"
+	run deltaq info -o json --at 2024-01-01T04:30Z "$t"
+	assert_success
+	assert_equal "$(jq .version <<<"$output")" 4
+}
+
+@test "version: --at a timestamp makes file times monotonic from the earliest version that can be read" {
+	# Commits 3 and 4 outlived a cleanup of 0-2; the checkpoint at 5 is where snapshots
+	# start.  Commit 4's file time (09:00) is after 5-7's: monotonic from commit 3 it would
+	# push them all past 09:00, but Spark's time travel starts at 5, as deltaq does.
+	local t="$BATS_TEST_TMPDIR/cleaned" v
+	for v in 3 4 5 6 7; do echo '{"commitInfo":{"timestamp":0,"operation":"WRITE"}}' | commit "$t" "$v"; done
+	cp "$FIX/parquet/duck_snappy_v1.parquet" "$t/_delta_log/00000000000000000005.checkpoint.parquet"
+	touch -d '2024-01-01 03:00 UTC' "$t/_delta_log/00000000000000000003.json"
+	touch -d '2024-01-01 09:00 UTC' "$t/_delta_log/00000000000000000004.json"
+	for v in 5 6 7; do touch -d "2024-01-01 0$v:00 UTC" "$t/_delta_log/0000000000000000000$v.json"; done
+	run --separate-stderr deltaq version --at 2024-01-01T06:30Z "$t"
+	assert_success
+	assert_output 6
+	# `log` shows the times as Spark's DESCRIBE HISTORY does: monotonic from the oldest commit.
+	run --separate-stderr deltaq log -o json "$t"
+	assert_equal "$(jq -r '.[] | select(.version == 5) | .timestamp' <<<"$output")" 2024-01-01T09:00:00.001Z
+	# Version 4 has a commit file but no snapshot: the message says why, and from where.
+	run --separate-stderr deltaq files --at 4 "$t"
+	assert_failure 3
+	assert_equal "$stderr" "deltaq: version 4 cannot be read: the log starts at version 3 (versions 0 to 2 are missing) and no checkpoint at or before it covers them; the earliest version that can be read is 5"
+}
