@@ -305,8 +305,10 @@ bool dq_file_add_records(const struct dq_file *f, int64_t *sum);
  */
 json_t *dq_file_stats(const dq_snapshot *s, const struct dq_file *f);
 
-/* Files in `to` but not `from` (added) and in `from` but not `to` (removed), by replay key.
- * The arrays are new (free() them) and hold borrowed pointers into the snapshots. */
+/* Files in `to` but not `from` (added) and in `from` but not `to` (removed), by replay key;
+ * a key in both whose size or modification time differs (a file rewritten under its old
+ * name) is in both lists.  The arrays are new (free() them) and hold borrowed pointers
+ * into the snapshots. */
 int dq_snapshot_diff(const dq_snapshot *from, const dq_snapshot *to,
 		     const struct dq_file ***added, size_t *nadded,
 		     const struct dq_file ***removed, size_t *nremoved, struct dq_error *err);

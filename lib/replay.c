@@ -964,6 +964,9 @@ int dq_snapshot_diff(const dq_snapshot *from, const dq_snapshot *to,
 			r[nr++] = fa[i++];
 		else if (c > 0)
 			a[na++] = ta[j++];
+		else if (fa[i]->size != ta[j]->size ||
+			 fa[i]->modification_time != ta[j]->modification_time)
+			r[nr++] = fa[i++], a[na++] = ta[j++]; /* rewritten under its old name */
 		else
 			i++, j++;
 	}

@@ -10,6 +10,25 @@ load helpers
 	assert_equal "$(jq -r '.removed[0].path' <<<"$output")" "event_date=2024-03-01/part-00000-3eba0c33-6478-5364-8254-63f17fde45ce.c000.snappy.parquet"
 }
 
+@test "diff: a file rewritten under its old name is removed and added; unchanged, it is neither" {
+	local t="$BATS_TEST_TMPDIR/t"
+	local p='{"protocol":{"minReaderVersion":1,"minWriterVersion":2}}'
+	local m='{"metaData":{"id":"t","format":{"provider":"parquet","options":{}},"schemaString":"{\"type\":\"struct\",\"fields\":[]}","partitionColumns":[],"configuration":{}}}'
+	add() { echo "{\"add\":{\"path\":\"c.parquet\",\"partitionValues\":{},\"size\":$1,\"modificationTime\":$2,\"dataChange\":true}}"; }
+	printf '%s\n%s\n%s\n' "$p" "$m" "$(add 300 1)" | commit "$t" 0
+	echo '{"remove":{"path":"c.parquet","deletionTimestamp":1,"dataChange":true}}' | commit "$t" 1
+	add 333 1 | commit "$t" 2
+	echo '{"remove":{"path":"c.parquet","deletionTimestamp":1,"dataChange":true}}' | commit "$t" 3
+	add 333 1 | commit "$t" 4
+	run deltaq diff -o json "$t" 0 2
+	assert_success
+	assert_equal "$(jq -c '[[.removed[] | [.path, .size]], [.added[] | [.path, .size]], .net_bytes]' <<<"$output")" \
+		'[[["c.parquet",300]],[["c.parquet",333]],33]'
+	# Removed and added back as it was (as RESTORE does): no change.
+	run deltaq diff -o json "$t" 2 4
+	assert_equal "$(jq -c '[(.removed | length), (.added | length), .net_bytes]' <<<"$output")" '[0,0,0]'
+}
+
 @test "diff: version B comes from an argument or from --at, and both is a usage error" {
 	run deltaq diff -o json --at 5 "$FIX/example" 3
 	assert_success
