@@ -336,6 +336,7 @@ static char *describe(const dq_table *t, const dq_snapshot *s0, const dq_snapsho
 	fprintf(f, "require_files=%d %s\n", dq_snapshot_require_files(s, &err), err.msg);
 	put_json(f, "protocol", dq_snapshot_protocol(s));
 	put_json(f, "metadata", dq_snapshot_metadata(s));
+	fprintf(f, "metadata_version=%lld\n", (long long)dq_snapshot_metadata_version(s));
 	put_json(f, "schema", dq_snapshot_schema(s));
 	put_json(f, "unsupported", dq_snapshot_unsupported(s));
 	put_json(f, "warnings", dq_snapshot_warnings(s));
