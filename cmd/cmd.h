@@ -37,7 +37,11 @@ struct cli {
 	int threads;               /* --threads N, 0 = CPUs available */
 	bool no_checkpoint;        /* --no-checkpoint (info, files) */
 	uint64_t max_archive_bytes; /* --max-archive-bytes N, 0 = the library's default */
+	uint64_t max_page_bytes;   /* DELTAQ_MAX_PAGE_BYTES, 0 = the library's default */
 };
+
+/* "123", "100K", "64G": a positive byte count, suffixes in powers of 1024. */
+bool cli_parse_bytes(const char *s, uint64_t *out);
 
 struct command {
 	const char *name;

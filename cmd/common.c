@@ -65,8 +65,7 @@ static bool parse_format(const char *s, enum out_format *f)
 	return false;
 }
 
-/* "123", "100K", "64G": a positive byte count, suffixes in powers of 1024. */
-static bool parse_bytes(const char *s, uint64_t *out)
+bool cli_parse_bytes(const char *s, uint64_t *out)
 {
 	char *end;
 	errno = 0;
@@ -108,7 +107,7 @@ int cli_common(struct cli *cli, const struct command *self, int opt, const char 
 		return -2;
 	}
 	case OPT_MAX_ARCHIVE_BYTES:
-		if (!parse_bytes(arg, &cli->max_archive_bytes))
+		if (!cli_parse_bytes(arg, &cli->max_archive_bytes))
 			return cli_usage_error(cli, "--max-archive-bytes takes a size such as 100M or "
 					       "8G, not '%s'", arg);
 		return -2;
@@ -137,7 +136,8 @@ int cli_open(struct cli *cli, const char *uri, dq_table **t)
 {
 	struct dq_error err = { 0 };
 	struct dq_options opt = { .threads = cli->threads, .ignore_checkpoints = cli->no_checkpoint,
-				  .max_archive_bytes = cli->max_archive_bytes };
+				  .max_archive_bytes = cli->max_archive_bytes,
+				  .max_page_bytes = cli->max_page_bytes };
 	if (dq_table_open(uri, &opt, t, &err))
 		return cli_fail(&err);
 	return EXIT_OK;

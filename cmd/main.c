@@ -125,6 +125,12 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct cli cli = { .cmd = c->name, .format = OUT_TEXT };
+	const char *mp = getenv("DELTAQ_MAX_PAGE_BYTES");
+	if (mp && *mp && !cli_parse_bytes(mp, &cli.max_page_bytes)) {
+		fprintf(stderr, "deltaq: DELTAQ_MAX_PAGE_BYTES takes a size such as 512M or 2G, "
+			"not '%s'\n", mp);
+		return EXIT_USAGE;
+	}
 	int rc = c->fn(argc - 1, argv + 1, &cli);
 	return finish_stdout(rc);
 }

@@ -555,7 +555,7 @@ out:
 }
 
 /* Opens FILE's directory as a store and the file in it. */
-static int open_file(const char *arg, struct store **s, parquet_file **f)
+static int open_file(const struct cli *cli, const char *arg, struct store **s, parquet_file **f)
 {
 	struct dq_error err = { 0 };
 	char *d = strdup(arg), *b = strdup(arg);
@@ -568,9 +568,12 @@ static int open_file(const char *arg, struct store **s, parquet_file **f)
 		fprintf(stderr, "deltaq: cannot read '%s': %s\n", arg,
 			err.sys_errno ? strerror(err.sys_errno) : err.msg);
 		rc = EXIT_UNREADABLE;
-	} else if (parquet_open_named(*s, basename(b), arg, f, &err)) {
-		store_close(*s);
-		rc = cli_fail(&err);
+	} else {
+		(*s)->max_page_bytes = cli->max_page_bytes;
+		if (parquet_open_named(*s, basename(b), arg, f, &err)) {
+			store_close(*s);
+			rc = cli_fail(&err);
+		}
 	}
 	free(d);
 	free(b);
@@ -612,7 +615,7 @@ int cmd_parquet(int argc, char **argv, struct cli *cli)
 	const char *file = argv[optind];
 	struct store *s;
 	parquet_file *f;
-	if ((rc = open_file(file, &s, &f)))
+	if ((rc = open_file(cli, file, &s, &f)))
 		return rc;
 	if (rows >= 0 || cli->format == OUT_NDJSON) {
 		rc = print_rows(f, cli, rows >= 0 ? (size_t)rows : SIZE_MAX);

@@ -79,6 +79,8 @@ struct dq_options {
 	bool ignore_checkpoints; /* replay the JSON commits from version 0 only */
 	uint64_t max_archive_bytes; /* uncompressed bytes one pass over an archive may read;
 				       0 = 64 GiB */
+	uint64_t max_page_bytes; /* what one Parquet page (of a checkpoint) may decompress to,
+				    or its values take in memory; 0 = 256 MiB */
 };
 
 /*

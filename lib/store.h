@@ -63,7 +63,12 @@ struct store_ops {
 struct store {
 	const struct store_ops *ops;
 	char *location;      /* absolute, for messages and for `info` */
+	uint64_t max_page_bytes; /* what one Parquet page may decode to; 0 = DQ_MAX_PAGE_BYTES */
 };
+
+/* What one Parquet page may decompress to, or its values take in memory, unless the caller
+ * says otherwise: a few kilobytes of a compressed page can claim gigabytes. */
+#define DQ_MAX_PAGE_BYTES ((uint64_t)256 << 20)
 
 /* Opens the local directory `path` as a store.  *out is new. */
 int store_dir_open(const char *path, struct store **out, struct dq_error *err);

@@ -114,8 +114,10 @@ int dq_table_open(const char *uri, const struct dq_options *opt, dq_table **out,
 	t->pid = getpid();
 	t->gen = pool_fork_gen();
 	t->store = s;
-	if (opt)
+	if (opt) {
 		t->opt = *opt;
+		s->max_page_bytes = opt->max_page_bytes;
+	}
 	*out = t;
 	return DQ_OK;
 }

@@ -8,10 +8,12 @@ load helpers
 PQ="$FIX/parquet"
 LEGACY="$PQ/legacy_v1_gzip.parquet"
 
+# testing_file NAME: sets TF to parquet-testing's data/NAME, or skips the test (in the
+# test's own shell: a skip inside $(...) would not skip it).
 testing_file() {
 	local d=${DQ_PARQUET_TESTING:-$BATS_TEST_DIRNAME/../../shared/parquet-testing}
-	[ -f "$d/data/$1" ] || skip "parquet-testing's $1 is not here"
-	printf '%s\n' "$d/data/$1"
+	[ -f "$d/data/$1" ] || skip "parquet-testing's $1 is not here (../shared/parquet-testing)"
+	TF=$d/data/$1
 }
 
 @test "parquet: text shows the file, the schema with levels and each row group's chunks" {
@@ -213,7 +215,8 @@ testing_file() {
 }
 
 @test "parquet: a page CRC mismatch is exit 3" {
-	f=$(testing_file datapage_v1-corrupt-checksum.parquet)
+	testing_file datapage_v1-corrupt-checksum.parquet
+	f=$TF
 	run --separate-stderr deltaq parquet --rows 1 "$f"
 	assert_failure 3
 	assert_output ''
@@ -233,7 +236,8 @@ testing_file() {
 }
 
 @test "parquet: encrypted columns under a plaintext footer are refused with exit 3 when read" {
-	f=$(testing_file encrypt_columns_plaintext_footer.parquet.encrypted)
+	testing_file encrypt_columns_plaintext_footer.parquet.encrypted
+	f=$TF
 	run deltaq parquet -o json "$f"
 	assert_success
 	run --separate-stderr deltaq parquet --rows 1 "$f"
@@ -270,4 +274,46 @@ testing_file() {
 	run deltaq help parquet
 	assert_success
 	assert_line --index 0 'usage: deltaq parquet [options] FILE'
+}
+
+@test "parquet: a page over DELTAQ_MAX_PAGE_BYTES is refused with its size, before it is decompressed" {
+	local f="$FIX/parquet/duck_snappy_v1.parquet"
+	run --separate-stderr env DELTAQ_MAX_PAGE_BYTES=100 "$DELTAQ" parquet --rows 2 "$f"
+	assert_failure 3
+	assert_equal "$output" ""
+	assert_equal "$stderr" "deltaq: cannot read '$f': column 'txn.appId', page at offset 38: 8864 bytes of values in memory, over the limit of 100 a page may take (DELTAQ_MAX_PAGE_BYTES raises it)"
+	# The footer and page headers are read whatever the limit.
+	run env DELTAQ_MAX_PAGE_BYTES=100 "$DELTAQ" parquet --pages "$f"
+	assert_success
+	run env DELTAQ_MAX_PAGE_BYTES=1M "$DELTAQ" parquet -o ndjson --rows 2 "$f"
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	run --separate-stderr env DELTAQ_MAX_PAGE_BYTES=1x "$DELTAQ" parquet "$f"
+	assert_failure 2
+	assert_equal "$stderr" "deltaq: DELTAQ_MAX_PAGE_BYTES takes a size such as 512M or 2G, not '1x'"
+}
+
+@test "parquet: parquet-testing's 4 KB file of 1 GiB strings is refused at once by default" {
+	local big
+	testing_file large_string_map.brotli.parquet
+	big=$TF
+	run --separate-stderr "$DELTAQ" parquet --rows 1 "$big"
+	assert_failure 3
+	assert_equal "$stderr" "deltaq: cannot read '$big': column 'arr.key_value.key', page at offset 4: 1073741828 bytes uncompressed, over the limit of 268435456 a page may take (DELTAQ_MAX_PAGE_BYTES raises it)"
+}
+
+@test "parquet: a checkpoint with a page over DELTAQ_MAX_PAGE_BYTES is not used; the commits answer" {
+	local t=$BATS_TEST_DIRNAME/../../shared/corpus/delta-golden/dv-partitioned-with-checkpoint
+	[ -d "$t" ] || skip "../shared/corpus not found (it is beside the checkout in CI)"
+	run "$DELTAQ" info -o json "$t"
+	local want
+	want=$(jq -c '[.version, .num_files, .num_records, .checkpoint_version]' <<<"$output")
+	assert_equal "$want" '[15,15,35,10]'
+	run --separate-stderr env DELTAQ_MAX_PAGE_BYTES=1K "$DELTAQ" info -o json "$t"
+	assert_success
+	assert_equal "$(jq -c '[.version, .num_files, .num_records, .checkpoint_version]' <<<"$output")" '[15,15,35,null]'
+	assert_equal "$stderr" "deltaq: warning: cannot read '_delta_log/00000000000000000010.checkpoint.parquet': column 'add.path', page at offset 97: 1417 bytes uncompressed, over the limit of 1024 a page may take (DELTAQ_MAX_PAGE_BYTES raises it); falling back to an older checkpoint or the JSON commits"
+	run env DELTAQ_MAX_PAGE_BYTES=1K "$DELTAQ" check -o json "$t"
+	assert_failure 1
+	assert_equal "$(jq -r '[.findings[].rule] | join(" ")' <<<"$output")" DQ108
 }

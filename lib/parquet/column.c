@@ -285,6 +285,30 @@ static int read_levels(const struct chunk *c, int64_t off, const char *which, in
 	return 0;
 }
 
+/*
+ * Whether a page is within the store's limit (see DQ_MAX_PAGE_BYTES): what it decompresses
+ * to (when compressed), and its `n` values at 16 bytes each; else the error.  A page that
+ * is stored as it is costs no more than the file's own bytes.
+ */
+static int page_limit(const struct chunk *c, int64_t off, const struct parquet_page_header *ph,
+		      int64_t n, bool compressed, struct dq_error *err)
+{
+	uint64_t max = c->f->store->max_page_bytes ? c->f->store->max_page_bytes : DQ_MAX_PAGE_BYTES;
+	uint64_t size = compressed && c->cc->meta.codec != PQ_UNCOMPRESSED
+				? (uint64_t)ph->uncompressed_size : 0;
+	const char *what = "bytes uncompressed";
+	if (n > 0 && (uint64_t)n > max / 16 && (uint64_t)n * 16 > size) {
+		size = (uint64_t)n * 16;
+		what = "bytes of values in memory";
+	}
+	if (size <= max)
+		return 0;
+	return dq_fail(err, DQ_EIO, "cannot read '%s': column '%s', page at offset %lld: %llu %s, "
+		       "over the limit of %llu a page may take (DELTAQ_MAX_PAGE_BYTES raises it)",
+		       c->f->name, c->el->path, (long long)off, (unsigned long long)size, what,
+		       (unsigned long long)max);
+}
+
 /* A page body decompressed (into the arena) or, uncompressed, in place. */
 static int page_body(const struct chunk *c, int64_t off, const uint8_t *in, size_t inlen,
 		     size_t outlen, bool compressed, struct dq_arena *arena, const uint8_t **out,
@@ -416,7 +440,8 @@ int parquet_read_column_again(parquet_file *f, size_t rg, int leaf, struct parqu
 					     f->name, el->path, (long long)off, ph.dict_encoding);
 				goto fail;
 			}
-			if ((rc = page_body(&c, off, raw, rawlen, (size_t)ph.uncompressed_size, true,
+			if ((rc = page_limit(&c, off, &ph, ph.dict_num_values, true, err)) ||
+			    (rc = page_body(&c, off, raw, rawlen, (size_t)ph.uncompressed_size, true,
 					    &out->arena, &body, &blen, err)))
 				goto fail;
 			if (parquet_decode(PQ_PLAIN, el->type, tlen, body, blen,
@@ -437,6 +462,9 @@ int parquet_read_column_again(parquet_file *f, size_t rg, int leaf, struct parqu
 				      n, (long long)(want - (int64_t)seen), (long long)want);
 			goto fail;
 		}
+		if ((rc = page_limit(&c, off, &ph, ph.num_values,
+				     ph.type == PQ_DATA_PAGE || ph.is_compressed, err)))
+			goto fail;
 		if (levels_grow(&lv, n)) {
 			rc = oom(&c, err);
 			goto fail;
@@ -759,6 +787,12 @@ int parquet_scan_bytes(parquet_file *f, size_t rg, int leaf, struct parquet_colu
 		if (ph.type != PQ_DATA_PAGE && ph.type != PQ_DATA_PAGE_V2)
 			continue;
 		size_t n = (size_t)ph.num_values;
+		/* Snappy pages are streamed through the window: only their values count. */
+		if (page_limit(&c, off, &ph, ph.num_values, codec != PQ_SNAPPY &&
+			       (ph.type == PQ_DATA_PAGE || ph.is_compressed), &quiet)) {
+			rc = -1;
+			break;
+		}
 		int16_t *def = max_def > 0 ? dq_arena_alloc(&col->arena, (n ? n : 1) * sizeof(*def)) : NULL;
 		struct snappy_stream ss, *st = NULL;
 		if (max_def > 0 && !def) {
