@@ -186,22 +186,34 @@ void out_begin(struct out *o, enum out_format fmt, const struct out_col *cols, s
 	o->text_header = true;
 }
 
+/* Whether p starts a C1 control (U+0080 to U+009F, in UTF-8 C2 80 to C2 9F), which some
+ * terminals obey as ESC sequences. */
+static bool c1_at(const unsigned char *p)
+{
+	return p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+}
+
 /* A string for an aligned text cell: a control character (a newline or an escape in a file
- * name) would break the line or reach the terminal, so it is shown as \n, \t, \r or \xHH. */
+ * name) would break the line or reach the terminal, so it is shown as \n, \t, \r, \xHH
+ * or, for a C1 control, \u00HH; a backslash itself as \\, so that none of these can be
+ * read back as a name that holds it. */
 char *out_text_escape(const char *s)
 {
 	size_t n = 0;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		n += *p < 0x20 || *p == 0x7f ? 4 : 1;
+		n += *p < 0x20 || *p == 0x7f ? 4 : *p == '\\' ? 2 : c1_at(p) ? (p++, 6) : 1;
 	char *out = malloc(n + 1), *o = out;
 	if (!out)
 		return NULL;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '\n' || *p == '\t' || *p == '\r') {
+		if (*p == '\n' || *p == '\t' || *p == '\r' || *p == '\\') {
 			*o++ = '\\';
-			*o++ = *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r';
+			*o++ = *p == '\n' ? 'n' : *p == '\t' ? 't' : *p == '\r' ? 'r' : '\\';
 		} else if (*p < 0x20 || *p == 0x7f) {
 			o += sprintf(o, "\\x%02x", *p);
+		} else if (c1_at(p)) {
+			o += sprintf(o, "\\u%04x", p[1]);
+			p++;
 		} else {
 			*o++ = (char)*p;
 		}

@@ -130,6 +130,15 @@ paths() { jq -r .path; }
 	# JSON keeps the name as it is.
 	run --separate-stderr deltaq orphans -o json --now "$NOW" "$t"
 	assert_equal "$(jq -r '.files[1].path' <<<"$output")" $'new\nline.parquet'
+	# A backslash is doubled, so that a name holding "\n" cannot pass for one holding a
+	# newline; a C1 control (U+009B is CSI to some terminals) is shown as \u009b.
+	mkfile "$t/"'two\nchars.parquet'
+	mkfile "$t/"$'csi\xc2\x9b31mred.parquet'
+	run --separate-stderr deltaq orphans --now "$NOW" "$t"
+	assert_success
+	assert_equal "${#lines[@]}" 6
+	assert_equal "$(cut -d ' ' -f 1 <<<"${lines[1]}")" 'csi\u009b31mred.parquet'
+	assert_equal "$(cut -d ' ' -f 1 <<<"${lines[4]}")" 'two\\nchars.parquet'
 }
 
 @test "orphans: the deletion-vector files of active adds are not listed" {
