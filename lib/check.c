@@ -483,22 +483,24 @@ static void pcols_release(struct checker *c)
 	dq_arena_release(&c->pv_arena);
 }
 
-/* Whether `t` is decimal(p,s) (spaces allowed around p and s, as kernel-rs allows): 1 on
- * success with p in 1..38 and s in 0..p, 0 for another type name, -1 when malformed. */
+/* Whether `t` is decimal(p,s) (white space around p and s, as Spark's pattern and
+ * kernel-rs allow): 1 with p in 1..38 and s in 0..p, 0 for another type name, -1 when
+ * malformed or out of range. */
 static int decimal_type(const char *t)
 {
+	static const char ws[] = " \t\n\r\f\v";
 	if (strncmp(t, "decimal(", 8))
 		return 0;
 	const char *q = t + 8;
 	long v[2];
 	for (int k = 0; k < 2; k++) {
-		q += strspn(q, " ");
-		size_t d = strspn(q, "0123456789");
-		if (!d || d > 3)
-			return -1;
+		q += strspn(q, ws);
+		size_t d = strspn(q, "0123456789"), z = strspn(q, "0");
+		if (!d || d - (z < d ? z : d - 1) > 3)
+			return -1; /* no digits, or above 999 whatever its leading zeros */
 		v[k] = strtol(q, NULL, 10);
 		q += d;
-		q += strspn(q, " ");
+		q += strspn(q, ws);
 		if (*q++ != (k ? ')' : ','))
 			return -1;
 	}
@@ -531,13 +533,39 @@ static bool known_type(const char *t)
 struct schema_walk {
 	char problem[600];
 	json_t *unknown; /* type name -> column path */
+	bool oom;
 };
 
-/* A field's dotted path under `parent` ("" at the root), into buf. */
-static const char *field_path(char *buf, size_t len, const char *parent, const char *name)
+/* A field's dotted path under `parent` ("" at the root), new; NULL when out of memory. */
+static char *field_path(const char *parent, const char *name)
 {
-	snprintf(buf, len, "%s%s%s", parent, *parent ? "." : "", name);
-	return buf;
+	size_t a = strlen(parent), b = strlen(name);
+	char *p = malloc(a + 1 + b + 1);
+	if (p)
+		snprintf(p, a + 1 + b + 1, "%s%s%s", parent, a ? "." : "", name);
+	return p;
+}
+
+/* Walks the type at path parent.name (see schema_walk). */
+static bool schema_walk(struct schema_walk *w, const json_t *type, const char *at, int depth);
+static bool walk_sub(struct schema_walk *w, const json_t *type, const char *parent,
+		     const char *name, int depth)
+{
+	char *sub = field_path(parent, name);
+	if (!sub) {
+		w->oom = true;
+		return false;
+	}
+	bool ok = schema_walk(w, type, sub, depth);
+	free(sub);
+	return ok;
+}
+
+/* Records the first column with the unknown type name t. */
+static void unknown_type(struct schema_walk *w, const char *t, const char *where)
+{
+	if (!json_object_get(w->unknown, t) && json_object_set_new(w->unknown, t, dq_json_text(where)))
+		w->oom = true;
 }
 
 /* Checks a schema type recursively (protocol.md 5.1-5.2) at column path `at`; false once
@@ -554,8 +582,8 @@ static bool schema_walk(struct schema_walk *w, const json_t *type, const char *a
 			return snprintf(w->problem, sizeof(w->problem),
 					"gives '%.200s' type '%.200s' (decimal needs a precision of 1 to 38 "
 					"and a scale of 0 to the precision)", where, t), false;
-		if (!dec && !known_type(t) && !json_object_get(w->unknown, t))
-			json_object_set_new(w->unknown, t, json_string(where));
+		if (!dec && !known_type(t))
+			unknown_type(w, t, where);
 		return true;
 	}
 	if (!json_is_object(type))
@@ -565,7 +593,6 @@ static bool schema_walk(struct schema_walk *w, const json_t *type, const char *a
 	if (!t)
 		return snprintf(w->problem, sizeof(w->problem),
 				"gives '%.200s' a complex type without a \"type\" string", where), false;
-	char sub[512];
 	if (!strcmp(t, "struct")) {
 		json_t *fields = json_object_get(type, "fields");
 		if (!json_is_array(fields))
@@ -585,27 +612,36 @@ static bool schema_walk(struct schema_walk *w, const json_t *type, const char *a
 				ok = false;
 				break;
 			}
-			char low[256];
+			/* ASCII case only: no locale, and no false finding for other scripts. */
 			size_t n = strlen(name);
-			if (n < sizeof(low)) {
-				for (size_t k = 0; k <= n; k++)
-					low[k] = (char)tolower((unsigned char)name[k]);
-				const char *other = json_string_value(json_object_get(seen, low));
-				if (other) {
-					snprintf(w->problem, sizeof(w->problem),
-						 "has two fields named '%.100s' and '%.100s' in %.200s (names are "
-						 "unique, ignoring case)", other, name, where);
-					ok = false;
-					break;
-				}
-				json_object_set_new(seen, low, json_string(name));
+			char *low = malloc(n + 1);
+			if (!low) {
+				w->oom = true;
+				ok = false;
+				break;
 			}
-			field_path(sub, sizeof(sub), at, name);
+			for (size_t k = 0; k <= n; k++)
+				low[k] = (char)tolower((unsigned char)name[k]);
+			const char *other = json_string_value(json_object_get(seen, low));
+			if (other) {
+				snprintf(w->problem, sizeof(w->problem),
+					 "has two fields named '%.100s' and '%.100s' in %.200s (names are "
+					 "unique, ignoring case)", other, name, where);
+				free(low);
+				ok = false;
+				break;
+			}
+			if (json_object_set_new(seen, low, json_string(name)))
+				w->oom = true;
+			free(low);
 			if (!json_object_get(f, "type")) {
-				snprintf(w->problem, sizeof(w->problem), "gives '%.200s' no type", sub);
+				char *sub = field_path(at, name);
+				snprintf(w->problem, sizeof(w->problem), "gives '%.200s' no type",
+					 sub ? sub : name);
+				free(sub);
 				ok = false;
 			} else {
-				ok = schema_walk(w, json_object_get(f, "type"), sub, depth + 1);
+				ok = walk_sub(w, json_object_get(f, "type"), at, name, depth + 1);
 			}
 		}
 		json_decref(seen);
@@ -615,21 +651,18 @@ static bool schema_walk(struct schema_walk *w, const json_t *type, const char *a
 		if (!json_object_get(type, "elementType"))
 			return snprintf(w->problem, sizeof(w->problem),
 					"gives '%.200s' an array without an elementType", where), false;
-		return schema_walk(w, json_object_get(type, "elementType"),
-				   field_path(sub, sizeof(sub), at, "element"), depth + 1);
+		return walk_sub(w, json_object_get(type, "elementType"), at, "element", depth + 1);
 	}
 	if (!strcmp(t, "map")) {
 		if (!json_object_get(type, "keyType") || !json_object_get(type, "valueType"))
 			return snprintf(w->problem, sizeof(w->problem),
 					"gives '%.200s' a map without keyType or valueType", where), false;
-		return schema_walk(w, json_object_get(type, "keyType"),
-				   field_path(sub, sizeof(sub), at, "key"), depth + 1) &&
-		       schema_walk(w, json_object_get(type, "valueType"),
-				   field_path(sub, sizeof(sub), at, "value"), depth + 1);
+		return walk_sub(w, json_object_get(type, "keyType"), at, "key", depth + 1) &&
+		       walk_sub(w, json_object_get(type, "valueType"), at, "value", depth + 1);
 	}
 	/* {"type":"variant"} is PROTOCOL.md's own spelling (protocol.md 5.1). */
-	if (strcmp(t, "variant") && !json_object_get(w->unknown, t))
-		json_object_set_new(w->unknown, t, json_string(where));
+	if (strcmp(t, "variant"))
+		unknown_type(w, t, where);
 	return true;
 }
 
@@ -709,9 +742,11 @@ static void metadata_rules(struct checker *c, json_t *md, int64_t version, const
 		problem = "is not a struct type";
 	} else if (!w.unknown) {
 		c->oom = true;
-	} else if (!schema_walk(&w, schema, "", 0)) {
+	} else if (!schema_walk(&w, schema, "", 0) && !w.oom) {
 		problem = w.problem;
 	}
+	if (w.oom)
+		c->oom = true;
 	if (problem)
 		FIND(c, "DQ115", version, mpath, "'%s': metaData.schemaString %s", mpath, problem);
 	/* DQ206 once per type name in the whole log, where it first appears. */
@@ -722,8 +757,8 @@ static void metadata_rules(struct checker *c, json_t *md, int64_t version, const
 			continue;
 		if (json_object_set_new(c->unknown_types, tname, json_true()))
 			c->oom = true;
-		FIND(c, "DQ206", version, mpath, "'%s': column '%s' has type '%s', which deltaq "
-		     "does not know", mpath, json_string_value(col), tname);
+		FIND(c, "DQ206", version, mpath, "'%s': type '%s', which deltaq does not know, "
+		     "of column '%s'", mpath, tname, json_string_value(col));
 	}
 	json_decref(w.unknown);
 	json_t *pc = json_object_get(md, "partitionColumns");

@@ -909,7 +909,7 @@ static int read_json(dq_table *t, const char *path, unsigned want, dq_snapshot *
 		     json_t *sidecars, struct dq_error *err)
 {
 	struct dq_buf buf = { .max = DQ_MAX_COMMIT_BYTES };
-	struct commit_actions acts = { 0 };
+	struct commit_actions acts = { .version = dq_snapshot_checkpoint(s) };
 	int rc = store_read(t->store, path, DQ_MAX_COMMIT_BYTES, &buf, err);
 	if (!rc)
 		rc = action_parse_commit(dq_table_location(t), path, buf.data ? buf.data : "", buf.len,

@@ -359,7 +359,10 @@ int dq_resolve_ref(dq_table *t, const char *ref, int64_t *version, struct dq_err
 		int64_t m = l->commits[lo + k]->mtime_ms;
 		prev = (prev != INT64_MIN && m <= prev) ? prev + 1 : m;
 		ts[k] = c->in_commit_timestamp ? c->timestamp_ms : prev;
-		if (t->ict_state == 2 && split == n && c->version >= t->ict_from)
+		/* With the latest metadata unreadable (ict_state -1), the first commit that
+		 * carries an in-commit timestamp stands for the enablement. */
+		if (split == n && ((t->ict_state == 2 && c->version >= t->ict_from) ||
+				   (t->ict_state == -1 && c->in_commit_timestamp)))
 			split = k;
 	}
 	size_t a = 0, b = split;
@@ -371,13 +374,17 @@ int dq_resolve_ref(dq_table *t, const char *ref, int64_t *version, struct dq_err
 			snprintf(e, sizeof(e), " (in-commit timestamps start at version %lld, %s)",
 				 (long long)h.commits[n - 1 - split].version,
 				 dq_format_timestamp(ts[split], ta, sizeof(ta)));
-		rc = dq_fail(err, DQ_ERANGE,
-			     "timestamp %s is out of range: versions %lld to %lld were committed from "
-			     "%s to %s%s",
-			     dq_format_timestamp(want, w, sizeof(w)),
-			     (long long)h.commits[n - 1 - a].version, (long long)h.commits[n - b].version,
-			     dq_format_timestamp(ts[a], ta, sizeof(ta)),
-			     dq_format_timestamp(ts[b - 1], tb, sizeof(tb)), e);
+		dq_format_timestamp(want, w, sizeof(w));
+		dq_format_timestamp(ts[a], ta, sizeof(ta));
+		if (b - a == 1)
+			rc = dq_fail(err, DQ_ERANGE, "timestamp %s is out of range: version %lld was "
+				     "committed at %s%s", w, (long long)h.commits[n - 1 - a].version, ta, e);
+		else
+			rc = dq_fail(err, DQ_ERANGE, "timestamp %s is out of range: versions %lld to "
+				     "%lld were committed from %s to %s%s", w,
+				     (long long)h.commits[n - 1 - a].version,
+				     (long long)h.commits[n - b].version, ta,
+				     dq_format_timestamp(ts[b - 1], tb, sizeof(tb)), e);
 	} else {
 		/* The newest commit of the range at or before `want`. */
 		size_t k = b;

@@ -157,6 +157,26 @@ ict_late() {
 	run deltaq info -o json --at 2024-01-01T04:30Z "$t"
 	assert_success
 	assert_equal "$(jq .version <<<"$output")" 4
+	# A latest version that cannot be read leaves the enablement unknown: the first
+	# commit with an in-commit timestamp stands for it.
+	{
+		echo '{"commitInfo":{"timestamp":0,"inCommitTimestamp":1704088800000,"operation":"WRITE"}}'
+		echo '{"protocol":{"minReaderVersion":"x","minWriterVersion":7}}'
+	} | commit "$t" 6
+	touch -d '2025-06-01 UTC' "$t/_delta_log/00000000000000000006.json"
+	run --separate-stderr deltaq version --at 2024-01-01T04:30Z "$t"
+	assert_success
+	assert_output 4
+}
+
+@test "version: --at a timestamp on a table of one commit names that commit" {
+	local t
+	t="$BATS_TEST_TMPDIR/one"
+	tiny_table "$t" 1
+	touch -d '2024-01-01 00:00 UTC' "$t/_delta_log/00000000000000000000.json"
+	run --separate-stderr deltaq version --at 2023-12-31 "$t"
+	assert_failure 3
+	assert_equal "$stderr" "deltaq: timestamp 2023-12-31T00:00:00.000Z is out of range: version 0 was committed at 2024-01-01T00:00:00.000Z"
 }
 
 @test "version: --at a timestamp makes file times monotonic from the earliest version that can be read" {

@@ -83,4 +83,15 @@ J
 	run --separate-stderr deltaq schema --ddl "$t"
 	assert_failure 3
 	assert_equal "$stderr" "deltaq: the schemaString of version 0's metaData does not parse as a schema"
+	# From a JSON (v2) checkpoint: the checkpoint's version.
+	local v2="$BATS_TEST_TMPDIR/v2"
+	echo '{"commitInfo":{"timestamp":0}}' | commit "$v2" 3
+	{
+		echo '{"checkpointMetadata":{"version":2}}'
+		echo '{"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["v2Checkpoint"],"writerFeatures":["v2Checkpoint"]}}'
+		echo '{"metaData":{"id":"x","format":{"provider":"parquet","options":{}},"schemaString":"{not json","partitionColumns":[],"configuration":{}}}'
+	} > "$v2/_delta_log/00000000000000000002.checkpoint.3a0d65cd-4056-49b8-937b-95f9e3ee90e5.json"
+	run --separate-stderr deltaq schema "$v2"
+	assert_failure 3
+	assert_equal "$stderr" "deltaq: the schemaString of version 2's metaData does not parse as a schema"
 }

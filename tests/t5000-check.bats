@@ -284,8 +284,8 @@ sub() {
 		[ "$(rules "$t")" = "DQ115" ]
 	done
 	# Spark's and kernel-rs's spellings that are fine: no finding.
-	for ty in 'decimal(38,38)' 'decimal( 10 , 2 )' 'decimal' 'void' 'variant' 'timestamp_ntz' \
-		'geometry(OGC:CRS84)' 'geography(OGC:CRS84, spherical)'; do
+	for ty in 'decimal(38,38)' 'decimal( 10 , 2 )' 'decimal(\t0038,\t2)' 'decimal' 'void' 'variant' \
+		'timestamp_ntz' 'geometry(OGC:CRS84)' 'geography(OGC:CRS84, spherical)'; do
 		t=$(clean)
 		commits_only "$t"
 		schema_sub "$t/$C0" '"type":"long"' "\"type\":\"$ty\""
@@ -298,6 +298,17 @@ sub() {
 	assert_failure 1
 	assert_output --partial "metaData.schemaString has two fields named 'P' and 'p' in the schema (names are unique, ignoring case)"
 	[ "$(rules "$t")" = "DQ115" ]
+	# Long names too, and inside an array's struct.
+	local long
+	long=$(printf 'n%.0s' {1..300})
+	t=$(clean)
+	commits_only "$t"
+	schema_sub "$t/$C0" '{"name":"id","type":"long","nullable":true,"metadata":{}}' \
+		"{\"name\":\"a\",\"type\":{\"type\":\"array\",\"elementType\":{\"type\":\"struct\",\"fields\":[{\"name\":\"$long\",\"type\":\"long\"},{\"name\":\"${long^^}\",\"type\":\"long\"}]}},\"nullable\":true,\"metadata\":{}}"
+	run deltaq check "$t"
+	assert_failure 1
+	assert_output --partial "in a.element (names are unique, ignoring case)"
+	[ "$(rules "$t")" = "DQ115" ]
 }
 
 @test "check: DQ206 a type deltaq does not know is a warning, once per type name" {
@@ -308,10 +319,22 @@ sub() {
 	python3 -c 'import sys; m=[l for l in open(sys.argv[1]) if l.startswith("{\"metaData\"")]; open(sys.argv[2], "a").write(m[0])' "$t/$C0" "$t/$C1"
 	run deltaq check "$t"
 	assert_success
-	assert_output --partial "DQ206  '_delta_log/00000000000000000000.json': column 'id' has type 'interval day', which deltaq does not know"
+	assert_output --partial "DQ206  '_delta_log/00000000000000000000.json': type 'interval day', which deltaq does not know, of column 'id'"
 	[ "$(rules "$t")" = "DQ206" ]
 	run deltaq check --strict "$t"
 	assert_failure 1
+	# A column path of any length (here 800 bytes of non-ASCII names, which the one-line
+	# message cuts short).
+	local deep
+	deep=$(printf 'é%.0s' {1..200})
+	t=$(clean)
+	commits_only "$t"
+	schema_sub "$t/$C0" '{"name":"id","type":"long","nullable":true,"metadata":{}}' \
+		"{\"name\":\"$deep\",\"type\":{\"type\":\"struct\",\"fields\":[{\"name\":\"x$deep\",\"type\":\"foo\"}]},\"nullable\":true,\"metadata\":{}}"
+	run --separate-stderr deltaq check -o json "$t"
+	assert_success
+	assert_equal "$(jq -r '[.findings[].rule] | join(" ")' <<<"$output")" DQ206
+	assert_equal "$(jq -r '.findings[0].message' <<<"$output" | grep -c "type 'foo', which deltaq does not know, of column 'éé")" 1
 }
 
 @test "check: DQ116 two columns with one column-mapping id or physical name" {

@@ -787,9 +787,10 @@ int parquet_scan_bytes(parquet_file *f, size_t rg, int leaf, struct parquet_colu
 		if (ph.type != PQ_DATA_PAGE && ph.type != PQ_DATA_PAGE_V2)
 			continue;
 		size_t n = (size_t)ph.num_values;
-		/* Snappy pages are streamed through the window: only their values count. */
-		if (page_limit(&c, off, &ph, ph.num_values, codec != PQ_SNAPPY &&
-			       (ph.type == PQ_DATA_PAGE || ph.is_compressed), &quiet)) {
+		/* A snappy page is streamed through the window, which still grows to its
+		 * largest value: its uncompressed size counts too. */
+		if (page_limit(&c, off, &ph, ph.num_values, ph.type == PQ_DATA_PAGE || ph.is_compressed,
+			       &quiet)) {
 			rc = -1;
 			break;
 		}
