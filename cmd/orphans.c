@@ -3,6 +3,7 @@
  * that no active file references, with its size and modification time on storage, and
  * whether VACUUM would delete it given the retention (dq_snapshot_untracked).  Read-only.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +22,21 @@ const char usage_orphans[] =
 	"                       delta.deletedFileRetentionDuration, else one week\n"
 	"      --now TIME       judge as of TIME (@MILLIS or a timestamp) instead of the clock\n"
 	NO_CHECKPOINT_USAGE
-	TABLE_USAGE;
+	"  -o, --output FORMAT  text (default), json, ndjson, tsv or csv\n"
+	"      --threads N      parser threads (default: CPUs available)\n"
+	ARCHIVE_USAGE
+	HELP_USAGE
+	"\n"
+	"There is no --at: VACUUM judges what to delete on the latest version, and a\n"
+	"file an older version does not reference may be active now.\n";
 
 enum { OPT_RETAIN = 2000, OPT_NOW };
 
 const struct option options_orphans[] = {
-	TABLE_OPTIONS,
+	{ "help", no_argument, NULL, 'h' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	ARCHIVE_OPTION,
 	NO_CHECKPOINT_OPTION,
 	{ "now", required_argument, NULL, OPT_NOW },
 	{ "retain", required_argument, NULL, OPT_RETAIN },
@@ -173,9 +183,14 @@ int cmd_orphans(int argc, char **argv, struct cli *cli)
 		if ((rc = cli_common(cli, self, opt, optarg, &done)) != -2 && rc != -1)
 			return rc;
 		if (opt == OPT_RETAIN) {
+			/* Digits with an optional fraction: strtod would take hex, signs, spaces. */
+			size_t d = strspn(optarg, "0123456789");
+			if (optarg[d] == '.')
+				d += 1 + strspn(optarg + d + 1, "0123456789");
 			double h = strtod(optarg, &end);
 			/* Spark rounds RETAIN's hours to a whole number. */
-			if (*optarg == '\0' || *end || !isfinite(h) || h < 0 || h > 1e12)
+			if (!isdigit((unsigned char)*optarg) || optarg[d] || *end || !isfinite(h) ||
+			    h > 1e12)
 				return cli_usage_error(cli, "--retain takes a number of hours >= 0, not '%s'",
 						       optarg);
 			req.retention_ms = (int64_t)(h + 0.5) * 3600000; /* Math.round */

@@ -1021,30 +1021,6 @@ static void checkpoint_rule(struct checker *c, int64_t version, bool compare, dq
 		dq_snapshot_close(s);
 }
 
-static bool is_preview(const char *name)
-{
-	size_t n = strlen(name);
-	return (n > 8 && !strcmp(name + n - 8, "-preview")) || (n > 4 && !strcmp(name + n - 4, "-dev"));
-}
-
-/* Writer features Spark and delta-kernel-rs know (protocol.md 8.2). */
-static bool known_writer_feature(const char *name)
-{
-	static const char *const known[] = {
-		"appendOnly", "invariants", "checkConstraints", "changeDataFeed", "generatedColumns",
-		"columnMapping", "identityColumns", "deletionVectors", "rowTracking", "timestampNtz",
-		"domainMetadata", "v2Checkpoint", "icebergCompatV1", "icebergCompatV2",
-		"icebergCompatV3", "icebergWriterCompatV1", "icebergWriterCompatV3", "clustering",
-		"vacuumProtocolCheck", "typeWidening", "inCommitTimestamp", "allowColumnDefaults",
-		"variantType", "variantShredding", "collations", "checkpointProtection",
-		"catalogManaged", "materializePartitionColumns", "geospatial", "redirectReaderWriter",
-		"redirectWriterOnly", "timestampWithoutTimezone", NULL,
-	};
-	for (size_t i = 0; known[i]; i++)
-		if (!strcmp(known[i], name))
-			return true;
-	return is_preview(name);
-}
 
 /* DQ104, DQ202-DQ204 on the newest protocol. */
 static void protocol_rules(struct checker *c)
@@ -1080,7 +1056,7 @@ static void protocol_rules(struct checker *c)
 			FIND(c, "DQ203", c->protocol_version, path,
 			     "'%s': reader feature '%s' is not honoured by deltaq (files and scans refuse the table)",
 			     path, n);
-		if (is_preview(n))
+		if (feature_is_preview(n))
 			FIND(c, "DQ204", c->protocol_version, path, "'%s': reader feature '%s' is a preview name",
 			     path, n);
 	}
@@ -1088,10 +1064,10 @@ static void protocol_rules(struct checker *c)
 		const char *n = json_string_value(f);
 		if (!n)
 			continue;
-		if (!known_writer_feature(n))
+		if (!writer_feature_known(n))
 			FIND(c, "DQ202", c->protocol_version, path, "'%s': writer feature '%s' is unknown",
 			     path, n);
-		else if (is_preview(n))
+		else if (feature_is_preview(n))
 			FIND(c, "DQ204", c->protocol_version, path, "'%s': writer feature '%s' is a preview name",
 			     path, n);
 	}

@@ -42,6 +42,31 @@ bool dq_reader_feature_honoured(const char *name)
 	return false;
 }
 
+bool feature_is_preview(const char *name)
+{
+	size_t n = strlen(name);
+	return (n > 8 && !strcmp(name + n - 8, "-preview")) || (n > 4 && !strcmp(name + n - 4, "-dev"));
+}
+
+/* Writer features Spark and delta-kernel-rs know (protocol.md 8.2). */
+bool writer_feature_known(const char *name)
+{
+	static const char *const known[] = {
+		"appendOnly", "invariants", "checkConstraints", "changeDataFeed", "generatedColumns",
+		"columnMapping", "identityColumns", "deletionVectors", "rowTracking", "timestampNtz",
+		"domainMetadata", "v2Checkpoint", "icebergCompatV1", "icebergCompatV2",
+		"icebergCompatV3", "icebergWriterCompatV1", "icebergWriterCompatV3", "clustering",
+		"vacuumProtocolCheck", "typeWidening", "inCommitTimestamp", "allowColumnDefaults",
+		"variantType", "variantShredding", "collations", "checkpointProtection",
+		"catalogManaged", "materializePartitionColumns", "geospatial", "redirectReaderWriter",
+		"redirectWriterOnly", "timestampWithoutTimezone", NULL,
+	};
+	for (size_t i = 0; known[i]; i++)
+		if (!strcmp(known[i], name))
+			return true;
+	return feature_is_preview(name);
+}
+
 const char *protocol_problem(const json_t *protocol)
 {
 	json_t *r = json_object_get(protocol, "minReaderVersion");

@@ -11,6 +11,10 @@
 
 /* Reader features (or "minReaderVersion N") of `protocol` that deltaq does not honour: new array. */
 json_t *features_unsupported(const json_t *protocol);
+/* A feature name ending in -preview or -dev. */
+bool feature_is_preview(const char *name);
+/* Whether a writer feature is one Spark or delta-kernel-rs knows (previews included). */
+bool writer_feature_known(const char *name);
 
 /* What makes a protocol action with integer versions malformed (a version below 1, feature
  * lists that are not arrays of strings), or NULL: such a table cannot be read (exit 3),

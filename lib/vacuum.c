@@ -2,11 +2,12 @@
  * vacuum.c - the files under a table root that no active file references, and which of
  * them VACUUM would delete (protocol.md 3.4 tombstone retention, 7.2 locating DV files).
  *
- * The rules are Spark's VacuumCommand, read for its semantics: storage is listed
- * recursively, skipping hidden names the way DeltaTableUtils.isHiddenDirectory does; a file
- * survives when an active add names it or its deletion vector, or when a tombstone whose
- * deletionTimestamp is not older than now - retention names it or its deletion vector;
- * any other file modified before now - retention is deleted.  Paths are compared
+ * The rules are Spark's VacuumCommand, read for its semantics: the write protocol must be
+ * understood; storage is listed recursively, skipping hidden names the way
+ * DeltaTableUtils.isHiddenDirectory does; a file survives when an active add names it or
+ * its deletion vector, or when a tombstone whose deletionTimestamp is not older than
+ * now - retention (and newer than now - the table's own retention) names it or its
+ * deletion vector; any other file modified before now - retention is deleted.  Paths are compared
  * percent-decoded and relative to the root, as Hadoop's Path compares them (normalised:
  * "a//b" and "./a" are "a/b" and "a").  Nothing here writes to storage.
  */
@@ -110,6 +111,8 @@ struct walk {
 	struct dq_strset active;    /* paths of active files and their DVs */
 	struct dq_strset kept;      /* paths of tombstones within the retention, and their DVs */
 	int64_t delete_before;
+	int64_t tombstones_after;   /* now - the table's own retention (see referenced()) */
+	bool iceberg;               /* UniForm writes Iceberg metadata: "metadata" is hidden */
 	dq_untracked_fn fn;
 	void *arg;
 	struct dq_untracked_totals *tot;
@@ -148,14 +151,22 @@ static bool normalise(char *p)
 	return true;
 }
 
-/* Adds a path relative to the root (a copy, normalised); absolute ones name nothing here. */
+/* Adds a path relative to the root (a copy, normalised).  An absolute one (what
+ * uri_display leaves of a path that is not plainly under the root, e.g. /root/./a or
+ * /root//a) is normalised too, as Hadoop's Path normalises it, and names the file under
+ * the root it then lies in; outside the root it names nothing here. */
 static int add_path(struct walk *w, struct dq_strset *set, const char *path, size_t n)
 {
-	if (n && path[0] == '/')
-		return 0;
 	char *c = dq_arena_strndup(&w->arena, path, n);
 	if (!c)
 		return -1;
+	if (c[0] == '/') {
+		const char *root = w->store->location;
+		size_t rl = strlen(root);
+		if (!normalise(c + 1) || strncmp(c, root, rl) || c[rl] != '/')
+			return 0;
+		c += rl + 1;
+	}
 	if (!normalise(c) || !*c)
 		return 0;
 	return dq_strset_add(set, c) < 0 ? -1 : 0;
@@ -205,8 +216,12 @@ static int referenced(struct walk *w, const dq_snapshot *s)
 	}
 	for (size_t i = 0; i < dq_snapshot_num_tombstones(s); i++) {
 		const struct dq_tombstone *t = dq_snapshot_tombstone(s, i);
-		if (t->deletion_timestamp < w->delete_before)
-			continue; /* expired: VACUUM no longer keeps its file */
+		/* Expired: VACUUM no longer keeps its file.  Spark's snapshot has already
+		 * dropped the tombstones the table's own retention expired (those not after
+		 * now - it), whatever RETAIN then says. */
+		if (t->deletion_timestamp < w->delete_before ||
+		    t->deletion_timestamp <= w->tombstones_after)
+			continue;
 		if (add_path(w, &w->kept, t->path, strlen(t->path)) || add_key_dv(w, &w->kept, t->key))
 			return -1;
 	}
@@ -218,8 +233,8 @@ static int referenced(struct walk *w, const dq_snapshot *s)
 /* DeltaTableUtils.isHiddenDirectory, applied to every name at every level. */
 static bool hidden(const struct walk *w, const char *name)
 {
-	if (!strcmp(name, "metadata"))
-		return true; /* UniForm's Iceberg metadata */
+	if (w->iceberg && !strcmp(name, "metadata"))
+		return true; /* UniForm's Iceberg metadata (since Delta 3.3 only then) */
 	if (name[0] != '_' && name[0] != '.')
 		return false;
 	if (!strncmp(name, "_delta_index", 12) || !strncmp(name, "_change_data", 12))
@@ -295,6 +310,49 @@ static int walk_dir(struct walk *w, int depth)
 	return rc;
 }
 
+/*
+ * VACUUM checks the table's write protocol first (PROTOCOL.md, "VACUUM Protocol Check";
+ * Spark's gc calls protocolWrite): a writer feature deltaq does not know could change what
+ * is referenced, so what VACUUM would delete cannot be told.
+ */
+static int write_protocol(const dq_snapshot *s, struct dq_error *err)
+{
+	const json_t *p = dq_snapshot_protocol(s);
+	if (dq_snapshot_min_writer_version(s) > 7)
+		return dq_fail(err, DQ_EUNSUPPORTED, "VACUUM checks the write protocol, and "
+			       "minWriterVersion %d is beyond the protocol deltaq knows",
+			       dq_snapshot_min_writer_version(s));
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(p, "writerFeatures"), i, f) {
+		const char *name = json_string_value(f);
+		if (name && !writer_feature_known(name))
+			return dq_fail(err, DQ_EUNSUPPORTED, "VACUUM checks the write protocol, and "
+				       "writer feature '%s' is unknown to deltaq", name);
+	}
+	return DQ_OK;
+}
+
+/* UniversalFormat.icebergEnabled: "iceberg" among delta.universalFormat.enabledFormats. */
+static bool uniform_iceberg(const dq_snapshot *s)
+{
+	const char *v = json_string_value(json_object_get(
+		json_object_get(dq_snapshot_metadata(s), "configuration"),
+		"delta.universalFormat.enabledFormats"));
+	while (v && *v) {
+		size_t n = strcspn(v, ",");
+		const char *a = v, *b = v + n;
+		while (a < b && isspace((unsigned char)*a))
+			a++;
+		while (b > a && isspace((unsigned char)b[-1]))
+			b--;
+		if (b - a == 7 && !strncasecmp(a, "iceberg", 7))
+			return true;
+		v += n + (v[n] == ',');
+	}
+	return false;
+}
+
 int dq_snapshot_untracked(const dq_snapshot *s, const struct dq_untracked_request *req,
 			  dq_untracked_fn fn, void *arg, struct dq_untracked_totals *totals,
 			  struct dq_error *err)
@@ -309,18 +367,31 @@ int dq_snapshot_untracked(const dq_snapshot *s, const struct dq_untracked_reques
 		return rc;
 	if (!dq_snapshot_files_available(s))
 		return dq_fail(err, DQ_EINVAL, "the snapshot was opened without DQ_NEED_FILES");
-	struct dq_untracked_totals tot = { .retention_ms = req->retention_ms, .now_ms = req->now_ms };
-	if (tot.retention_ms < 0 && (rc = dq_snapshot_deleted_file_retention(s, &tot.retention_ms, err)))
+	if ((rc = write_protocol(s, err)))
 		return rc;
+	struct dq_untracked_totals tot = { .retention_ms = req->retention_ms, .now_ms = req->now_ms };
+	int64_t table_ms = -1;
+	struct dq_error table_err = { 0 };
+	if (dq_snapshot_deleted_file_retention(s, &table_ms, &table_err)) {
+		if (tot.retention_ms < 0) {
+			*err = table_err;
+			return table_err.code;
+		}
+		table_ms = -1; /* --retain stands in for a property that does not parse */
+	}
+	if (tot.retention_ms < 0)
+		tot.retention_ms = table_ms;
 	if (tot.now_ms < 0) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		tot.now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	}
-	tot.delete_before_ms = tot.now_ms - tot.retention_ms; /* both >= 0: no overflow */
+	/* Both >= 0: no overflow.  A retention longer than the time since 1970 keeps all. */
+	tot.delete_before_ms = tot.retention_ms > tot.now_ms ? 0 : tot.now_ms - tot.retention_ms;
 	struct walk w = { .store = t->store, .partition_columns = dq_snapshot_partition_columns(s),
 			  .delete_before = tot.delete_before_ms, .fn = fn, .arg = arg, .tot = &tot,
-			  .err = err };
+			  .err = err, .iceberg = uniform_iceberg(s),
+			  .tombstones_after = table_ms < 0 ? INT64_MIN : tot.now_ms - table_ms };
 	if (referenced(&w, s))
 		rc = dq_fail(err, DQ_ENOMEM, "out of memory");
 	else

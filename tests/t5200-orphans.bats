@@ -162,7 +162,7 @@ paths() { jq -r .path; }
 deletion_vector_00000000-0000-0000-0000-000000000000.bin'
 }
 
-@test "orphans: hidden files and directories, _delta_log and metadata are skipped" {
+@test "orphans: hidden files and directories and _delta_log are skipped, metadata only with UniForm Iceberg" {
 	local t=$BATS_TEST_TMPDIR/t
 	otable "$t"
 	add a.parquet | commit "$t" 1
@@ -172,6 +172,18 @@ deletion_vector_00000000-0000-0000-0000-000000000000.bin'
 		_change_data/cdc-00000.snappy.parquet _delta_index/i sub/visible.parquet; do
 		mkfile "$t/$f"
 	done
+	run --separate-stderr deltaq orphans -o ndjson --now "$NOW" "$t"
+	assert_success
+	assert_equal "$(paths <<<"$output")" \
+'_change_data/cdc-00000.snappy.parquet
+_delta_index/i
+metadata/v1.metadata.json
+sub/metadata
+sub/visible.parquet'
+	# UniForm writes Iceberg metadata there: Spark (3.3 on) hides "metadata" only then.
+	rm -r "$t/_delta_log"
+	otable "$t" '[]' '{"delta.universalFormat.enabledFormats":"hudi, iceberg"}'
+	add a.parquet | commit "$t" 1
 	run --separate-stderr deltaq orphans -o ndjson --now "$NOW" "$t"
 	assert_success
 	assert_equal "$(paths <<<"$output")" \
@@ -262,10 +274,65 @@ nots.parquet	true	"
 	run --separate-stderr deltaq orphans -o ndjson --now "$NOW" "$t"
 	assert_success
 	assert_output ""
-	run --separate-stderr deltaq orphans -o ndjson --now "$NOW" --at 2 "$t"
+	# Before the re-add, the tombstone kept it.
+	rm "$t/_delta_log/00000000000000000003.json"
+	run --separate-stderr deltaq orphans -o ndjson --now "$NOW" "$t"
 	assert_equal "$(jq -r '.reason' <<<"$output")" tombstone
-	run --separate-stderr deltaq orphans -o ndjson --now "$NOW" --at 1 "$t"
-	assert_output ""
+}
+
+@test "orphans: takes no --at: VACUUM judges on the latest version" {
+	# With --at 1, b.parquet (added at 2, active now) was listed as deletable.
+	local t=$BATS_TEST_TMPDIR/t
+	otable "$t"
+	add a.parquet | commit "$t" 1
+	add b.parquet | commit "$t" 2
+	mkfile "$t/b.parquet"
+	run --separate-stderr deltaq orphans --now "$NOW" --at 1 "$t"
+	assert_failure 2
+	assert_equal "$output" ""
+	assert_equal "${stderr_lines[0]}" "orphans: unrecognized option '--at'"
+	run deltaq orphans --help
+	assert_output --partial "There is no --at"
+}
+
+@test "orphans: VACUUM checks the write protocol: an unknown writer feature exits 4" {
+	local t=$BATS_TEST_TMPDIR/t
+	otable "$t" '[]' '{}' '{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["vacuumProtocolCheck"],"writerFeatures":["vacuumProtocolCheck","someFutureWriterFeature"]}'
+	mkfile "$t/x.parquet"
+	run --separate-stderr deltaq orphans --now "$NOW" "$t"
+	assert_failure 4
+	assert_equal "$output" ""
+	assert_equal "$stderr" "deltaq: VACUUM checks the write protocol, and writer feature 'someFutureWriterFeature' is unknown to deltaq"
+	# Known writer features (and previews) are fine.
+	rm -r "$t"
+	otable "$t" '[]' '{}' '{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["vacuumProtocolCheck"],"writerFeatures":["vacuumProtocolCheck","rowTracking","domainMetadata","someThing-preview"]}'
+	mkfile "$t/x.parquet"
+	run --separate-stderr deltaq orphans -o ndjson --now "$NOW" "$t"
+	assert_success
+	assert_equal "$(paths <<<"$output")" x.parquet
+}
+
+@test "orphans: a tombstone the table's retention expired keeps nothing, whatever --retain says" {
+	# Spark's snapshot drops tombstones not newer than now - the table's retention before
+	# VACUUM applies RETAIN: a longer RETAIN does not bring them back.
+	local t=$BATS_TEST_TMPDIR/t
+	otable "$t"
+	{ add old.parquet; add edge.parquet; add young.parquet; } | commit "$t" 1
+	{
+		remove old.parquet $((NOW_MS - 10 * DAY_MS))
+		remove edge.parquet $((NOW_MS - 7 * DAY_MS))
+		remove young.parquet $((NOW_MS - 6 * DAY_MS))
+	} | commit "$t" 2
+	for f in old edge young; do mkfile "$t/$f.parquet" '2024-03-01 00:00 UTC'; done
+	run --separate-stderr deltaq orphans -o ndjson --now "$NOW" --retain 720 "$t"
+	assert_success
+	assert_equal "$(jq -r '[.path, .deletable, .reason] | @tsv' <<<"$output")" \
+"edge.parquet	true	
+old.parquet	true	
+young.parquet	false	tombstone"
+	# With the table's own retention, the tombstone exactly one week old has expired too.
+	run --separate-stderr deltaq orphans -o ndjson --now "$NOW" "$t"
+	assert_equal "$(jq -c 'select(.deletable) | .path' <<<"$output" | paste -sd ' ')" '"edge.parquet" "old.parquet"'
 }
 
 @test "orphans: --retain sets the retention in hours, rounded as Spark rounds" {
@@ -588,8 +655,9 @@ PY
 	for d in $(find "$corpus" -maxdepth 4 -name _delta_log | sort); do
 		ls "$d" | grep -q '\.checkpoint\.' || continue
 		[ -f "$d/00000000000000000000.json" ] || continue
-		a=$(deltaq orphans -o ndjson --retain 1000000000 "${d%/_delta_log}" 2>/dev/null) || continue
-		b=$(deltaq orphans -o ndjson --retain 1000000000 --no-checkpoint "${d%/_delta_log}" 2>/dev/null)
+		# As of 1970, every tombstone is within any retention (the table's included).
+		a=$(deltaq orphans -o ndjson --now @0 "${d%/_delta_log}" 2>/dev/null) || continue
+		b=$(deltaq orphans -o ndjson --now @0 --no-checkpoint "${d%/_delta_log}" 2>/dev/null)
 		assert_equal "$a" "$b"
 		n=$((n + 1))
 		kept=$((kept + $(grep -c '"reason":"tombstone"' <<<"$a" || true)))
