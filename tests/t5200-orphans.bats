@@ -392,15 +392,28 @@ young.parquet	false	tombstone"
 		add 'd//e.parquet'
 		add "file://$t/abs.parquet"
 		add "$t/plain-abs.parquet"
+		add "file://$t/./dot.parquet"
+		add "file://${t%/*}//${t##*/}//sub/../twice.parquet"
 		add "file:///elsewhere/stray.parquet"
 	} | commit "$t" 1
-	for f in 'a b.parquet' c.parquet d/e.parquet abs.parquet plain-abs.parquet stray.parquet 'a%20b.parquet'; do
+	for f in 'a b.parquet' c.parquet d/e.parquet abs.parquet plain-abs.parquet dot.parquet \
+		twice.parquet stray.parquet 'a%20b.parquet'; do
 		mkfile "$t/$f"
 	done
 	run --separate-stderr deltaq orphans -o ndjson --now "$NOW" "$t"
 	assert_success
 	assert_equal "$(paths <<<"$output")" 'a%20b.parquet
 stray.parquet'
+}
+
+@test "orphans: a --retain beyond 1970 keeps every file, and says so in 1970's terms" {
+	local t=$BATS_TEST_TMPDIR/t
+	otable "$t"
+	mkfile "$t/x.parquet"
+	run --separate-stderr deltaq orphans -o json --now "$NOW" --retain 1000000 "$t"
+	assert_success
+	assert_equal "$(jq -c '[.delete_before, .num_deletable, [.files[].reason]]' <<<"$output")" \
+		'["1970-01-01T00:00:00.000Z",0,["recent"]]'
 }
 
 @test "orphans: json is one document with the files and the totals" {
@@ -530,7 +543,7 @@ x.parquet                1234  2024-01-01T00:00:00.000Z  true       -
 @test "orphans: bad options are usage errors" {
 	local t=$BATS_TEST_TMPDIR/t
 	otable "$t"
-	for r in -1 abc '' 1h nan inf 1e13; do
+	for r in -1 abc '' 1h nan inf 1e13 0x10 ' 5' +5 .5 1e3; do
 		run --separate-stderr deltaq orphans --retain "$r" "$t"
 		assert_failure 2
 		assert_output ""
