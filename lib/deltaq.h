@@ -58,7 +58,7 @@ enum dq_code {
 struct dq_error {
 	int code;        /* enum dq_code */
 	int sys_errno;   /* errno behind DQ_EIO, else 0 */
-	char msg[256];   /* one line, no trailing newline, names the file (and line) */
+	char msg[512];   /* one line, no trailing newline, names the file (and line) */
 };
 
 /* Text for a DQ_* code ("corrupt log", ...).  Static. */

@@ -12,7 +12,7 @@
 
 const char *dq_version_string(void)
 {
-	static char buf[2048];
+	static char buf[4096]; /* room for four error messages */
 	if (!buf[0]) {
 		/* Loading each library is what shows that it can be: a missing one says why. */
 		struct dq_error e1, e2, e3, e4;

@@ -34,13 +34,16 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 
 
+# These mirror struct dq_error and struct dq_options in lib/deltaq.h, every field: the
+# library reads the whole struct it is given.
 class Error(ctypes.Structure):
     _fields_ = [("code", ctypes.c_int), ("sys_errno", ctypes.c_int),
-                ("msg", ctypes.c_char * 256)]
+                ("msg", ctypes.c_char * 512)]
 
 
 class Options(ctypes.Structure):
-    _fields_ = [("threads", ctypes.c_int), ("ignore_checkpoints", ctypes.c_bool)]
+    _fields_ = [("threads", ctypes.c_int), ("ignore_checkpoints", ctypes.c_bool),
+                ("max_archive_bytes", ctypes.c_uint64), ("max_page_bytes", ctypes.c_uint64)]
 
 
 class SnapshotRequest(ctypes.Structure):
