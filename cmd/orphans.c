@@ -216,7 +216,11 @@ int cmd_orphans(int argc, char **argv, struct cli *cli)
 		cli_warn("--retain is below the table's retention of %s; VACUUM refuses it unless "
 			 "spark.databricks.delta.retentionDurationCheck.enabled is false", hours);
 	}
-	rc = run(cli, s, dq_table_location(t), &req);
+	struct dq_error perr = { 0 };
+	if (dq_snapshot_write_protocol(s, &perr))
+		rc = cli_fail(&perr);
+	else
+		rc = run(cli, s, dq_table_location(t), &req);
 	dq_snapshot_close(s);
 	dq_table_close(t);
 	return rc;

@@ -383,12 +383,16 @@ typedef int (*dq_untracked_fn)(const struct dq_untracked *f, void *arg);
  * deletion-vector file of an active add.  Nothing is kept between calls, so any number of
  * files can be reported.  Skipped like VACUUM skips them: names starting with '_' or '.'
  * (so _delta_log, _SUCCESS, .crc files), except _change_data*, _delta_index* and partition
- * directories "<partition column>=..."; and names equal to "metadata" (UniForm).  Files and
+ * directories "<partition column>=..."; and "metadata" with UniForm Iceberg.  Files and
  * directories are visited depth-first, names in byte order within a directory; entries that
  * cannot be stat'ed (a dangling link) are skipped.
  *
  * Of those files VACUUM would delete the ones modified before now - retention, except those
- * a tombstone within the retention names (remove.deletionTimestamp >= now - retention).
+ * a tombstone within the retention names (remove.deletionTimestamp >= now - retention, and
+ * > now - the table's own retention, which Spark's snapshot applies first).  Names equal
+ * to "metadata" are skipped only when delta.universalFormat.enabledFormats has "iceberg".
+ * Absolute log paths under the root are normalised ("/t/./a" is "/t/a").  A caller that
+ * reports what VACUUM would delete checks dq_snapshot_write_protocol first.
  * Log paths outside the root reference nothing under it.  Deletion vectors with absolute
  * paths ('p') are treated as referenced when they lie under the root (VACUUM does not look
  * at them; deltaq errs on the side of keeping).
@@ -400,6 +404,14 @@ typedef int (*dq_untracked_fn)(const struct dq_untracked *f, void *arg);
  * retention property), or fn's nonzero return value unchanged (err untouched).  Never
  * writes to storage.
  */
+/*
+ * VACUUM checks a table's write protocol before it deletes anything (PROTOCOL.md, "VACUUM
+ * Protocol Check"; Spark's gc calls protocolWrite): DQ_EUNSUPPORTED, naming it, for a
+ * writer feature deltaq does not know or a minWriterVersion above 7, which could change
+ * what is referenced; else DQ_OK.
+ */
+int dq_snapshot_write_protocol(const dq_snapshot *s, struct dq_error *err);
+
 int dq_snapshot_untracked(const dq_snapshot *s, const struct dq_untracked_request *req,
 			  dq_untracked_fn fn, void *arg, struct dq_untracked_totals *totals,
 			  struct dq_error *err);

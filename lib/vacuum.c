@@ -3,13 +3,13 @@
  * them VACUUM would delete (protocol.md 3.4 tombstone retention, 7.2 locating DV files).
  *
  * The rules are Spark's VacuumCommand, read for its semantics: the write protocol must be
- * understood; storage is listed recursively, skipping hidden names the way
- * DeltaTableUtils.isHiddenDirectory does; a file survives when an active add names it or
- * its deletion vector, or when a tombstone whose deletionTimestamp is not older than
- * now - retention (and newer than now - the table's own retention) names it or its
- * deletion vector; any other file modified before now - retention is deleted.  Paths are compared
- * percent-decoded and relative to the root, as Hadoop's Path compares them (normalised:
- * "a//b" and "./a" are "a/b" and "a").  Nothing here writes to storage.
+ * understood (dq_snapshot_write_protocol); storage is listed recursively, skipping hidden
+ * names the way DeltaTableUtils.isHiddenDirectory does; a file survives when an active add
+ * names it or its deletion vector, or when a tombstone whose deletionTimestamp is not older
+ * than now - retention (and newer than now - the table's own retention) names it or its
+ * deletion vector; any other file modified before now - retention is deleted.  Paths are
+ * compared percent-decoded and relative to the root, as Hadoop's Path compares them
+ * (normalised: "a//b" and "./a" are "a/b" and "a").  Nothing here writes to storage.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -310,13 +310,9 @@ static int walk_dir(struct walk *w, int depth)
 	return rc;
 }
 
-/*
- * VACUUM checks the table's write protocol first (PROTOCOL.md, "VACUUM Protocol Check";
- * Spark's gc calls protocolWrite): a writer feature deltaq does not know could change what
- * is referenced, so what VACUUM would delete cannot be told.
- */
-static int write_protocol(const dq_snapshot *s, struct dq_error *err)
+int dq_snapshot_write_protocol(const dq_snapshot *s, struct dq_error *err)
 {
+	/* The snapshot's own memory only: no table_check, it works after a fork too. */
 	const json_t *p = dq_snapshot_protocol(s);
 	if (dq_snapshot_min_writer_version(s) > 7)
 		return dq_fail(err, DQ_EUNSUPPORTED, "VACUUM checks the write protocol, and "
@@ -367,8 +363,6 @@ int dq_snapshot_untracked(const dq_snapshot *s, const struct dq_untracked_reques
 		return rc;
 	if (!dq_snapshot_files_available(s))
 		return dq_fail(err, DQ_EINVAL, "the snapshot was opened without DQ_NEED_FILES");
-	if ((rc = write_protocol(s, err)))
-		return rc;
 	struct dq_untracked_totals tot = { .retention_ms = req->retention_ms, .now_ms = req->now_ms };
 	int64_t table_ms = -1;
 	struct dq_error table_err = { 0 };

@@ -337,6 +337,7 @@ static char *describe(const dq_table *t, const dq_snapshot *s0, const dq_snapsho
 	put_json(f, "protocol", dq_snapshot_protocol(s));
 	put_json(f, "metadata", dq_snapshot_metadata(s));
 	fprintf(f, "metadata_version=%lld\n", (long long)dq_snapshot_metadata_version(s));
+	fprintf(f, "write_protocol=%d\n", dq_snapshot_write_protocol(s, &err));
 	put_json(f, "schema", dq_snapshot_schema(s));
 	put_json(f, "unsupported", dq_snapshot_unsupported(s));
 	put_json(f, "warnings", dq_snapshot_warnings(s));
