@@ -339,8 +339,9 @@ int dq_data_file_inspect(dq_table *t, const char *path, bool footer, struct dq_d
  * Parses a Spark calendar interval as delta.deletedFileRetentionDuration takes it:
  * "interval 1 week", "7 days", "1 day 12 hours", "INTERVAL 168 HOURS" ("interval" optional,
  * case ignored; units microsecond, millisecond, second, minute, hour, day, week, singular or
- * plural; N may carry a sign and a fraction).  Months and years are refused, as Delta
- * refuses them, and so is a negative total.  False when `s` is not such an interval.
+ * plural, after a space; N may carry a sign, and a fraction for seconds only, as Spark's
+ * stringToInterval).  Months and years are refused unless 0, as Delta refuses them, and so
+ * is a negative total.  False when `s` is not such an interval.
  */
 bool dq_parse_interval(const char *s, int64_t *ms);
 

@@ -51,15 +51,19 @@ bool dq_parse_interval(const char *s, int64_t *ms)
 		if (!isdigit((unsigned char)*p))
 			return false;
 		int64_t whole = 0, frac = 0, scale = 1;
+		bool point = false;
 		for (; isdigit((unsigned char)*p); p++)
 			if (__builtin_mul_overflow(whole, 10, &whole) ||
 			    __builtin_add_overflow(whole, *p - '0', &whole))
 				return false;
 		if (*p == '.') {
+			point = true;
 			for (p++; isdigit((unsigned char)*p); p++)
 				if (scale < INT64_C(1000000000000)) /* digits below a microsecond of a week */
 					frac = frac * 10 + (*p - '0'), scale *= 10;
 		}
+		if (!isspace((unsigned char)*p))
+			return false; /* Spark's "invalid value": 7days, 1.5x */
 		while (isspace((unsigned char)*p))
 			p++;
 		const char *w = p;
@@ -72,8 +76,17 @@ bool dq_parse_interval(const char *s, int64_t *ms)
 		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 			if (strlen(units[i].name) == n && !strncasecmp(w, units[i].name, n))
 				us = units[i].us;
+		/* Only seconds may have a fraction (Spark: "'1.5 days' cannot have fractional
+		 * part"); months and years only as 0 (Delta refuses a retention in months). */
+		if (point && !(n == 6 && !strncasecmp(w, "second", 6)))
+			return false;
+		if (!us && ((n == 5 && !strncasecmp(w, "month", 5)) || (n == 4 && !strncasecmp(w, "year", 4))) &&
+		    whole == 0) {
+			pairs++;
+			continue;
+		}
 		if (!us)
-			return false; /* also month and year, which Delta refuses */
+			return false;
 		int64_t v;
 		if (__builtin_mul_overflow(whole, us, &v) ||
 		    __builtin_add_overflow(v, (int64_t)((long double)frac * us / scale), &v) ||

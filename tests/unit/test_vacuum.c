@@ -29,13 +29,13 @@ static const struct {
 	{ "interval 1 hour 30 minutes", H + 30 * 60000 },
 	{ "interval 90 seconds", 90000 },
 	{ "interval 1.5 seconds", 1500 },
-	{ "interval 1.5 days", 36 * H },
+	{ "interval 0 months 7 days", 168 * H },
+	{ "interval 0 years 1 day", 24 * H },
 	{ "interval 250 milliseconds", 250 },
 	{ "interval 2500 microseconds", 2 },
 	{ "interval 0 seconds", 0 },
 	{ "interval 2 days -12 hours", 36 * H },
 	{ "interval +3 hours", 3 * H },
-	{ "interval 1week", 168 * H },
 	{ "interval 365 days", 365 * 24 * H },
 };
 
@@ -44,7 +44,8 @@ static const char *const invalid[] = {
 	"interval 1 month", "interval 2 years", "interval -1 day", "interval 1 day -2 days",
 	"interval 1 day junk", "interval 1 day 2", "interval a day", "interval 1.day x",
 	"interval 99999999999999999999 days", "interval 9223372036854775807 weeks",
-	"interval1 day",
+	"interval1 day", "interval 1.5 days", "interval 1. hour", "interval 1week",
+	"interval 7days", "interval 1.5 milliseconds", "interval 1 month 0 days",
 };
 
 static char root[] = "/tmp/deltaq-test-vacuum-XXXXXX";
