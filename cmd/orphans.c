@@ -133,7 +133,8 @@ static int run(struct cli *cli, dq_snapshot *s, const char *location,
 			fputs(e.n ? "\n  ],\n" : "],\n", e.fp);
 			doc_field(e.fp, "now", timestamp_json(tot.now_ms), false);
 			doc_field(e.fp, "retention_ms", json_integer(tot.retention_ms), false);
-			doc_field(e.fp, "delete_before", timestamp_json(tot.delete_before_ms), false);
+			/* before 1970 too (a long --retain), which timestamp_json shows as null */
+			doc_field(e.fp, "delete_before", json_string(before), false);
 			doc_field(e.fp, "num_files", json_integer(tot.num_files), false);
 			doc_field(e.fp, "size_bytes", json_integer(tot.size_bytes), false);
 			doc_field(e.fp, "num_deletable", json_integer(tot.num_deletable), false);
@@ -209,6 +210,10 @@ int cmd_orphans(int argc, char **argv, struct cli *cli)
 		return rc;
 	int64_t table_ms;
 	struct dq_error err = { 0 };
+	if (dq_snapshot_write_protocol(s, &err)) {
+		rc = cli_fail(&err);
+		goto out;
+	}
 	if (req.retention_ms >= 0 && dq_snapshot_deleted_file_retention(s, &table_ms, &err) == DQ_OK &&
 	    req.retention_ms < table_ms) {
 		char hours[48];
@@ -216,11 +221,8 @@ int cmd_orphans(int argc, char **argv, struct cli *cli)
 		cli_warn("--retain is below the table's retention of %s; VACUUM refuses it unless "
 			 "spark.databricks.delta.retentionDurationCheck.enabled is false", hours);
 	}
-	struct dq_error perr = { 0 };
-	if (dq_snapshot_write_protocol(s, &perr))
-		rc = cli_fail(&perr);
-	else
-		rc = run(cli, s, dq_table_location(t), &req);
+	rc = run(cli, s, dq_table_location(t), &req);
+out:
 	dq_snapshot_close(s);
 	dq_table_close(t);
 	return rc;

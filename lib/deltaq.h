@@ -337,11 +337,12 @@ int dq_data_file_inspect(dq_table *t, const char *path, bool footer, struct dq_d
 
 /*
  * Parses a Spark calendar interval as delta.deletedFileRetentionDuration takes it:
- * "interval 1 week", "7 days", "1 day 12 hours", "INTERVAL 168 HOURS" ("interval" optional,
- * case ignored; units microsecond, millisecond, second, minute, hour, day, week, singular or
- * plural, after a space; N may carry a sign, and a fraction for seconds only, as Spark's
- * stringToInterval).  Months and years are refused unless 0, as Delta refuses them, and so
- * is a negative total.  False when `s` is not such an interval.
+ * "interval 1 week", "7 days", "1 day 12 hours", "168 HOURS" ("interval " optional but only
+ * as the exact start, as Delta adds it; case otherwise ignored; units microsecond,
+ * millisecond, second, minute, hour, day, week, month, year, singular or plural, after a
+ * space; N may carry a sign, and a fraction of up to 9 digits for seconds only, as Spark's
+ * stringToInterval).  Months (and years) must add up to 0, as Delta requires, and the total
+ * must not be negative.  False when `s` is not such an interval.
  */
 bool dq_parse_interval(const char *s, int64_t *ms);
 

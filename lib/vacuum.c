@@ -22,6 +22,7 @@
 #include "replay.h"
 
 #define DEFAULT_RETENTION_MS (INT64_C(7) * 24 * 3600 * 1000)
+#define EARLIEST_MS INT64_C(-62135596800000) /* 0001-01-01T00:00:00Z */
 
 /* ---- delta.deletedFileRetentionDuration --------------------------------------------- */
 
@@ -31,14 +32,17 @@ static const struct { const char *name; int64_t us; } units[] = {
 	{ "day", INT64_C(86400000000) }, { "week", INT64_C(604800000000) },
 };
 
+/*
+ * As Delta reads the property (DeltaConfigs.parseCalendarInterval): "interval " put in front
+ * unless the text starts with it, exactly so, then Spark's IntervalUtils.stringToInterval,
+ * which ignores case; the months must total 0.
+ */
 bool dq_parse_interval(const char *s, int64_t *ms)
 {
 	const char *p = s;
-	while (isspace((unsigned char)*p))
-		p++;
-	if (!strncasecmp(p, "interval", 8) && (isspace((unsigned char)p[8]) || !p[8]))
-		p += 8;
-	int64_t total = 0;
+	if (!strncmp(p, "interval ", 9))
+		p += 9;
+	int64_t total = 0, months = 0;
 	int pairs = 0;
 	for (;;) {
 		while (isspace((unsigned char)*p))
@@ -47,8 +51,9 @@ bool dq_parse_interval(const char *s, int64_t *ms)
 			break;
 		bool neg = *p == '-';
 		if (*p == '-' || *p == '+')
-			p++;
-		if (!isdigit((unsigned char)*p))
+			for (p++; isspace((unsigned char)*p); p++)
+				;
+		if (!isdigit((unsigned char)*p) && !(*p == '.' && isdigit((unsigned char)p[1])))
 			return false;
 		int64_t whole = 0, frac = 0, scale = 1;
 		bool point = false;
@@ -58,9 +63,11 @@ bool dq_parse_interval(const char *s, int64_t *ms)
 				return false;
 		if (*p == '.') {
 			point = true;
-			for (p++; isdigit((unsigned char)*p); p++)
-				if (scale < INT64_C(1000000000000)) /* digits below a microsecond of a week */
-					frac = frac * 10 + (*p - '0'), scale *= 10;
+			for (p++; isdigit((unsigned char)*p); p++, scale *= 10)
+				if (scale == INT64_C(1000000000))
+					return false; /* Spark: nanosecond precision at most */
+				else
+					frac = frac * 10 + (*p - '0');
 		}
 		if (!isspace((unsigned char)*p))
 			return false; /* Spark's "invalid value": 7days, 1.5x */
@@ -70,21 +77,29 @@ bool dq_parse_interval(const char *s, int64_t *ms)
 		while (isalpha((unsigned char)*p))
 			p++;
 		size_t n = (size_t)(p - w);
+		if (*p && !isspace((unsigned char)*p))
+			return false; /* a unit runs into what follows: "1 day2 hours" */
 		if (n && (w[n - 1] == 's' || w[n - 1] == 'S'))
 			n--;
+		/* Only seconds may have a fraction ("'1.5 days' cannot have fractional part"). */
+		if (point && !(n == 6 && !strncasecmp(w, "second", 6)))
+			return false;
+		int64_t m = 0;
+		if (n == 5 && !strncasecmp(w, "month", 5))
+			m = 1;
+		else if (n == 4 && !strncasecmp(w, "year", 4))
+			m = 12;
+		if (m) {
+			if (__builtin_mul_overflow(whole, m, &m) ||
+			    __builtin_add_overflow(months, neg ? -m : m, &months))
+				return false;
+			pairs++;
+			continue;
+		}
 		int64_t us = 0;
 		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 			if (strlen(units[i].name) == n && !strncasecmp(w, units[i].name, n))
 				us = units[i].us;
-		/* Only seconds may have a fraction (Spark: "'1.5 days' cannot have fractional
-		 * part"); months and years only as 0 (Delta refuses a retention in months). */
-		if (point && !(n == 6 && !strncasecmp(w, "second", 6)))
-			return false;
-		if (!us && ((n == 5 && !strncasecmp(w, "month", 5)) || (n == 4 && !strncasecmp(w, "year", 4))) &&
-		    whole == 0) {
-			pairs++;
-			continue;
-		}
 		if (!us)
 			return false;
 		int64_t v;
@@ -94,7 +109,8 @@ bool dq_parse_interval(const char *s, int64_t *ms)
 			return false;
 		pairs++;
 	}
-	if (!pairs || total < 0)
+	/* Delta refuses a retention in months, or a negative one. */
+	if (!pairs || months || total < 0)
 		return false;
 	*ms = total / 1000;
 	return true;
@@ -164,25 +180,25 @@ static bool normalise(char *p)
 	return true;
 }
 
-/* Adds a path relative to the root (a copy, normalised).  An absolute one (what
- * uri_display leaves of a path that is not plainly under the root, e.g. /root/./a or
- * /root//a) is normalised too, as Hadoop's Path normalises it, and names the file under
- * the root it then lies in; outside the root it names nothing here. */
+/* Adds a path (relative to the root, or absolute: what uri_display leaves of one that is
+ * not plainly under the root, e.g. /root/./a, /root//a or /root/../root/a) as the path
+ * under the root it names once the whole absolute path is normalised, as Hadoop's Path
+ * normalises it; one outside the root names nothing here. */
 static int add_path(struct walk *w, struct dq_strset *set, const char *path, size_t n)
 {
-	char *c = dq_arena_strndup(&w->arena, path, n);
+	const char *root = w->store->location;
+	size_t rl = strlen(root);
+	bool rel = !n || path[0] != '/';
+	char *c = dq_arena_alloc(&w->arena, (rel ? rl + 1 : 0) + n + 1);
 	if (!c)
 		return -1;
-	if (c[0] == '/') {
-		const char *root = w->store->location;
-		size_t rl = strlen(root);
-		if (!normalise(c + 1) || strncmp(c, root, rl) || c[rl] != '/')
-			return 0;
-		c += rl + 1;
-	}
-	if (!normalise(c) || !*c)
+	if (rel)
+		memcpy(c, root, rl), c[rl] = '/';
+	memcpy(c + (rel ? rl + 1 : 0), path, n);
+	c[(rel ? rl + 1 : 0) + n] = '\0';
+	if (!normalise(c + 1) || strncmp(c, root, rl) || c[rl] != '/' || !c[rl + 1])
 		return 0;
-	return dq_strset_add(set, c) < 0 ? -1 : 0;
+	return dq_strset_add(set, c + rl + 1) < 0 ? -1 : 0;
 }
 
 /* The file a deletion vector's pathOrInlineDv names (protocol.md 7.2), added to set. */
@@ -342,7 +358,8 @@ int dq_snapshot_write_protocol(const dq_snapshot *s, struct dq_error *err)
 	return DQ_OK;
 }
 
-/* UniversalFormat.icebergEnabled: "iceberg" among delta.universalFormat.enabledFormats. */
+/* UniversalFormat.icebergEnabled: "iceberg" among delta.universalFormat.enabledFormats
+ * split at commas, exactly (Delta neither trims nor ignores case there). */
 static bool uniform_iceberg(const dq_snapshot *s)
 {
 	const char *v = json_string_value(json_object_get(
@@ -350,12 +367,7 @@ static bool uniform_iceberg(const dq_snapshot *s)
 		"delta.universalFormat.enabledFormats"));
 	while (v && *v) {
 		size_t n = strcspn(v, ",");
-		const char *a = v, *b = v + n;
-		while (a < b && isspace((unsigned char)*a))
-			a++;
-		while (b > a && isspace((unsigned char)b[-1]))
-			b--;
-		if (b - a == 7 && !strncasecmp(a, "iceberg", 7))
+		if (n == 7 && !strncmp(v, "iceberg", 7))
 			return true;
 		v += n + (v[n] == ',');
 	}
@@ -393,8 +405,11 @@ int dq_snapshot_untracked(const dq_snapshot *s, const struct dq_untracked_reques
 		clock_gettime(CLOCK_REALTIME, &ts);
 		tot.now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	}
-	/* Both >= 0: no overflow.  A retention longer than the time since 1970 keeps all. */
-	tot.delete_before_ms = tot.retention_ms > tot.now_ms ? 0 : tot.now_ms - tot.retention_ms;
+	/* Both >= 0: no overflow.  Before 1970 too, as Spark's cutoff is; held at 0001-01-01
+	 * so that the time prints as a date (--retain goes up to 10^12 hours). */
+	tot.delete_before_ms = tot.now_ms - tot.retention_ms;
+	if (tot.delete_before_ms < EARLIEST_MS)
+		tot.delete_before_ms = EARLIEST_MS;
 	struct walk w = { .store = t->store, .partition_columns = dq_snapshot_partition_columns(s),
 			  .delete_before = tot.delete_before_ms, .fn = fn, .arg = arg, .tot = &tot,
 			  .err = err, .iceberg = uniform_iceberg(s),

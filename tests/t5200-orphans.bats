@@ -180,9 +180,10 @@ _delta_index/i
 metadata/v1.metadata.json
 sub/metadata
 sub/visible.parquet'
-	# UniForm writes Iceberg metadata there: Spark (3.3 on) hides "metadata" only then.
+	# UniForm writes Iceberg metadata there: Spark (3.3 on) hides "metadata" only then,
+	# reading the property as Delta does: split at commas, names compared exactly.
 	rm -r "$t/_delta_log"
-	otable "$t" '[]' '{"delta.universalFormat.enabledFormats":"hudi, iceberg"}'
+	otable "$t" '[]' '{"delta.universalFormat.enabledFormats":"hudi,iceberg"}'
 	add a.parquet | commit "$t" 1
 	run --separate-stderr deltaq orphans -o ndjson --now "$NOW" "$t"
 	assert_success
@@ -190,6 +191,11 @@ sub/visible.parquet'
 '_change_data/cdc-00000.snappy.parquet
 _delta_index/i
 sub/visible.parquet'
+	rm -r "$t/_delta_log"
+	otable "$t" '[]' '{"delta.universalFormat.enabledFormats":"hudi, Iceberg"}'
+	add a.parquet | commit "$t" 1
+	run --separate-stderr deltaq orphans -o ndjson --now "$NOW" "$t"
+	assert_equal "$(paths <<<"$output" | grep -c metadata)" 2
 }
 
 @test "orphans: a partition directory whose column name starts with _ is listed" {
@@ -299,7 +305,7 @@ nots.parquet	true	"
 	local t=$BATS_TEST_TMPDIR/t
 	otable "$t" '[]' '{}' '{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["vacuumProtocolCheck"],"writerFeatures":["vacuumProtocolCheck","someFutureWriterFeature"]}'
 	mkfile "$t/x.parquet"
-	run --separate-stderr deltaq orphans --now "$NOW" "$t"
+	run --separate-stderr deltaq orphans --now "$NOW" --retain 1 "$t"
 	assert_failure 4
 	assert_equal "$output" ""
 	assert_equal "$stderr" "deltaq: VACUUM checks the write protocol, and writer feature 'someFutureWriterFeature' is unknown to deltaq"
@@ -406,14 +412,46 @@ young.parquet	false	tombstone"
 stray.parquet'
 }
 
-@test "orphans: a --retain beyond 1970 keeps every file, and says so in 1970's terms" {
+@test "orphans: a --retain reaching back before 1970 cuts off there, as Spark's does" {
 	local t=$BATS_TEST_TMPDIR/t
 	otable "$t"
 	mkfile "$t/x.parquet"
+	mkfile "$t/y1900.parquet" '1900-01-01 00:00 UTC'
+	mkfile "$t/y1960.parquet" '1960-01-01 00:00 UTC'
 	run --separate-stderr deltaq orphans -o json --now "$NOW" --retain 1000000 "$t"
 	assert_success
-	assert_equal "$(jq -c '[.delete_before, .num_deletable, [.files[].reason]]' <<<"$output")" \
-		'["1970-01-01T00:00:00.000Z",0,["recent"]]'
+	assert_equal "$(jq -c '[.delete_before, [.files[] | [.path, .deletable]]]' <<<"$output")" \
+		'["1910-05-04T08:00:00.000Z",[["x.parquet",false],["y1900.parquet",true],["y1960.parquet",false]]]'
+	# As far back as the option goes: the cut-off is held at year 1, and still a date.
+	run --separate-stderr deltaq orphans -o json --now "$NOW" --retain 1000000000000 "$t"
+	assert_equal "$(jq -c '[.delete_before, .num_deletable]' <<<"$output")" '["0001-01-01T00:00:00.000Z",0]'
+}
+
+@test "orphans: a path is taken as the file it names once normalised, never a sibling folder's" {
+	local t=$BATS_TEST_TMPDIR/t
+	otable "$t"
+	{
+		add "${t}2/sib.parquet"                  # the folder t2 beside t, not t
+		add "$t/../${t##*/}/back.parquet"        # out of the root and back in
+		add "../${t##*/}/rel.parquet"            # the same, relative
+	} | commit "$t" 1
+	for f in sib.parquet back.parquet rel.parquet; do mkfile "$t/$f"; done
+	run --separate-stderr deltaq orphans -o ndjson --now "$NOW" "$t"
+	assert_success
+	assert_equal "$(paths <<<"$output")" sib.parquet
+}
+
+@test "orphans: with a retention property that does not parse, --retain alone decides tombstones" {
+	local t=$BATS_TEST_TMPDIR/t
+	otable "$t" '[]' '{"delta.deletedFileRetentionDuration":"a while"}'
+	add a.parquet | commit "$t" 1
+	remove a.parquet $((NOW_MS - 3 * DAY_MS)) | commit "$t" 2
+	mkfile "$t/a.parquet"
+	run --separate-stderr deltaq orphans -o ndjson --now "$NOW" --retain 168 "$t"
+	assert_success
+	assert_equal "$(jq -r '.reason' <<<"$output")" tombstone
+	run --separate-stderr deltaq orphans -o ndjson --now "$NOW" --retain 48 "$t"
+	assert_equal "$(jq -r '.deletable' <<<"$output")" true
 }
 
 @test "orphans: json is one document with the files and the totals" {

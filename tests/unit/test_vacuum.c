@@ -21,9 +21,16 @@ static const struct {
 } valid[] = {
 	{ "interval 1 week", 168 * H },
 	{ "interval 2 weeks", 336 * H },
-	{ "INTERVAL 7 DAYS", 168 * H },
+	{ "7 DAYS", 168 * H },
 	{ "1 week", 168 * H },
-	{ "  interval   1   day  ", 24 * H },
+	{ "  1   day  ", 24 * H },
+	{ "interval   1   day  ", 24 * H },
+	{ "interval 2 days - 1 day", 24 * H },
+	{ "interval .5 seconds", 500 },
+	{ "interval 1 second 500 milliseconds", 1500 },
+	{ "interval 1.123456789 seconds", 1123 },
+	{ "interval 1 month -1 month 1 day", 24 * H },
+	{ "interval 12 months -1 year 1 day", 24 * H },
 	{ "interval 168 hours", 168 * H },
 	{ "interval 1 day 12 hours", 36 * H },
 	{ "interval 1 hour 30 minutes", H + 30 * 60000 },
@@ -46,6 +53,10 @@ static const char *const invalid[] = {
 	"interval 99999999999999999999 days", "interval 9223372036854775807 weeks",
 	"interval1 day", "interval 1.5 days", "interval 1. hour", "interval 1week",
 	"interval 7days", "interval 1.5 milliseconds", "interval 1 month 0 days",
+	/* Delta keeps "interval " only as the text's exact start; Spark wants a space (or
+	 * the end) after a unit, and at most nine fraction digits */
+	"INTERVAL 7 DAYS", "  interval 1 day", "interval\t1 day", "interval 1 day2 hours",
+	"interval 1 day-2 hours", "interval 1.0000000001 seconds", "interval 1 month -2 months",
 };
 
 static char root[] = "/tmp/deltaq-test-vacuum-XXXXXX";
