@@ -230,8 +230,8 @@ struct seen_view {
 };
 
 /* A path relative to the table that uri_qualify would only prefix with root and '/':
- * not empty, not absolute, no escape to decode, no scheme, no NUL.  Eight bytes a step:
- * this runs once per add of the checkpoint. */
+ * not empty, not absolute, no escape to decode, no scheme, no NUL, nothing to normalise.
+ * Eight bytes a step: this runs once per add of the checkpoint. */
 static bool plain_relative(const uint8_t *p, size_t n)
 {
 	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
@@ -251,7 +251,7 @@ static bool plain_relative(const uint8_t *p, size_t n)
 	for (; i < n; i++)
 		if (p[i] == '%' || p[i] == ':' || p[i] == '\0')
 			return false;
-	return true;
+	return !uri_needs_normalise((const char *)p, n);
 }
 
 static bool bloom_test(const struct seen_view *v, uint64_t h, bool set)

@@ -57,6 +57,72 @@ static size_t scheme_len(const char *s, size_t n)
 	return 0;
 }
 
+bool uri_needs_normalise(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '/' && i + 1 < n && p[i + 1] == '/')
+			return true;
+		if (p[i] == '.' && (i == 0 || p[i - 1] == '/')) {
+			size_t k = i + 1 < n && p[i + 1] == '.' ? i + 2 : i + 1; /* "." or ".." */
+			if (k == n || p[k] == '/')
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Normalises path p in place as java.net.URI.normalize does for Hadoop's Path: redundant
+ * slashes and "." segments dropped, a ".." taking the segment before it away (one with
+ * none before it stays), a trailing slash kept.  False when no segment is left, so that
+ * the caller keeps the path as it was.
+ */
+static bool normalise_path(char *p)
+{
+	size_t len = strlen(p);
+	bool trail = len > 1 && p[len - 1] == '/';
+	char *base = p + (p[0] == '/'), *o = base;
+	const char *in = base;
+	size_t nseg = 0, nup = 0; /* segments written, the leading ".." among them */
+	while (*in) {
+		const char *end = strchr(in, '/');
+		size_t n = end ? (size_t)(end - in) : strlen(in);
+		bool up = n == 2 && in[0] == '.' && in[1] == '.';
+		if (n == 0 || (n == 1 && in[0] == '.')) {
+			/* an empty or "." segment */
+		} else if (up && nseg > nup) {
+			while (o > base && o[-1] != '/')
+				o--;
+			if (o > base)
+				o--; /* the slash before the segment taken away */
+			nseg--;
+		} else {
+			if (nseg)
+				*o++ = '/';
+			memmove(o, in, n);
+			o += n;
+			nseg++;
+			nup += up;
+		}
+		in += n + (end ? 1 : 0);
+	}
+	if (trail && nseg)
+		*o++ = '/';
+	*o = '\0';
+	return nseg > 0;
+}
+
+/* normalise_path, when p needs it and something is left (else p stays as it was). */
+static void normalise(char *p)
+{
+	if (!uri_needs_normalise(p, strlen(p)))
+		return;
+	char *t = dq_strdup(p);
+	if (t && normalise_path(t))
+		strcpy(p, t); /* never longer */
+	free(t);
+}
+
 bool uri_qualify(const char *root, const char *raw, size_t n, char **qualified)
 {
 	char *dec = malloc(n + 1);
@@ -82,6 +148,8 @@ bool uri_qualify(const char *root, const char *raw, size_t n, char **qualified)
 		if (p) {
 			char *q = dq_strdup(p);
 			free(dec);
+			if (q)
+				normalise(q);
 			*qualified = q;
 			return q != NULL;
 		}
@@ -92,9 +160,13 @@ bool uri_qualify(const char *root, const char *raw, size_t n, char **qualified)
 		/* another scheme (s3://, abfss://...) or an absolute local path: as decoded.
 		 * A one-letter "scheme" is a Windows drive letter, which Spark also treats as a
 		 * path; it falls through to the relative case like any name with a colon. */
+		if (dec[0] == '/')
+			normalise(dec);
 		*qualified = dec;
 		return true;
 	}
+	normalise(dec);
+	dn = strlen(dec);
 	size_t rl = strlen(root);
 	char *q = malloc(rl + 1 + dn + 1);
 	if (!q) {

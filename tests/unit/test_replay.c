@@ -12,6 +12,7 @@
 
 #include "deltaq.h"
 #include "unit.h"
+#include "uri.h"
 
 static char root[256];
 static dq_table *opened[64];
@@ -149,6 +150,27 @@ static void qualified_paths(void)
 	s = snap("q2", 1, DQ_NEED_FILES, 2, &rc);
 	CHECK_INT(dq_snapshot_num_files(s), 0); /* relative remove matches the absolute add */
 	dq_snapshot_close(s);
+	/* Paths are normalised as Hadoop's Path normalises them: one file, one key.  A remove
+	 * of a/b.parquet removes the add of a//b.parquet; ./c, x/../d and /root/./e are c,
+	 * d and e; a leading .. stays; nothing left keeps the path as it was. */
+	snprintf(text, sizeof(text), HEADER
+		 "{\"add\":{\"path\":\"a//b.parquet\",\"partitionValues\":{},\"size\":1,\"modificationTime\":0,\"dataChange\":true}}\n"
+		 "{\"add\":{\"path\":\"./c.parquet\",\"partitionValues\":{},\"size\":1,\"modificationTime\":0,\"dataChange\":true}}\n"
+		 "{\"add\":{\"path\":\"x/./y/../../d.parquet\",\"partitionValues\":{},\"size\":1,\"modificationTime\":0,\"dataChange\":true}}\n"
+		 "{\"add\":{\"path\":\"file://%s/q4/.//e.parquet\",\"partitionValues\":{},\"size\":1,\"modificationTime\":0,\"dataChange\":true}}\n"
+		 "{\"add\":{\"path\":\"../up/../f.parquet\",\"partitionValues\":{},\"size\":1,\"modificationTime\":0,\"dataChange\":true}}\n", root);
+	write_commit("q4", 0, text);
+	s = snap("q4", 0, DQ_NEED_FILES, 2, &rc);
+	CHECK_STR(paths(s), "../f.parquet a/b.parquet c.parquet d.parquet e.parquet");
+	dq_snapshot_close(s);
+	write_commit("q4", 1, "{\"remove\":{\"path\":\"a/b.parquet\",\"dataChange\":true}}\n"
+			      "{\"remove\":{\"path\":\"c.parquet\",\"dataChange\":true}}\n");
+	s = snap("q4", 1, DQ_NEED_FILES, 2, &rc);
+	CHECK_STR(paths(s), "../f.parquet d.parquet e.parquet");
+	dq_snapshot_close(s);
+	CHECK(!uri_needs_normalise("a/b.parquet", 11) && !uri_needs_normalise(".hidden/x..y", 12));
+	CHECK(uri_needs_normalise("a//b", 4) && uri_needs_normalise("./a", 3) &&
+	      uri_needs_normalise("a/..", 4) && uri_needs_normalise("a/./b", 5));
 	/* A malformed escape is corrupt input. */
 	write_commit("q3", 0, HEADER "{\"add\":{\"path\":\"bad%zz\",\"partitionValues\":{},\"size\":1,\"modificationTime\":0,\"dataChange\":true}}\n");
 	s = snap("q3", -1, DQ_NEED_FILES, 1, &rc);
