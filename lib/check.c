@@ -38,16 +38,16 @@ static const struct dq_check_rule rules[] = {
 	{ "DQ104", DQ_SEV_ERROR, false, "protocol versions beyond the protocol (minReaderVersion > 3 or minWriterVersion > 7), or a malformed protocol action" },
 	{ "DQ105", DQ_SEV_ERROR, false, "_last_checkpoint cannot be read" },
 	{ "DQ106", DQ_SEV_ERROR, false, "_last_checkpoint checksum does not match its content" },
-	{ "DQ107", DQ_SEV_ERROR, false, "_last_checkpoint names a version with no complete checkpoint" },
+	{ "DQ107", DQ_SEV_ERROR, false, "_last_checkpoint names a version with no complete checkpoint at or after it" },
 	{ "DQ108", DQ_SEV_ERROR, false, "a checkpoint cannot be read" },
 	{ "DQ109", DQ_SEV_ERROR, false, "a checkpoint lacks its protocol or metaData action" },
 	{ "DQ110", DQ_SEV_ERROR, false, "a checkpoint differs from the replay of the commits it covers" },
 	{ "DQ111", DQ_SEV_ERROR, false, "a .crc file disagrees with the replay (or does not parse)" },
-	{ "DQ112", DQ_SEV_ERROR, false, "the same file (path and DV) is added or removed twice in one commit" },
+	{ "DQ112", DQ_SEV_ERROR, false, "the same path is added or removed twice in one commit" },
 	{ "DQ113", DQ_SEV_ERROR, false, "partition values do not match partitionColumns or their types" },
 	{ "DQ114", DQ_SEV_ERROR, false, "stats do not parse, or numRecords is negative" },
 	{ "DQ115", DQ_SEV_ERROR, false, "metaData.schemaString does not parse as a schema (or a decimal is out of range, or two fields share a name)" },
-	{ "DQ116", DQ_SEV_ERROR, false, "duplicate column-mapping ids or physical names" },
+	{ "DQ116", DQ_SEV_ERROR, false, "duplicate column-mapping ids or physical names (with column mapping on)" },
 	{ "DQ117", DQ_SEV_ERROR, false, "a malformed deletion vector descriptor" },
 	{ "DQ118", DQ_SEV_ERROR, false, "history starts after version 0 with no readable checkpoint to start from" },
 	{ "DQ201", DQ_SEV_WARNING, false, "_last_checkpoint fields disagree with the checkpoint on disk" },
@@ -286,19 +286,19 @@ static void commit_job_run(void *arg)
 				   j->cpath, sizeof(j->cpath), &j->err);
 	if (j->rc)
 		return;
-	/* DQ112: each key once among the commit's adds, and once among its removes. */
+	/* DQ112: each path once among the commit's adds, and once among its removes, whatever
+	 * their deletion vectors (PROTOCOL.md, Action Reconciliation). */
 	struct dq_strset added = { 0 }, removed = { 0 };
 	for (size_t i = 0; i < j->acts.nfiles && !j->oom; i++) {
 		const struct file_action *fa = &j->acts.files[i];
 		const char *path = key_path(j->t, fa);
-		int r = dq_strset_add(fa->add ? &added : &removed, fa->key);
+		int r = dq_strset_add(fa->add ? &added : &removed, fa->key + fa->path_off);
 		if (r < 0)
 			j->oom = true;
 		else if (r == 0 && finding(j->findings, "DQ112", j->acts.version, path,
-					   "'%s' line %d: '%s'%s is %s a second time in version %lld",
-					   cpath, fa->line, path,
-					   fa->key[0] != '\n' ? " (with its deletion vector)" : "",
-					   fa->add ? "added" : "removed", (long long)j->acts.version))
+					   "'%s' line %d: '%s' is %s a second time in version %lld",
+					   cpath, fa->line, path, fa->add ? "added" : "removed",
+					   (long long)j->acts.version))
 			j->oom = true;
 		const char *dvp = dv_id_problem(fa->key);
 		char more[128];
@@ -771,7 +771,10 @@ static void metadata_rules(struct checker *c, json_t *md, int64_t version, const
 				     mpath, json_is_string(col) ? json_string_value(col) : "?");
 		}
 		json_t *ids = json_object();
-		colmap_rule(c, schema, ids, version, mpath, 0);
+		/* Ids and physical names are read only with column mapping on: a table that
+		 * had them wrong while it was off is left so by Spark too. */
+		if (metadata_column_mapping(md))
+			colmap_rule(c, schema, ids, version, mpath, 0);
 		json_decref(ids);
 	}
 	if (current) {
@@ -939,8 +942,14 @@ static void crc_rule(struct checker *c, int64_t version)
 		return;
 	}
 	json_t *nf = json_object_get(crc, "numFiles"), *sz = json_object_get(crc, "tableSizeBytes");
+	json_t *nm = json_object_get(crc, "numMetadata"), *np = json_object_get(crc, "numProtocol");
 	const char *d;
-	if (!json_is_integer(nf) || json_integer_value(nf) != (json_int_t)c->live.n)
+	if (!json_is_integer(nm) || json_integer_value(nm) != 1 || !json_is_integer(np) ||
+	    json_integer_value(np) != 1)
+		FIND(c, "DQ111", version, path, "'%s' says numMetadata %lld and numProtocol %lld; a "
+		     "table has one of each", path, json_is_integer(nm) ? (long long)json_integer_value(nm) : -1LL,
+		     json_is_integer(np) ? (long long)json_integer_value(np) : -1LL);
+	else if (!json_is_integer(nf) || json_integer_value(nf) != (json_int_t)c->live.n)
 		FIND(c, "DQ111", version, path, "'%s' says numFiles %lld; the log replays to %zu files at version %lld",
 		     path, json_is_integer(nf) ? (long long)json_integer_value(nf) : -1LL, c->live.n,
 		     (long long)version);
@@ -1102,8 +1111,17 @@ static void last_checkpoint_rules(struct checker *c)
 	const struct log_file *parts[1024];
 	size_t n = log_checkpoint_files(c->l, h.version, parts, 1024);
 	if (n == 0 || n > 1024) {
-		FIND(c, "DQ107", h.version, path,
-		     "'%s' names version %lld, which has no complete checkpoint", path, (long long)h.version);
+		/* A hint behind a newer checkpoint is only out of date: readers list the log
+		 * (kernel-rs logs it and goes on); with none at or after it they fail. */
+		int64_t newest = log_latest_checkpoint(c->l, INT64_MAX);
+		if (newest > h.version)
+			FIND(c, "DQ201", h.version, path,
+			     "'%s' names version %lld, which has no complete checkpoint; the newest is "
+			     "at version %lld", path, (long long)h.version, (long long)newest);
+		else
+			FIND(c, "DQ107", h.version, path,
+			     "'%s' names version %lld, which has no complete checkpoint", path,
+			     (long long)h.version);
 		lastcp_release(&h);
 		return;
 	}
