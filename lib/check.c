@@ -817,10 +817,21 @@ static void pv_rule(struct checker *c, const char *cpath, const struct file_acti
 	const char *k;
 	json_t *v;
 	json_object_foreach(pv, k, v) {
-		struct pcol *p = NULL;
-		for (size_t i = 0; i < c->npcols && !p; i++)
-			if (!strcmp(c->pcols[i].physical, k) || !strcmp(c->pcols[i].logical, k))
+		/* Keyed by physical name, which is the logical one without column mapping:
+		 * readers (Spark, kernel-rs) look up no other, and read null. */
+		struct pcol *p = NULL, *logical = NULL;
+		for (size_t i = 0; i < c->npcols && !p; i++) {
+			if (!strcmp(c->pcols[i].physical, k))
 				p = &c->pcols[i];
+			else if (!strcmp(c->pcols[i].logical, k))
+				logical = &c->pcols[i];
+		}
+		if (!p && logical) {
+			snprintf(why, sizeof(why), "key '%.80s' is the logical name of a partition column; "
+				 "with column mapping the key is its physical name '%.80s'", k,
+				 logical->physical);
+			break;
+		}
 		if (!p) {
 			snprintf(why, sizeof(why), "key '%s' is not a partition column", k);
 			break;
@@ -834,7 +845,7 @@ static void pv_rule(struct checker *c, const char *cpath, const struct file_acti
 	/* Every partition column has an entry (protocol.md: "must contain an entry for each
 	 * partition column"); a missing one is not a null value. */
 	for (size_t i = 0; i < c->npcols && !why[0]; i++)
-		if (!json_object_get(pv, c->pcols[i].physical) && !json_object_get(pv, c->pcols[i].logical))
+		if (!json_object_get(pv, c->pcols[i].physical))
 			snprintf(why, sizeof(why), "no value for partition column '%s'", c->pcols[i].logical);
 	json_decref(pv);
 	if (why[0]) {

@@ -274,6 +274,19 @@ sub() {
 		assert_output --partial "no value for partition column 'p'"
 		[ "$(rules "$t")" = "DQ113" ]
 	done
+	# With column mapping the key is the physical name; readers look up no other, so a
+	# value under the logical name reads as null.
+	t=$(clean c)
+	commits_only "$t"
+	schema_sub "$t/$C0" '{"name":"p","type":"integer","nullable":true,"metadata":{}}' \
+		'{"name":"p","type":"integer","nullable":true,"metadata":{"delta.columnMapping.id":2,"delta.columnMapping.physicalName":"col-p"}}'
+	sub "$t/$C0" 's.replace("\"configuration\":{}", "\"configuration\":{\"delta.columnMapping.mode\":\"name\"}")'
+	run deltaq check "$t"
+	assert_failure 1
+	assert_output --partial "key 'p' is the logical name of a partition column; with column mapping the key is its physical name 'col-p'"
+	sub "$t/$C1" 's.replace("{\"p\":\"1\"}", "{\"col-p\":\"1\"}")'
+	sub "$t/$C2" 's.replace("{\"p\":\"2\"}", "{\"col-p\":\"2\"}")'
+	[ "$(rules "$t")" = "" ]
 }
 
 @test "check: DQ114 stats that do not parse, or a negative numRecords" {
