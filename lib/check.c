@@ -35,7 +35,7 @@ static const struct dq_check_rule rules[] = {
 	{ "DQ101", DQ_SEV_ERROR, false, "commit versions are not contiguous (a hole after the earliest commit)" },
 	{ "DQ102", DQ_SEV_ERROR, false, "a commit file does not parse" },
 	{ "DQ103", DQ_SEV_ERROR, false, "no protocol or no metaData action (in the log, or in version 0)" },
-	{ "DQ104", DQ_SEV_ERROR, false, "protocol versions beyond the protocol (minReaderVersion > 3 or minWriterVersion > 7), or a malformed protocol action" },
+	{ "DQ104", DQ_SEV_ERROR, false, "protocol versions beyond the protocol (minReaderVersion > 3 or minWriterVersion > 7), or a malformed protocol action (feature lists included)" },
 	{ "DQ105", DQ_SEV_ERROR, false, "_last_checkpoint cannot be read" },
 	{ "DQ106", DQ_SEV_ERROR, false, "_last_checkpoint checksum does not match its content" },
 	{ "DQ107", DQ_SEV_ERROR, false, "_last_checkpoint names a version with no complete checkpoint at or after it" },
@@ -1066,8 +1066,33 @@ static void protocol_rules(struct checker *c)
 		FIND(c, "DQ104", c->protocol_version, path, "'%s': the protocol action's %s", path, why);
 		return;
 	}
+	/* Feature lists exactly with versions 3 and 7, and a reader feature among the writer
+	 * features too (PROTOCOL.md, Table Features; kernel-rs refuses other protocols). */
+	json_t *rf = json_object_get(p, "readerFeatures"), *wf = json_object_get(p, "writerFeatures");
+	bool hr = rf && !json_is_null(rf), hw = wf && !json_is_null(wf);
+	if (hr != (rv == 3) || hw != (wv == 7)) {
+		bool reader = hr != (rv == 3);
+		FIND(c, "DQ104", c->protocol_version, path, "'%s': the protocol (%lld, %lld) %s "
+		     "%sFeatures; a list goes with %s version %d exactly", path, rv, wv,
+		     (reader ? hr : hw) ? "has" : "lacks", reader ? "reader" : "writer",
+		     reader ? "reader" : "writer", reader ? 3 : 7);
+		return;
+	}
 	size_t i;
 	json_t *f;
+	json_array_foreach(rf, i, f) {
+		const char *n = json_string_value(f);
+		bool listed = false;
+		size_t k;
+		json_t *g;
+		json_array_foreach(wf, k, g)
+			listed = listed || (n && !strcmp(n, json_string_value(g) ? json_string_value(g) : ""));
+		if (n && hw && !listed) {
+			FIND(c, "DQ104", c->protocol_version, path, "'%s': reader feature '%s' is not "
+			     "among the writer features, as every reader feature must be", path, n);
+			return;
+		}
+	}
 	json_array_foreach(json_object_get(p, "readerFeatures"), i, f) {
 		const char *n = json_string_value(f);
 		if (!n)

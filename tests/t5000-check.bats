@@ -118,6 +118,23 @@ sub() {
 	[ "$(rules "$t")" = "DQ104" ]
 }
 
+@test "check: DQ104 feature lists only and always with versions 3 and 7, reader features among the writer ones" {
+	local from to
+	# (3, 7) without readerFeatures; (2, 7) with them; reader feature not a writer one.
+	for edit in 's.replace("\"readerFeatures\":[\"deletionVectors\"],", "")' \
+		's.replace("\"minReaderVersion\":3", "\"minReaderVersion\":2")' \
+		's.replace("\"writerFeatures\":[\"deletionVectors\"]", "\"writerFeatures\":[]")'; do
+		t=$(clean)
+		commits_only "$t"
+		sub "$t/$C0" "$edit"
+		run deltaq check -o json "$t"
+		assert_failure 1
+		assert_equal "$(jq -r '[.findings[].rule] | unique | join(" ")' <<<"$output")" DQ104
+	done
+	assert_equal "$(jq -r '.findings[0].message' <<<"$output")" \
+		"'_delta_log/00000000000000000000.json': reader feature 'deletionVectors' is not among the writer features, as every reader feature must be"
+}
+
 @test "check: DQ104 a malformed protocol action; the other commands exit 3 on it, not 4" {
 	t=$(clean)
 	commits_only "$t"
@@ -441,10 +458,11 @@ sub() {
 	# --deep still lists untracked files.
 	[ "$(rules "$t" --deep)" = "DQ202 DQ204" ]
 	sub "$t/$C0" 's.replace("\"readerFeatures\":[\"deletionVectors\"]", "\"readerFeatures\":[\"deletionVectors\",\"futureRead\"]")'
+	sub "$t/$C0" 's.replace("\"fancyWrites\"", "\"fancyWrites\",\"futureRead\"")'
 	run deltaq check "$t"
 	assert_success
 	assert_output --partial "reader feature 'futureRead' is not honoured"
-	[ "$(rules "$t")" = "DQ202 DQ203 DQ204" ]
+	[ "$(rules "$t")" = "DQ202 DQ202 DQ203 DQ204" ]
 	# --deep needs the file list: exit 4
 	run deltaq check --deep "$t"
 	assert_failure 4
