@@ -373,8 +373,14 @@ static size_t date_len(const char *s)
 	if (p - y < 4 || *p != '-' || !is_digits(p + 1, 2) || p[3] != '-' || !is_digits(p + 4, 2))
 		return 0;
 	int mo = (p[1] - '0') * 10 + p[2] - '0', d = (p[4] - '0') * 10 + p[5] - '0';
-	if (mo < 1 || mo > 12 || d < 1 || d > 31)
+	static const int days[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (mo < 1 || mo > 12 || d < 1 || d > days[mo - 1])
 		return 0;
+	if (mo == 2 && d == 29) { /* a leap year: by 4, not by 100 unless by 400 */
+		long long yr = strtoll(y, NULL, 10);
+		if (yr % 4 || (yr % 100 == 0 && yr % 400))
+			return 0;
+	}
 	return (size_t)(p + 6 - s);
 }
 
@@ -442,11 +448,12 @@ static bool pv_parses(const char *type, const char *v)
 		if (*p != ' ' && *p != 'T')
 			return false;
 		p++;
-		if (!is_digits(p, 2) || p[2] != ':' || !is_digits(p + 3, 2))
+		if (!is_digits(p, 2) || p[2] != ':' || !is_digits(p + 3, 2) ||
+		    (p[0] - '0') * 10 + p[1] - '0' > 23 || p[3] > '5')
 			return false;
 		p += 5;
 		if (*p == ':') {
-			if (!is_digits(p + 1, 2))
+			if (!is_digits(p + 1, 2) || p[1] > '5')
 				return false;
 			p += 3;
 			if (*p == '.') {

@@ -304,6 +304,19 @@ sub() {
 	sub "$t/$C1" 's.replace("{\"p\":\"1\"}", "{\"col-p\":\"1\"}")'
 	sub "$t/$C2" 's.replace("{\"p\":\"2\"}", "{\"col-p\":\"2\"}")'
 	[ "$(rules "$t")" = "" ]
+	# Dates and times must exist: February 29th only in leap years, hours to 23.
+	local v1 v2 want
+	for case in '2024-02-29|2000-02-29 23:59:59|' '2023-02-29|2024-01-01|DQ113' \
+		'2024-04-30|1900-02-29|DQ113' '2024-01-31|2024-01-01 24:00:00|DQ113' \
+		'2024-01-31|2024-01-01 12:60:00|DQ113'; do
+		IFS='|' read -r v1 v2 want <<<"$case"
+		t=$(clean d)
+		commits_only "$t"
+		schema_sub "$t/$C0" '{"name":"p","type":"integer"' '{"name":"p","type":"timestamp"'
+		sub "$t/$C1" "s.replace('{\"p\":\"1\"}', '{\"p\":\"$v1\"}')"
+		sub "$t/$C2" "s.replace('{\"p\":\"2\"}', '{\"p\":\"$v2\"}')"
+		[ "$(rules "$t")" = "$want" ] || fail "$v1 / $v2: $(rules "$t"), expected '$want'"
+	done
 }
 
 @test "check: DQ114 stats that do not parse, or a negative numRecords" {
