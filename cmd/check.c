@@ -254,8 +254,8 @@ static void write_text(const json_t *findings, size_t errors, size_t warnings)
 #define DEEP_CHUNK 4096
 
 /*
- * A work item: {"version":V,"files":[{"path","key","size","num_records","dv_cardinality"}]},
- * what dq_check_data_files reads of each file.  Written directly, as scan's are: through
+ * A work item: {"version":V,"files":[{"path","key","size","num_records","dv_cardinality",
+ * "dv_size"}]}, what dq_check_data_files reads of each file.  Written directly, as scan's are: through
  * jansson, building them took the supervisor longer than the workers' first items.
  */
 static char *deep_item(const dq_snapshot *s, size_t from, size_t to)
@@ -279,6 +279,8 @@ static char *deep_item(const dq_snapshot *s, size_t from, size_t to)
 		json_put_int(fp, f->num_records);
 		fputs(",\"dv_cardinality\":", fp);
 		json_put_int(fp, f->dv_cardinality);
+		fputs(",\"dv_size\":", fp);
+		json_put_int(fp, f->dv_size);
 		putc('}', fp);
 	}
 	fputs("]}", fp);
@@ -310,7 +312,8 @@ static int deep_item_read(const char *text, size_t len, int64_t *version, struct
 		    !jr_lit(&p, ",\"key\":") || !(f.key = jr_string(&p)) || !jr_lit(&p, ",\"size\":") ||
 		    !jr_int(&p, false, &f.size) || !jr_lit(&p, ",\"num_records\":") ||
 		    !jr_int(&p, false, &f.num_records) || !jr_lit(&p, ",\"dv_cardinality\":") ||
-		    !jr_int(&p, false, &f.dv_cardinality) || !jr_lit(&p, "}"))
+		    !jr_int(&p, false, &f.dv_cardinality) || !jr_lit(&p, ",\"dv_size\":") ||
+		    !jr_int(&p, false, &f.dv_size) || !jr_lit(&p, "}"))
 			goto other;
 		if (*n == cap) {
 			struct dq_file *g = realloc(*df, (cap = cap ? 2 * cap : 64) * sizeof(*g));
@@ -358,6 +361,8 @@ static int deep_item_json(const char *text, size_t len, int64_t *version, struct
 			.size = json_integer_value(json_object_get(f, "size")),
 			.num_records = json_integer_value(json_object_get(f, "num_records")),
 			.dv_cardinality = json_integer_value(json_object_get(f, "dv_cardinality")),
+			.dv_size = json_is_integer(json_object_get(f, "dv_size"))
+					   ? json_integer_value(json_object_get(f, "dv_size")) : -1,
 		};
 		if (!(*df)[i].path || !(*df)[i].key) {
 			fputs("deltaq: check worker: a work item file without path or key\n", stderr);

@@ -170,6 +170,7 @@ static struct file_action *new_file(struct ctx *c)
 	f->size = -1;
 	f->num_records = -1;
 	f->dv_cardinality = -1;
+	f->dv_size = -1;
 	f->line = c->line;
 	return f;
 }
@@ -212,6 +213,9 @@ static int file_record(struct ctx *c, const struct raw_file *r)
 		if (!json_is_integer(card) || json_integer_value(card) < 0)
 			return bad(c, what, "deletionVector.cardinality", "is not a non-negative integer");
 		f->dv_cardinality = json_integer_value(card);
+		json_t *size = json_object_get(r->dv, "sizeInBytes"); /* action_dv_id checked it */
+		if (json_is_integer(size))
+			f->dv_size = json_integer_value(size);
 	}
 	char *q;
 	if (!r->path_len) /* it would name the table's own folder */

@@ -21,6 +21,7 @@ struct file_action {
 	int64_t modification_time;
 	int64_t num_records;    /* stats.numRecords; -1 unknown */
 	int64_t dv_cardinality; /* -1 without a DV */
+	int64_t dv_size;        /* deletionVector.sizeInBytes; -1 without a DV or one */
 	const char *partition_values; /* compact JSON of add.partitionValues */
 	const char *stats;      /* raw stats, only when asked for */
 	int64_t deletion_timestamp; /* remove.deletionTimestamp (0 when absent), with WANT_TOMBSTONES */

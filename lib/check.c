@@ -1579,6 +1579,13 @@ static int dv_rules(dq_table *t, const struct dq_file *f, int64_t version, json_
 				       dvpath, f->path);
 		}
 		plen = size;
+		if (f->dv_size >= 0 && (int64_t)size != f->dv_size) {
+			free(payload);
+			return finding(out, "DQ306", version, dvpath,
+				       "deletion vector '%s' of '%s' at offset %lld: its record is %u bytes; "
+				       "the descriptor's sizeInBytes says %lld", dvpath, f->path,
+				       (long long)off, size, (long long)f->dv_size);
+		}
 		uint32_t want = be32(payload + size);
 		uint32_t crc = (uint32_t)crc32(0L, payload, (uInt)size);
 		if (crc != want) {

@@ -210,7 +210,7 @@ static int sig_json(const char *sig, size_t len, struct dq_buf *b)
 /* ---- adds, column by column ---------------------------------------------------------- */
 
 enum { C_PATH, C_SIZE, C_MTIME, C_STATS, C_NUMREC, C_DVTYPE, C_DVPATH, C_DVOFF, C_DVCARD,
-       C_PVKEY, C_PVVAL, C_N };
+       C_DVSIZE, C_PVKEY, C_PVVAL, C_N };
 
 /*
  * The keys newer commits touched, which hide the checkpoint's adds of the same key.  The
@@ -494,15 +494,15 @@ static int read_adds(struct adds_ctx *ctx, struct adds_scratch *sc, struct adds_
 		{ PQ_INT64, PQ_INT32, false }, { PQ_BYTE_ARRAY, PQ_BYTE_ARRAY, false },
 		{ PQ_INT64, PQ_INT32, false }, { PQ_BYTE_ARRAY, PQ_BYTE_ARRAY, false },
 		{ PQ_BYTE_ARRAY, PQ_BYTE_ARRAY, false }, { PQ_INT32, PQ_INT64, false },
-		{ PQ_INT64, PQ_INT32, false }, { PQ_BYTE_ARRAY, PQ_BYTE_ARRAY, true },
-		{ PQ_BYTE_ARRAY, PQ_BYTE_ARRAY, true },
+		{ PQ_INT64, PQ_INT32, false }, { PQ_INT32, PQ_INT64, false },
+		{ PQ_BYTE_ARRAY, PQ_BYTE_ARRAY, true }, { PQ_BYTE_ARRAY, PQ_BYTE_ARRAY, true },
 	};
 	int rc = DQ_OK;
 	for (int i = 0; i < C_N && rc == DQ_OK; i++) {
 		int index = idx[i];
 		if (i == C_STATS && !(ctx->want & WANT_STATS) && idx[C_NUMREC] >= 0)
 			index = -1; /* stats_parsed gives the count without parsing JSON */
-		if (ctx->count_only && (i == C_MTIME || i == C_PVKEY || i == C_PVVAL))
+		if (ctx->count_only && (i == C_MTIME || i == C_DVSIZE || i == C_PVKEY || i == C_PVVAL))
 			index = -1; /* totals need neither */
 		bool scan = !(ctx->want & WANT_STATS) && i == C_STATS && index >= 0;
 		rc = leaf_open(f, name, rg, scan ? -1 : index, types[i].t1, types[i].t2, types[i].rep,
@@ -545,7 +545,7 @@ static int read_adds(struct adds_ctx *ctx, struct adds_scratch *sc, struct adds_
 		bool is_add = present_def > 0 ? d >= present_def : has_path;
 		/* Every other column moves in step, add row or not. */
 		size_t v_size = 0, v_mtime = 0, v_stats = 0, v_num = 0, v_dvt = 0, v_dvp = 0,
-		       v_dvo = 0, v_dvc = 0;
+		       v_dvo = 0, v_dvc = 0, v_dvs = 0;
 		bool h_size = flat_next(&c[C_SIZE], &v_size);
 		bool h_mtime = flat_next(&c[C_MTIME], &v_mtime);
 		bool h_stats = flat_next(&c[C_STATS], &v_stats);
@@ -554,6 +554,7 @@ static int read_adds(struct adds_ctx *ctx, struct adds_scratch *sc, struct adds_
 		bool h_dvp = flat_next(&c[C_DVPATH], &v_dvp);
 		bool h_dvo = flat_next(&c[C_DVOFF], &v_dvo);
 		bool h_dvc = flat_next(&c[C_DVCARD], &v_dvc);
+		bool h_dvs = flat_next(&c[C_DVSIZE], &v_dvs);
 		sc->sig.len = 0;
 		if ((rc = map_row(&c[C_PVKEY], &c[C_PVVAL], is_add, &sc->sig, name, err)))
 			break;
@@ -565,7 +566,7 @@ static int read_adds(struct adds_ctx *ctx, struct adds_scratch *sc, struct adds_
 			break;
 		}
 		const struct parquet_bytes *pb = &p->col.values.v.ba[vi];
-		struct dq_file fl = { .num_records = -1, .dv_cardinality = -1 };
+		struct dq_file fl = { .num_records = -1, .dv_cardinality = -1, .dv_size = -1 };
 		fl.size = int_value(&c[C_SIZE], v_size);
 		fl.modification_time = h_mtime ? int_value(&c[C_MTIME], v_mtime) : 0;
 		sc->key.len = 0;
@@ -580,6 +581,7 @@ static int read_adds(struct adds_ctx *ctx, struct adds_scratch *sc, struct adds_
 				e = dq_buf_puts(&sc->key, off);
 			}
 			fl.dv_cardinality = h_dvc ? int_value(&c[C_DVCARD], v_dvc) : 0;
+			fl.dv_size = h_dvs ? int_value(&c[C_DVSIZE], v_dvs) : -1;
 		}
 		size_t path_off = 0; /* set by add_key; gcc -O1 cannot see it */
 		bool bad = false, plain = plain_relative(pb->ptr, pb->len);
@@ -675,7 +677,7 @@ static int read_removes(const char *root, parquet_file *f, const char *name, siz
 		if (!hp)
 			continue;
 		struct file_action fa = { .add = false, .size = -1, .num_records = -1,
-					  .dv_cardinality = -1 };
+					  .dv_cardinality = -1, .dv_size = -1 };
 		fa.deletion_timestamp = hts ? int_value(&c[R_TS], vts) : 0;
 		const struct parquet_bytes *pb = &c[R_PATH].col.values.v.ba[vp];
 		char *q;
@@ -848,6 +850,7 @@ static int read_parquet_adds(dq_table *t, parquet_file *f, const char *path, uns
 		find_leaf(m, "add.deletionVector.pathOrInlineDv"),
 		find_leaf(m, "add.deletionVector.offset"),
 		find_leaf(m, "add.deletionVector.cardinality"),
+		find_leaf(m, "add.deletionVector.sizeInBytes"),
 		find_map_leaf(m, "add.partitionValues", "key"),
 		find_map_leaf(m, "add.partitionValues", "value"),
 	} };

@@ -263,6 +263,7 @@ struct dq_file {
 					 equal values give equal texts (and mostly one address) */
 	int64_t num_records;        /* stats.numRecords (before DVs); -1 when unknown */
 	int64_t dv_cardinality;     /* rows deleted by the DV; -1 without a DV */
+	int64_t dv_size;            /* the DV descriptor's sizeInBytes; -1 without one */
 	const char *stats;          /* raw stats JSON, only with DQ_NEED_STATS; else NULL */
 };
 
@@ -454,8 +455,9 @@ int dq_check_untracked(const dq_snapshot *s, json_t *findings, struct dq_error *
  * The storage rules for active files, appended to `findings` in the files' order: that
  * each exists with f->size bytes, that its Parquet footer reads and counts f->num_records
  * rows (when known), and, when the key names a deletion vector, that the DV exists, its
- * checksum holds and it deletes f->dv_cardinality rows.  Reads only f->path, f->key (the
- * DV id before '\n'), f->size, f->num_records and f->dv_cardinality, never a snapshot, so
+ * checksum holds, its record is f->dv_size bytes (when known) and it deletes
+ * f->dv_cardinality rows.  Reads only f->path, f->key (the DV id before '\n'), f->size,
+ * f->num_records, f->dv_cardinality and f->dv_size, never a snapshot, so
  * a worker process can run it on file descriptions it was sent.  The files' footers are
  * read on the table's pool (dq_data_files_inspect).  `version` is the snapshot's, for the
  * findings.  Fails only on DQ_ENOMEM / DQ_EFORKED.

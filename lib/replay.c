@@ -89,6 +89,7 @@ static int add_live(dq_snapshot *s, const struct file_action *a, const char *key
 	f->partition_values = a->partition_values; /* re-homed in finish_files() */
 	f->num_records = a->num_records;
 	f->dv_cardinality = a->dv_cardinality;
+	f->dv_size = a->dv_size;
 	f->stats = NULL;
 	if (a->stats && !(f->stats = dq_arena_strdup(&s->arena, a->stats)))
 		return -1;

@@ -541,6 +541,18 @@ PY
 	run deltaq check --deep "$t"
 	assert_output --partial "deletes 2 rows; its descriptor says 3"
 	[ "$(rules "$t" --deep)" = "DQ308" ]
+	# A descriptor's sizeInBytes that is not its record's (kernel-rs and Spark fail the
+	# read), from the commits, from the checkpoint, and through --jobs workers.
+	local size
+	t=$(clean e)
+	size=$(grep -o '"sizeInBytes":[0-9]*' "$t/$C2" | head -n 1 | cut -d: -f2)
+	sub "$t/$C2" "s.replace('\"sizeInBytes\":$size', '\"sizeInBytes\":$((size + 8))')"
+	sub "$t/$CKPT" "s.replace('\"sizeInBytes\":$size', '\"sizeInBytes\":$((size + 8))')"
+	run deltaq check --deep "$t"
+	assert_failure 1
+	assert_output --partial "its record is $size bytes; the descriptor's sizeInBytes says $((size + 8))"
+	[ "$(rules "$t" --deep)" = "DQ306" ]
+	[ "$(rules "$t" --deep --jobs 2)" = "DQ306" ]
 }
 
 @test "check --deep: DQ309 a data file deltaq cannot read is a warning" {
