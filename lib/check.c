@@ -384,6 +384,8 @@ static size_t date_len(const char *s)
 	return (size_t)(p + 6 - s);
 }
 
+static int decimal_type(const char *t);
+
 /* Whether partition value v (a string from the log) parses as Delta type `type`
  * (protocol.md 4.2).  "" is null for every type but string. */
 static bool pv_parses(const char *type, const char *v)
@@ -413,26 +415,44 @@ static bool pv_parses(const char *type, const char *v)
 		return *end == '\0' && !isspace((unsigned char)v[0]);
 	}
 	if (!strncmp(type, "decimal", 7)) {
-		const char *p = v;
+		const char *p = v, *digits;
 		if (*p == '-' || *p == '+')
 			p++;
-		size_t d = strspn(p, "0123456789");
+		digits = p;
+		size_t d = strspn(p, "0123456789"), k = d; /* k: digits before the point */
 		p += d;
 		if (*p == '.') {
 			size_t f = strspn(p + 1, "0123456789");
 			d += f;
 			p += 1 + f;
 		}
+		long long e = 0;
 		if (d && (*p == 'E' || *p == 'e')) {
 			p++;
-			if (*p == '-' || *p == '+')
-				p++;
-			size_t e = strspn(p, "0123456789");
-			if (!e)
+			size_t n = strspn(p + (*p == '-' || *p == '+'), "0123456789");
+			if (!n)
 				return false;
-			p += e;
+			e = n > 6 ? (*p == '-' ? -1000000 : 1000000) : strtoll(p, NULL, 10);
+			p += n + (*p == '-' || *p == '+');
 		}
-		return d && *p == '\0';
+		if (!d || *p != '\0')
+			return false;
+		/* Integer digits beyond precision - scale do not fit: Spark's cast reads null
+		 * (more fraction digits are only rounded). */
+		int prec = 10, scale = 0;
+		if (decimal_type(type) == 1)
+			sscanf(type + 8, " %d , %d", &prec, &scale);
+		long long first = -1; /* index of the first nonzero digit, the point skipped */
+		for (size_t i = 0, j = 0; digits[i] && j < d; i++) {
+			if (digits[i] == '.')
+				continue;
+			if (digits[i] != '0') {
+				first = (long long)j;
+				break;
+			}
+			j++;
+		}
+		return first < 0 || (long long)k - first + e <= prec - scale;
 	}
 	if (!strcmp(type, "date")) {
 		size_t k = date_len(v);

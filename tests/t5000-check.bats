@@ -317,6 +317,18 @@ sub() {
 		sub "$t/$C2" "s.replace('{\"p\":\"2\"}', '{\"p\":\"$v2\"}')"
 		[ "$(rules "$t")" = "$want" ] || fail "$v1 / $v2: $(rules "$t"), expected '$want'"
 	done
+	# A decimal's integer digits must fit its precision less its scale (Spark's cast reads
+	# null otherwise); more fraction digits are only rounded.
+	for case in 'decimal(3,1)|12.345|' 'decimal(3,1)|123.4|DQ113' 'decimal(3,1)|1.2E1|' \
+		'decimal(3,1)|1.2E2|DQ113' 'decimal|9999999999|' 'decimal|10000000000|DQ113' \
+		'decimal(5,0)|00012345|'; do
+		IFS='|' read -r ty v1 want <<<"$case"
+		t=$(clean e)
+		commits_only "$t"
+		schema_sub "$t/$C0" '{"name":"p","type":"integer"' "{\"name\":\"p\",\"type\":\"$ty\""
+		sub "$t/$C1" "s.replace('{\"p\":\"1\"}', '{\"p\":\"$v1\"}')"
+		[ "$(rules "$t")" = "$want" ] || fail "$ty $v1: $(rules "$t"), expected '$want'"
+	done
 }
 
 @test "check: DQ114 stats that do not parse, or a negative numRecords" {
