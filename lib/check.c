@@ -384,7 +384,7 @@ static size_t date_len(const char *s)
 	return (size_t)(p + 6 - s);
 }
 
-static int decimal_type(const char *t);
+static int decimal_type(const char *t, int *prec, int *scale);
 
 /* Whether partition value v (a string from the log) parses as Delta type `type`
  * (protocol.md 4.2).  "" is null for every type but string. */
@@ -439,9 +439,8 @@ static bool pv_parses(const char *type, const char *v)
 			return false;
 		/* Integer digits beyond precision - scale do not fit: Spark's cast reads null
 		 * (more fraction digits are only rounded). */
-		int prec = 10, scale = 0;
-		if (decimal_type(type) == 1)
-			sscanf(type + 8, " %d , %d", &prec, &scale);
+		int prec = 10, scale = 0; /* "decimal" alone */
+		decimal_type(type, &prec, &scale);
 		long long first = -1; /* index of the first nonzero digit, the point skipped */
 		for (size_t i = 0, j = 0; digits[i] && j < d; i++) {
 			if (digits[i] == '.')
@@ -511,9 +510,9 @@ static void pcols_release(struct checker *c)
 }
 
 /* Whether `t` is decimal(p,s) (white space around p and s, as Spark's pattern and
- * kernel-rs allow): 1 with p in 1..38 and s in 0..p, 0 for another type name, -1 when
- * malformed or out of range. */
-static int decimal_type(const char *t)
+ * kernel-rs allow): 1 with p in 1..38 and s in 0..p (into *prec and *scale when prec is
+ * not NULL), 0 for another type name, -1 when malformed or out of range. */
+static int decimal_type(const char *t, int *prec, int *scale)
 {
 	static const char ws[] = " \t\n\r\f\v";
 	if (strncmp(t, "decimal(", 8))
@@ -531,7 +530,11 @@ static int decimal_type(const char *t)
 		if (*q++ != (k ? ')' : ','))
 			return -1;
 	}
-	return *q == '\0' && v[0] >= 1 && v[0] <= 38 && v[1] <= v[0] ? 1 : -1;
+	if (*q != '\0' || v[0] < 1 || v[0] > 38 || v[1] > v[0])
+		return -1;
+	if (prec)
+		*prec = (int)v[0], *scale = (int)v[1];
+	return 1;
 }
 
 /* The type names of protocol.md 5.1 ("decimal" alone is decimal(10,0), as Spark reads it),
@@ -604,7 +607,7 @@ static bool schema_walk(struct schema_walk *w, const json_t *type, const char *a
 	const char *where = *at ? at : "the schema";
 	if (json_is_string(type)) {
 		const char *t = json_string_value(type);
-		int dec = decimal_type(t);
+		int dec = decimal_type(t, NULL, NULL);
 		if (dec < 0)
 			return snprintf(w->problem, sizeof(w->problem),
 					"gives '%.200s' type '%.200s' (decimal needs a precision of 1 to 38 "
@@ -886,19 +889,24 @@ static void pv_rule(struct checker *c, const char *cpath, const struct file_acti
 		c->oom = true;
 }
 
+/* Whether array a (or null) holds a value equal to v. */
+static bool json_array_has(const json_t *a, const json_t *v)
+{
+	for (size_t j = 0; j < json_array_size(a); j++)
+		if (json_equal(json_array_get(a, j), v))
+			return true;
+	return false;
+}
+
 /* Feature names as a sorted set-like array (null and absent are empty). */
 static bool same_features(const json_t *a, const json_t *b)
 {
-	size_t na = json_array_size(a), nb = json_array_size(b), i, j;
-	if (na != nb)
+	size_t na = json_array_size(a);
+	if (na != json_array_size(b))
 		return false;
-	for (i = 0; i < na; i++) {
-		bool found = false;
-		for (j = 0; j < nb && !found; j++)
-			found = json_equal(json_array_get(a, i), json_array_get(b, j));
-		if (!found)
+	for (size_t i = 0; i < na; i++)
+		if (!json_array_has(b, json_array_get(a, i)))
 			return false;
-	}
 	return true;
 }
 
@@ -1108,15 +1116,10 @@ static void protocol_rules(struct checker *c)
 	size_t i;
 	json_t *f;
 	json_array_foreach(rf, i, f) {
-		const char *n = json_string_value(f);
-		bool listed = false;
-		size_t k;
-		json_t *g;
-		json_array_foreach(wf, k, g)
-			listed = listed || (n && !strcmp(n, json_string_value(g) ? json_string_value(g) : ""));
-		if (n && hw && !listed) {
+		if (hw && !json_array_has(wf, f)) {
 			FIND(c, "DQ104", c->protocol_version, path, "'%s': reader feature '%s' is not "
-			     "among the writer features, as every reader feature must be", path, n);
+			     "among the writer features, as every reader feature must be", path,
+			     json_string_value(f));
 			return;
 		}
 	}
