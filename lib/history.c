@@ -67,16 +67,22 @@ void table_ict_config(dq_table *t)
 	}
 }
 
+/* The next commit's time made monotonic (protocol.md 9.2): its mtime, or prev + 1 ms when
+ * that is not later than prev's (INT64_MIN: the first commit). */
+static int64_t monotonic_next(int64_t prev, int64_t mtime)
+{
+	return prev != INT64_MIN && mtime <= prev ? prev + 1 : mtime;
+}
+
 /*
- * Monotonic mtimes (protocol.md 9.2) of commits [lo, hi), computed over every listed commit
- * before them, into out[0..hi-lo) newest first.
+ * Monotonic mtimes of commits [lo, hi), computed over every listed commit before them,
+ * into out[0..hi-lo) newest first.
  */
 static void monotonic(const struct log_listing *l, size_t lo, size_t hi, int64_t *out)
 {
 	int64_t prev = INT64_MIN;
 	for (size_t i = 0; i < hi; i++) {
-		int64_t m = l->commits[i]->mtime_ms;
-		prev = (prev != INT64_MIN && m <= prev) ? prev + 1 : m;
+		prev = monotonic_next(prev, l->commits[i]->mtime_ms);
 		if (i >= lo)
 			out[hi - 1 - i] = prev;
 	}
@@ -356,8 +362,7 @@ int dq_resolve_ref(dq_table *t, const char *ref, int64_t *version, struct dq_err
 	}
 	for (size_t k = 0; k < n; k++) { /* oldest first */
 		const struct dq_commit *c = &h.commits[n - 1 - k];
-		int64_t m = l->commits[lo + k]->mtime_ms;
-		prev = (prev != INT64_MIN && m <= prev) ? prev + 1 : m;
+		prev = monotonic_next(prev, l->commits[lo + k]->mtime_ms);
 		ts[k] = c->in_commit_timestamp ? c->timestamp_ms : prev;
 		/* With the latest metadata unreadable (ict_state -1), the first commit that
 		 * carries an in-commit timestamp stands for the enablement. */
